@@ -1,0 +1,235 @@
+// Package checks re-implements the filters of kube-scheduler v1.36.3's default profile as pure
+// functions of (pod, node, precomputed cluster state). Each returns every violation it finds,
+// with the evidence, plus the exact status (code and reason strings) the real plugin would return.
+// Nothing here prints words for people: render does that.
+package checks
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// Code mirrors the scheduler framework status codes that reject a node.
+type Code string
+
+const (
+	// Unschedulable: preemption may make room on this node.
+	Unschedulable Code = "Unschedulable"
+	// UnschedulableAndUnresolvable: preemption cannot help on this node.
+	UnschedulableAndUnresolvable Code = "UnschedulableAndUnresolvable"
+)
+
+// Plugin names, exactly as the default profile names them. Filters run in the order of FilterOrder.
+const (
+	PluginNodeUnschedulable  = "NodeUnschedulable"
+	PluginNodeName           = "NodeName"
+	PluginTaintToleration    = "TaintToleration"
+	PluginNodeAffinity       = "NodeAffinity"
+	PluginNodePorts          = "NodePorts"
+	PluginNodeResourcesFit   = "NodeResourcesFit"
+	PluginVolumeRestrictions = "VolumeRestrictions"
+	PluginVolumeBinding      = "VolumeBinding"
+	PluginPodTopologySpread  = "PodTopologySpread"
+	PluginInterPodAffinity   = "InterPodAffinity"
+)
+
+// FilterOrder is the default profile's Filter order for the plugins modelled here.
+var FilterOrder = []string{
+	PluginNodeUnschedulable, PluginNodeName, PluginTaintToleration, PluginNodeAffinity, PluginNodePorts,
+	PluginNodeResourcesFit, PluginVolumeRestrictions, PluginVolumeBinding, PluginPodTopologySpread,
+	PluginInterPodAffinity,
+}
+
+// Reason strings, verbatim from kube-scheduler v1.36.3.
+const (
+	ReasonUnschedulable         = "node(s) were unschedulable"
+	ReasonNodeName              = "node(s) didn't match the requested node name"
+	ReasonUntoleratedTaint      = "node(s) had untolerated taint(s)"
+	ReasonNodeAffinity          = "node(s) didn't match Pod's node affinity/selector"
+	ReasonNodeAffinityConflict  = "pod affinity terms conflict"
+	ReasonNotInPreFilterResult  = "node(s) didn't satisfy plugin(s) [NodeAffinity]"
+	ReasonNodePorts             = "node(s) didn't have free ports for the requested pod ports"
+	ReasonTooManyPods           = "Too many pods"
+	ReasonInsufficientFmt       = "Insufficient %v"
+	ReasonSpreadMissingLabel    = "node(s) didn't match pod topology spread constraints (missing required label)"
+	ReasonSpreadSkew            = "node(s) didn't match pod topology spread constraints"
+	ReasonPodAffinity           = "node(s) didn't match pod affinity rules"
+	ReasonPodAntiAffinity       = "node(s) didn't match pod anti-affinity rules"
+	ReasonExistingAntiAffinity  = "node(s) didn't satisfy existing pods anti-affinity rules"
+	ReasonUnboundImmediatePVC   = "pod has unbound immediate PersistentVolumeClaims"
+	ReasonPVCNotFoundFmt        = "persistentvolumeclaim %q not found"
+	ReasonPVCBeingDeletedFmt    = "persistentvolumeclaim %q is being deleted"
+	ReasonNoNodes               = "no nodes available to schedule pods"
+	ReasonNoPreemptionVictims   = "No preemption victims found for incoming pod"
+	ReasonPreemptionNotHelpful  = "Preemption is not helpful for scheduling"
+	ReasonPreemptionNeverPolicy = "not eligible due to preemptionPolicy=Never."
+	ReasonPreemptionTerminating = "not eligible due to a terminating pod on the nominated node."
+)
+
+// Status is one filter plugin's verdict on one node: what the real plugin returns (Code and
+// Reasons, in the plugin's own order) and every violation it found (Blockers), not only the first.
+type Status struct {
+	Plugin   string    `json:"plugin"`
+	Code     Code      `json:"code"`
+	Reasons  []string  `json:"reasons"`
+	Blockers []Blocker `json:"blockers"`
+}
+
+// BlockerKind names one kind of violation. It is machine-readable and stable (part of the report).
+type BlockerKind string
+
+const (
+	KindCordoned                BlockerKind = "Cordoned"                // NodeUnschedulable
+	KindNodeNameMismatch        BlockerKind = "NodeNameMismatch"        // NodeName
+	KindUntoleratedTaint        BlockerKind = "UntoleratedTaint"        // TaintToleration, one per taint
+	KindNodeSelectorMismatch    BlockerKind = "NodeSelectorMismatch"    // NodeAffinity, one per nodeSelector key
+	KindNodeAffinityMismatch    BlockerKind = "NodeAffinityMismatch"    // NodeAffinity, required terms (one blocker, every term)
+	KindNotInMatchFields        BlockerKind = "NotInMatchFields"        // NodeAffinity PreFilterResult: node not named by matchFields
+	KindHostPortConflict        BlockerKind = "HostPortConflict"        // NodePorts, one per port
+	KindTooManyPods             BlockerKind = "TooManyPods"             // NodeResourcesFit
+	KindInsufficientResource    BlockerKind = "InsufficientResource"    // NodeResourcesFit, one per resource
+	KindSpreadMissingLabel      BlockerKind = "SpreadMissingLabel"      // PodTopologySpread, one per constraint
+	KindSpreadSkew              BlockerKind = "SpreadSkew"              // PodTopologySpread, one per constraint
+	KindPodAffinityUnsatisfied  BlockerKind = "PodAffinityUnsatisfied"  // InterPodAffinity, one per term
+	KindPodAntiAffinityConflict BlockerKind = "PodAntiAffinityConflict" // InterPodAffinity, incoming pod's term
+	KindExistingAntiAffinity    BlockerKind = "ExistingPodAntiAffinity" // InterPodAffinity, an existing pod's term
+)
+
+// Blocker is one violation on one node with its evidence. Exactly one evidence field is set,
+// chosen by Kind.
+type Blocker struct {
+	Plugin string      `json:"plugin"`
+	Kind   BlockerKind `json:"kind"`
+
+	Taint        *TaintEvidence        `json:"taint,omitempty"`
+	NodeSelector *NodeSelectorEvidence `json:"nodeSelector,omitempty"`
+	NodeAffinity *NodeAffinityEvidence `json:"nodeAffinity,omitempty"`
+	NodeName     *NodeNameEvidence     `json:"nodeName,omitempty"`
+	HostPort     *HostPortEvidence     `json:"hostPort,omitempty"`
+	Resource     *ResourceEvidence     `json:"resource,omitempty"`
+	Spread       *SpreadEvidence       `json:"spread,omitempty"`
+	PodAffinity  *PodAffinityEvidence  `json:"podAffinity,omitempty"`
+}
+
+// TaintEvidence: a NoSchedule/NoExecute taint no toleration of the pod tolerates.
+type TaintEvidence struct {
+	Taint corev1.Taint `json:"taint"`
+	// NearestToleration is the pod's toleration that came closest (same key other effect or value,
+	// a key one edit away, ...), nil when none is close.
+	NearestToleration *corev1.Toleration `json:"nearestToleration,omitempty"`
+	// NearMiss says what differs in NearestToleration: "effect", "value", "key", "operator".
+	NearMiss string `json:"nearMiss,omitempty"`
+}
+
+// NodeSelectorEvidence: a spec.nodeSelector entry the node does not carry.
+type NodeSelectorEvidence struct {
+	Key    string  `json:"key"`
+	Want   string  `json:"want"`
+	Actual *string `json:"actual,omitempty"` // nil: the node lacks the label
+}
+
+// NodeAffinityEvidence: required node affinity; no term matched. Terms lists why each failed.
+type NodeAffinityEvidence struct {
+	Terms []TermMismatch `json:"terms"`
+}
+
+// TermMismatch is why one nodeSelectorTerm (ORed with the others) did not match.
+type TermMismatch struct {
+	Term int `json:"term"` // index in nodeSelectorTerms
+	// Empty: the term has no expressions and no fields, so it matches no node.
+	Empty bool `json:"empty,omitempty"`
+	// Invalid holds the parse error that makes the term never match.
+	Invalid string `json:"invalid,omitempty"`
+	// Failed are the expressions (matchExpressions, then matchFields) the node does not satisfy.
+	Failed []ExpressionMismatch `json:"failed,omitempty"`
+}
+
+// ExpressionMismatch is one failed requirement and the node's actual value.
+type ExpressionMismatch struct {
+	Field       bool                           `json:"field,omitempty"` // a matchFields requirement
+	Requirement corev1.NodeSelectorRequirement `json:"requirement"`
+	Actual      *string                        `json:"actual,omitempty"` // nil: the node lacks the label
+}
+
+// NodeNameEvidence: spec.nodeName names another node.
+type NodeNameEvidence struct {
+	Want string `json:"want"`
+}
+
+// HostPortEvidence: a requested host port already used on the node.
+type HostPortEvidence struct {
+	HostIP   string          `json:"hostIP"`
+	Protocol corev1.Protocol `json:"protocol"`
+	Port     int32           `json:"port"`
+	// HeldBy is the namespace/name of a Pod on the node using the port.
+	HeldBy string `json:"heldBy"`
+}
+
+// ResourceEvidence: requested vs free for one resource ("pods" for Too many pods).
+type ResourceEvidence struct {
+	Resource    corev1.ResourceName `json:"resource"`
+	Requested   resource.Quantity   `json:"requested"`
+	Allocatable resource.Quantity   `json:"allocatable"`
+	// InUse is what the Pods already on the node request (for "pods": how many there are).
+	InUse     resource.Quantity `json:"inUse"`
+	Free      resource.Quantity `json:"free"`
+	Shortfall resource.Quantity `json:"shortfall"`
+	// ExceedsAllocatable: the request is larger than the node's whole allocatable (unresolvable).
+	ExceedsAllocatable bool `json:"exceedsAllocatable,omitempty"`
+}
+
+// SpreadEvidence: one DoNotSchedule topologySpreadConstraint the node violates. The domain table
+// lives once per Pod (SpreadState), not per node.
+type SpreadEvidence struct {
+	Constraint  int    `json:"constraint"` // index in spec.topologySpreadConstraints
+	TopologyKey string `json:"topologyKey"`
+	MaxSkew     int32  `json:"maxSkew"`
+	MinDomains  int32  `json:"minDomains,omitempty"`
+	// Domain is the node's value for TopologyKey ("" with MissingLabel).
+	Domain       string `json:"domain,omitempty"`
+	MissingLabel bool   `json:"missingLabel,omitempty"`
+	// MatchingInDomain is how many matching Pods the domain holds; SelfMatch adds the incoming Pod.
+	MatchingInDomain int32 `json:"matchingInDomain"`
+	SelfMatch        bool  `json:"selfMatch"`
+	GlobalMinimum    int32 `json:"globalMinimum"`
+	// EligibleDomains is how many domains are counted; fewer than MinDomains forces the minimum to 0.
+	EligibleDomains int   `json:"eligibleDomains"`
+	Skew            int32 `json:"skew"` // MatchingInDomain + self - GlobalMinimum
+}
+
+// PodAffinityEvidence: a required pod (anti-)affinity term, ours or an existing Pod's.
+type PodAffinityEvidence struct {
+	// Term is the index in the owning Pod's required terms.
+	Term        int    `json:"term"`
+	TopologyKey string `json:"topologyKey"`
+	// Domain is the node's value for TopologyKey ("" with MissingLabel).
+	Domain       string `json:"domain,omitempty"`
+	MissingLabel bool   `json:"missingLabel,omitempty"`
+	// Pod is the namespace/name of the Pod that collides (anti-affinity) or, for the existing
+	// Pods' anti-affinity, the Pod whose term matches the incoming one. Empty for unsatisfied affinity.
+	Pod string `json:"pod,omitempty"`
+	// Selector is the term's label selector as text ("app=web"), for people and for grouping.
+	Selector string `json:"selector,omitempty"`
+}
+
+// SpreadDomains is one topology spread constraint's domain table, as PodTopologySpread counts it.
+type SpreadDomains struct {
+	Constraint        int                                  `json:"constraint"`
+	TopologyKey       string                               `json:"topologyKey"`
+	WhenUnsatisfiable corev1.UnsatisfiableConstraintAction `json:"whenUnsatisfiable"`
+	MaxSkew           int32                                `json:"maxSkew"`
+	MinDomains        int32                                `json:"minDomains,omitempty"`
+	// Selector is the effective selector as text (matchLabelKeys merged); "<none>" for a nil selector.
+	Selector           string                     `json:"selector"`
+	NodeAffinityPolicy corev1.NodeInclusionPolicy `json:"nodeAffinityPolicy"`
+	NodeTaintsPolicy   corev1.NodeInclusionPolicy `json:"nodeTaintsPolicy"`
+	GlobalMinimum      int32                      `json:"globalMinimum"`
+	Domains            []DomainCount              `json:"domains"`
+}
+
+// DomainCount is one domain's matching Pod count.
+type DomainCount struct {
+	Name     string `json:"name"`
+	Matching int32  `json:"matching"`
+	Nodes    int    `json:"nodes"` // nodes counted in the domain
+}
