@@ -17,6 +17,9 @@ const (
 	Unschedulable Code = "Unschedulable"
 	// UnschedulableAndUnresolvable: preemption cannot help on this node.
 	UnschedulableAndUnresolvable Code = "UnschedulableAndUnresolvable"
+	// Error: a plugin failed (e.g. an invalid spread selector). The cycle ends with reason
+	// SchedulerError and the status text as the message, not with a FitError.
+	Error Code = "Error"
 )
 
 // Plugin names, exactly as the default profile names them. Filters run in the order of FilterOrder.

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The project's one test command (README quick start; CI runs it through .ci/run):
+# unit and golden tests, the differential suite against the real kube-scheduler v1.36.3, the live
+# end-to-end over a real etcd + kube-apiserver + kube-scheduler, and the release check.
+# Set SKIP_E2E=1 or SKIP_RELEASE=1 to leave out the slow live parts while iterating.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
+
+# Debian packages the live parts use; installed only when missing (CI machines start fresh).
+need=()
+for tool in curl openssl; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
+  step "installing ${need[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+step "unit, golden and command tests"
+go vet ./...
+go test -count=1 ./...
+
+step "fidelity: differential test against kube-scheduler v1.36.3"
+(cd test/fidelity && go vet ./... && go test -count=1 -timeout 45m ./...)
+
+if [ "${SKIP_E2E:-}" != 1 ]; then
+  step "live end-to-end"
+  bash hack/e2e.sh
+fi
+
+if [ "${SKIP_RELEASE:-}" != 1 ]; then
+  step "release check"
+  bash hack/release-check.sh
+fi
+step "all tests passed"

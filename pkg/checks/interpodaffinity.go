@@ -1,0 +1,434 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apimachinery/pkg/util/sets"
+)
+
+// affinityTerm is a parsed required (anti-)affinity term, as the scheduler's fwk.AffinityTerm.
+type affinityTerm struct {
+	index        int // in the owning Pod's required terms
+	topologyKey  string
+	namespaces   sets.Set[string]
+	nsSelector   labels.Selector
+	selector     labels.Selector
+	selectorText string
+}
+
+// matches mirrors AffinityTerm.Matches.
+func (t *affinityTerm) matches(pod *corev1.Pod, nsLabels labels.Set) bool {
+	if t.namespaces.Has(pod.Namespace) || t.nsSelector.Matches(nsLabels) {
+		return t.selector.Matches(labels.Set(pod.Labels))
+	}
+	return false
+}
+
+// parseAffinityTerms mirrors fwk.GetAffinityTerms: the first bad selector fails them all.
+func parseAffinityTerms(pod *corev1.Pod, terms []corev1.PodAffinityTerm) ([]affinityTerm, error) {
+	var out []affinityTerm
+	for i := range terms {
+		term := &terms[i]
+		sel, err := metav1.LabelSelectorAsSelector(term.LabelSelector)
+		if err != nil {
+			return nil, err
+		}
+		names := sets.New[string]()
+		if len(term.Namespaces) == 0 && term.NamespaceSelector == nil {
+			names.Insert(pod.Namespace)
+		} else {
+			names.Insert(term.Namespaces...)
+		}
+		nsSel, err := metav1.LabelSelectorAsSelector(term.NamespaceSelector)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, affinityTerm{index: i, topologyKey: term.TopologyKey, namespaces: names, nsSelector: nsSel,
+			selector: sel, selectorText: metav1.FormatLabelSelector(term.LabelSelector)})
+	}
+	return out, nil
+}
+
+func requiredAffinityTerms(a *corev1.Affinity) []corev1.PodAffinityTerm {
+	if a != nil && a.PodAffinity != nil {
+		return a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution
+	}
+	return nil
+}
+
+func requiredAntiAffinityTerms(a *corev1.Affinity) []corev1.PodAffinityTerm {
+	if a != nil && a.PodAntiAffinity != nil {
+		return a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution
+	}
+	return nil
+}
+
+// podInfoParseError mirrors the error framework.NewPodInfo returns: every term list is parsed,
+// preferred ones included, and the failures are aggregated.
+func podInfoParseError(pod *corev1.Pod) error {
+	var errs []error
+	if _, err := parseAffinityTerms(pod, requiredAffinityTerms(pod.Spec.Affinity)); err != nil {
+		errs = append(errs, fmt.Errorf("requiredAffinityTerms: %w", err))
+	}
+	if _, err := parseAffinityTerms(pod, requiredAntiAffinityTerms(pod.Spec.Affinity)); err != nil {
+		errs = append(errs, fmt.Errorf("requiredAntiAffinityTerms: %w", err))
+	}
+	var preferred, preferredAnti []corev1.WeightedPodAffinityTerm
+	if a := pod.Spec.Affinity; a != nil {
+		if a.PodAffinity != nil {
+			preferred = a.PodAffinity.PreferredDuringSchedulingIgnoredDuringExecution
+		}
+		if a.PodAntiAffinity != nil {
+			preferredAnti = a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution
+		}
+	}
+	weighted := func(ws []corev1.WeightedPodAffinityTerm) error {
+		terms := make([]corev1.PodAffinityTerm, len(ws))
+		for i := range ws {
+			terms[i] = ws[i].PodAffinityTerm
+		}
+		_, err := parseAffinityTerms(pod, terms)
+		return err
+	}
+	if err := weighted(preferred); err != nil {
+		errs = append(errs, fmt.Errorf("preferredAffinityTerms: %w", err))
+	}
+	if err := weighted(preferredAnti); err != nil {
+		errs = append(errs, fmt.Errorf("preferredAntiAffinityTerms: %w", err))
+	}
+	return utilerrors.NewAggregate(errs)
+}
+
+// existingAntiTerms are an existing Pod's required anti-affinity terms; none when they do not
+// parse, as the scheduler's cache ignores NewPodInfo's error.
+func existingAntiTerms(pod *corev1.Pod) []affinityTerm {
+	raw := requiredAntiAffinityTerms(pod.Spec.Affinity)
+	if len(raw) == 0 {
+		return nil
+	}
+	terms, _ := parseAffinityTerms(pod, raw)
+	return terms
+}
+
+type topologyPair struct{ key, value string }
+
+// antiPair counts the incoming Pod's anti-affinity per term, so each blocker names its own term;
+// the scheduler's per-pair count is the sum over terms with the same key.
+type antiPair struct {
+	term int
+	pair topologyPair
+}
+
+// podTermRef is a Pod (namespace/name) counted in an entry and the term that made it count.
+type podTermRef struct {
+	pod      string
+	term     int
+	selector string
+}
+
+type pairEntry struct {
+	count int64
+	refs  []podTermRef // in counting order; the first names the evidence
+}
+
+// pairTable is a count map that derived states change copy-on-write: base is shared and never
+// modified after PreFilter, over holds changed entries (nil: the scheduler deleted the pair at 0).
+type pairTable[K comparable] struct {
+	base map[K]*pairEntry
+	over map[K]*pairEntry
+}
+
+func (t *pairTable[K]) get(k K) *pairEntry {
+	if e, ok := t.over[k]; ok {
+		return e
+	}
+	return t.base[k]
+}
+
+func (t *pairTable[K]) count(k K) int64 {
+	if e := t.get(k); e != nil {
+		return e.count
+	}
+	return 0
+}
+
+// size is len() of the scheduler's map.
+func (t *pairTable[K]) size() int {
+	n := len(t.base)
+	for k, e := range t.over {
+		_, inBase := t.base[k]
+		switch {
+		case e != nil && !inBase:
+			n++
+		case e == nil && inBase:
+			n--
+		}
+	}
+	return n
+}
+
+// addBase counts during PreFilter.
+func (t *pairTable[K]) addBase(k K, ref podTermRef, keepRef bool) {
+	e := t.base[k]
+	if e == nil {
+		e = &pairEntry{}
+		t.base[k] = e
+	}
+	e.count++
+	if keepRef {
+		e.refs = append(e.refs, ref)
+	}
+}
+
+// update mirrors topologyToMatchedTermCount.update on a table whose over map is already private.
+func (t *pairTable[K]) update(k K, delta int64, ref podTermRef, keepRef bool) {
+	ne := &pairEntry{}
+	if e := t.get(k); e != nil {
+		ne.count, ne.refs = e.count, append([]podTermRef(nil), e.refs...)
+	}
+	ne.count += delta
+	if keepRef {
+		if delta > 0 {
+			ne.refs = append(ne.refs, ref)
+		} else {
+			for i, r := range ne.refs {
+				if r.pod == ref.pod && r.term == ref.term {
+					ne.refs = append(ne.refs[:i], ne.refs[i+1:]...)
+					break
+				}
+			}
+		}
+	}
+	if ne.count == 0 {
+		ne = nil
+	}
+	t.over[k] = ne
+}
+
+func (t pairTable[K]) private() pairTable[K] {
+	over := make(map[K]*pairEntry, len(t.over)+2)
+	for k, e := range t.over {
+		over[k] = e
+	}
+	return pairTable[K]{base: t.base, over: over}
+}
+
+// AffinityState is InterPodAffinity's PreFilter state (required terms only).
+type AffinityState struct {
+	pod *corev1.Pod
+	// nsLabels are the incoming Pod's namespace labels, for existing Pods' namespaceSelectors.
+	nsLabels labels.Set
+	// affinityTerms and antiTerms are the incoming Pod's, namespaceSelector merged into namespaces.
+	affinityTerms, antiTerms []affinityTerm
+	affinity                 pairTable[topologyPair]
+	anti                     pairTable[antiPair]
+	existingAnti             pairTable[topologyPair]
+}
+
+// newAffinityState is InterPodAffinity's PreFilter. A nil state means the plugin returns Skip
+// (no terms and no existing anti-affinity against the Pod): its Filter and AddPod never run.
+func newAffinityState(ps *PodState, c *Cluster) (*AffinityState, *PreFilterRejection) {
+	pod := ps.Pod
+	if err := podInfoParseError(pod); err != nil {
+		return nil, &PreFilterRejection{Plugin: PluginInterPodAffinity, Code: UnschedulableAndUnresolvable,
+			Reason: fmt.Sprintf("parsing pod: %+v", err)}
+	}
+	s := &AffinityState{
+		pod:          pod,
+		nsLabels:     labels.Set(ps.NamespaceLabels),
+		affinity:     pairTable[topologyPair]{base: map[topologyPair]*pairEntry{}},
+		anti:         pairTable[antiPair]{base: map[antiPair]*pairEntry{}},
+		existingAnti: pairTable[topologyPair]{base: map[topologyPair]*pairEntry{}},
+	}
+	s.affinityTerms, _ = parseAffinityTerms(pod, requiredAffinityTerms(pod.Spec.Affinity))
+	s.antiTerms, _ = parseAffinityTerms(pod, requiredAntiAffinityTerms(pod.Spec.Affinity))
+	for _, terms := range [][]affinityTerm{s.affinityTerms, s.antiTerms} {
+		for i := range terms {
+			mergeTermNamespaces(&terms[i], c)
+		}
+	}
+	addPair := func(t *pairTable[topologyPair], k topologyPair, ref podTermRef, keep bool) { t.addBase(k, ref, keep) }
+	addAnti := func(k antiPair, ref podTermRef) { s.anti.addBase(k, ref, true) }
+	for _, ni := range c.Nodes {
+		if ni == nil || ni.Node == nil {
+			continue
+		}
+		for _, e := range ni.Pods {
+			s.countPod(e, ni.Node, addPair, addAnti)
+		}
+	}
+	if s.existingAnti.size() == 0 && len(s.affinityTerms) == 0 && len(s.antiTerms) == 0 {
+		return nil, nil
+	}
+	return s, nil
+}
+
+// mergeTermNamespaces mirrors mergeAffinityTermNamespacesIfNotEmpty: a non-empty namespaceSelector
+// is resolved against the cluster's namespaces; {} stays "every namespace".
+func mergeTermNamespaces(t *affinityTerm, c *Cluster) {
+	if t.nsSelector.Empty() {
+		return
+	}
+	for name, l := range c.NamespaceLabels {
+		if t.nsSelector.Matches(labels.Set(l)) {
+			t.namespaces.Insert(name)
+		}
+	}
+	t.nsSelector = labels.Nothing()
+}
+
+// countPod applies one Pod e on node to the three counts, as the plugin's PreFilter and
+// updateWithPod do; pair and anti receive each (table, key) to change.
+func (s *AffinityState) countPod(e *corev1.Pod, node *corev1.Node,
+	pair func(t *pairTable[topologyPair], k topologyPair, ref podTermRef, keep bool), anti func(k antiPair, ref podTermRef)) {
+	name := func() string { return e.Namespace + "/" + e.Name } // only for matches: most Pods match nothing
+	for _, t := range existingAntiTerms(e) {
+		if v, ok := node.Labels[t.topologyKey]; ok && t.matches(s.pod, s.nsLabels) {
+			pair(&s.existingAnti, topologyPair{t.topologyKey, v}, podTermRef{pod: name(), term: t.index, selector: t.selectorText}, true)
+		}
+	}
+	if podMatchesAllTerms(s.affinityTerms, e) {
+		for _, t := range s.affinityTerms {
+			if v, ok := node.Labels[t.topologyKey]; ok {
+				pair(&s.affinity, topologyPair{t.topologyKey, v}, podTermRef{}, false)
+			}
+		}
+	}
+	for j := range s.antiTerms {
+		t := &s.antiTerms[j]
+		// The incoming Pod's namespaceSelector is merged already, so no namespace labels.
+		if v, ok := node.Labels[t.topologyKey]; ok && t.matches(e, nil) {
+			anti(antiPair{j, topologyPair{t.topologyKey, v}}, podTermRef{pod: name(), term: t.index, selector: t.selectorText})
+		}
+	}
+}
+
+// podMatchesAllTerms mirrors podMatchesAllAffinityTerms: false without terms.
+func podMatchesAllTerms(terms []affinityTerm, pod *corev1.Pod) bool {
+	if len(terms) == 0 {
+		return false
+	}
+	for i := range terms {
+		if !terms[i].matches(pod, nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// withPods returns a copy with pods on node added (delta=+1) or removed (delta=-1), as the
+// plugin's AddPod/RemovePod (no namespace or deletionTimestamp filter). nil stays nil.
+func (s *AffinityState) withPods(ps *PodState, node *corev1.Node, pods []*corev1.Pod, delta int) *AffinityState {
+	if s == nil || node == nil || len(pods) == 0 {
+		return s
+	}
+	out := *s
+	out.affinity, out.anti, out.existingAnti = s.affinity.private(), s.anti.private(), s.existingAnti.private()
+	for _, p := range pods {
+		out.countPod(p, node, func(t *pairTable[topologyPair], k topologyPair, ref podTermRef, keep bool) {
+			t.update(k, int64(delta), ref, keep)
+		}, func(k antiPair, ref podTermRef) { out.anti.update(k, int64(delta), ref, true) })
+	}
+	return &out
+}
+
+// CheckInterPodAffinity is InterPodAffinity's Filter: the status is the scheduler's (affinity,
+// then the Pod's anti-affinity, then existing Pods' anti-affinity); Blockers list every violation.
+func CheckInterPodAffinity(ps *PodState, ni *NodeInfo) *Status {
+	if ps == nil || ps.Affinity == nil || ni == nil || ni.Node == nil {
+		return nil
+	}
+	s, node := ps.Affinity, ni.Node
+	var st *Status
+	fail := func(code Code, reason string, b []Blocker) {
+		if st == nil {
+			st = &Status{Plugin: PluginInterPodAffinity, Code: code, Reasons: []string{reason}}
+		}
+		st.Blockers = append(st.Blockers, b...)
+	}
+	block := func(kind BlockerKind, ev *PodAffinityEvidence) Blocker {
+		return Blocker{Plugin: PluginInterPodAffinity, Kind: kind, PodAffinity: ev}
+	}
+
+	// 1. Required affinity (satisfyPodAffinity).
+	var missing, unsatisfied []Blocker
+	for i := range s.affinityTerms {
+		t := &s.affinityTerms[i]
+		v, ok := node.Labels[t.topologyKey]
+		if !ok {
+			missing = append(missing, block(KindPodAffinityUnsatisfied, &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, MissingLabel: true, Selector: t.selectorText}))
+			continue
+		}
+		if s.affinity.count(topologyPair{t.topologyKey, v}) <= 0 {
+			unsatisfied = append(unsatisfied, block(KindPodAffinityUnsatisfied, &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.selectorText}))
+		}
+	}
+	// The first Pod of a group that selects itself may go anywhere that has the keys.
+	firstOfGroup := s.affinity.size() == 0 && podMatchesAllTerms(s.affinityTerms, s.pod)
+	switch {
+	case len(missing) > 0 && firstOfGroup:
+		fail(UnschedulableAndUnresolvable, ReasonPodAffinity, missing)
+	case len(missing) > 0 || (len(unsatisfied) > 0 && !firstOfGroup):
+		fail(UnschedulableAndUnresolvable, ReasonPodAffinity, append(missing, unsatisfied...))
+	}
+
+	// 2. The Pod's anti-affinity (satisfyPodAntiAffinity): the scheduler's count for a pair sums
+	// every term with that key.
+	var collisions []Blocker
+	violated := false
+	for j := range s.antiTerms {
+		t := &s.antiTerms[j]
+		v, ok := node.Labels[t.topologyKey]
+		if !ok {
+			continue
+		}
+		p := topologyPair{t.topologyKey, v}
+		var sum int64
+		for k := range s.antiTerms {
+			if s.antiTerms[k].topologyKey == t.topologyKey {
+				sum += s.anti.count(antiPair{k, p})
+			}
+		}
+		violated = violated || sum > 0
+		if e := s.anti.get(antiPair{j, p}); e != nil && e.count > 0 {
+			ev := &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.selectorText}
+			if len(e.refs) > 0 {
+				ev.Pod = e.refs[0].pod
+			}
+			collisions = append(collisions, block(KindPodAntiAffinityConflict, ev))
+		}
+	}
+	if violated {
+		fail(Unschedulable, ReasonPodAntiAffinity, collisions)
+	}
+
+	// 3. Existing Pods' anti-affinity (satisfyExistingPodsAntiAffinity): any node label pair.
+	if s.existingAnti.size() > 0 {
+		keys := make([]string, 0, len(node.Labels))
+		for k := range node.Labels {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // blockers in a stable order
+		var existing []Blocker
+		for _, k := range keys {
+			e := s.existingAnti.get(topologyPair{k, node.Labels[k]})
+			if e == nil || e.count <= 0 {
+				continue
+			}
+			ev := &PodAffinityEvidence{TopologyKey: k, Domain: node.Labels[k]}
+			if len(e.refs) > 0 {
+				ev.Pod, ev.Term, ev.Selector = e.refs[0].pod, e.refs[0].term, e.refs[0].selector
+			}
+			existing = append(existing, block(KindExistingAntiAffinity, ev))
+		}
+		if len(existing) > 0 {
+			fail(Unschedulable, ReasonExistingAntiAffinity, existing)
+		}
+	}
+	return st
+}

@@ -1,0 +1,55 @@
+package checks
+
+import corev1 "k8s.io/api/core/v1"
+
+// CheckNodePorts mirrors the NodePorts filter: each wanted host port must not collide with one a
+// Pod on the node holds (HostPortInfo.CheckConflict). One blocker per colliding wanted port.
+func CheckNodePorts(ps *PodState, ni *NodeInfo) *Status {
+	if ps == nil || ni == nil {
+		return nil
+	}
+	var blockers []Blocker
+	seen := map[UsedPort]bool{}
+	for _, want := range ps.HostPorts {
+		want = normalisePort(want)
+		key := UsedPort{HostIP: want.HostIP, Protocol: want.Protocol, Port: want.Port}
+		if want.Port <= 0 || seen[key] {
+			continue
+		}
+		seen[key] = true
+		if held := portHolder(want, ni.UsedPorts); held != nil {
+			blockers = append(blockers, Blocker{Plugin: PluginNodePorts, Kind: KindHostPortConflict,
+				HostPort: &HostPortEvidence{HostIP: want.HostIP, Protocol: want.Protocol, Port: want.Port, HeldBy: held.Pod}})
+		}
+	}
+	if len(blockers) == 0 {
+		return nil
+	}
+	return &Status{Plugin: PluginNodePorts, Code: Unschedulable, Reasons: []string{ReasonNodePorts}, Blockers: blockers}
+}
+
+// portHolder returns the first used port that conflicts with want: 0.0.0.0 collides with any
+// address, a specific address with itself and 0.0.0.0.
+func portHolder(want UsedPort, used []UsedPort) *UsedPort {
+	for i := range used {
+		u := &used[i]
+		if u.Port != want.Port || u.Protocol != want.Protocol {
+			continue
+		}
+		if want.HostIP == "0.0.0.0" || u.HostIP == "0.0.0.0" || u.HostIP == want.HostIP {
+			return u
+		}
+	}
+	return nil
+}
+
+// normalisePort applies HostPortInfo.sanitize: "" means 0.0.0.0 and TCP.
+func normalisePort(p UsedPort) UsedPort {
+	if p.HostIP == "" {
+		p.HostIP = "0.0.0.0"
+	}
+	if p.Protocol == "" {
+		p.Protocol = corev1.ProtocolTCP
+	}
+	return p
+}

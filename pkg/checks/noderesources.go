@@ -1,0 +1,99 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// CheckNodeResourcesFit mirrors the NodeResourcesFit filter (fitsRequest): Too many pods, then
+// cpu, memory, ephemeral-storage, then scalar resources (sorted by name here; the scheduler walks a
+// map, and the histogram is sorted anyway). UnschedulableAndUnresolvable when some request exceeds
+// the node's whole allocatable. Not modelled: resources delegated to DRA (DRAExtendedResource with
+// a DeviceClass mapping) and the profile's ignoredResources (empty by default).
+func CheckNodeResourcesFit(ps *PodState, ni *NodeInfo) *Status {
+	if ps == nil || ni == nil {
+		return nil
+	}
+	var blockers []Blocker
+	var reasons []string
+	unresolvable := false
+
+	allowed, inUse := ni.Allocatable[corev1.ResourcePods], int64(len(ni.Pods))
+	if inUse+1 > allowed {
+		reasons = append(reasons, ReasonTooManyPods)
+		blockers = append(blockers, Blocker{Plugin: PluginNodeResourcesFit, Kind: KindTooManyPods,
+			Resource: resourceEvidence(corev1.ResourcePods, 1, allowed, inUse)})
+	}
+
+	var scalars []corev1.ResourceName
+	for name := range ps.Request {
+		if isScalarResourceName(name) {
+			scalars = append(scalars, name)
+		}
+	}
+	req := ps.Request
+	if req[corev1.ResourceCPU] == 0 && req[corev1.ResourceMemory] == 0 && req[corev1.ResourceEphemeralStorage] == 0 && len(scalars) == 0 {
+		return resourcesStatus(reasons, blockers, false)
+	}
+	sort.Slice(scalars, func(i, j int) bool { return scalars[i] < scalars[j] })
+	names := append([]corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage}, scalars...)
+	for _, name := range names {
+		want := req[name]
+		if want <= 0 {
+			continue
+		}
+		alloc, used := ni.Allocatable[name], ni.Requested[name]
+		if want <= alloc-used {
+			continue
+		}
+		ev := resourceEvidence(name, want, alloc, used)
+		if want > alloc {
+			ev.ExceedsAllocatable, unresolvable = true, true
+		}
+		reasons = append(reasons, fmt.Sprintf(ReasonInsufficientFmt, name))
+		blockers = append(blockers, Blocker{Plugin: PluginNodeResourcesFit, Kind: KindInsufficientResource, Resource: ev})
+	}
+	return resourcesStatus(reasons, blockers, unresolvable)
+}
+
+func resourcesStatus(reasons []string, blockers []Blocker, unresolvable bool) *Status {
+	if len(reasons) == 0 {
+		return nil
+	}
+	code := Unschedulable
+	if unresolvable {
+		code = UnschedulableAndUnresolvable
+	}
+	return &Status{Plugin: PluginNodeResourcesFit, Code: code, Reasons: reasons, Blockers: blockers}
+}
+
+// resourceEvidence builds the numbers for one resource, in the scheduler's units.
+func resourceEvidence(name corev1.ResourceName, want, alloc, used int64) *ResourceEvidence {
+	free := alloc - used
+	return &ResourceEvidence{
+		Resource:    name,
+		Requested:   quantityOf(name, want),
+		Allocatable: quantityOf(name, alloc),
+		InUse:       quantityOf(name, used),
+		Free:        quantityOf(name, free),
+		Shortfall:   quantityOf(name, want-free),
+	}
+}
+
+// quantityOf turns a scheduler amount back into a Quantity in the resource's natural format:
+// millicores for cpu, binary units for bytes, plain numbers for counts.
+func quantityOf(name corev1.ResourceName, v int64) resource.Quantity {
+	switch {
+	case name == corev1.ResourceCPU:
+		return *resource.NewMilliQuantity(v, resource.DecimalSI)
+	case name == corev1.ResourceMemory || name == corev1.ResourceEphemeralStorage ||
+		strings.HasPrefix(string(name), corev1.ResourceHugePagesPrefix):
+		return *resource.NewQuantity(v, resource.BinarySI)
+	default:
+		return *resource.NewQuantity(v, resource.DecimalSI)
+	}
+}

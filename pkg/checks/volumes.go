@@ -1,0 +1,135 @@
+package checks
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/component-helpers/storage/ephemeral"
+)
+
+// VolumeBinding PreFilter texts, verbatim (podHasPVCs, ephemeral.VolumeIsForPod).
+const (
+	// annBindCompleted is volume.AnnBindCompleted (component-helpers/storage/volume, not imported:
+	// it pulls client-go's cache into the module graph).
+	annBindCompleted = "pv.kubernetes.io/bind-completed"
+
+	reasonEphemeralPVCMissingFmt = "waiting for ephemeral volume controller to create the persistentvolumeclaim %q"
+	reasonPVCLostFmt             = "persistentvolumeclaim %q bound to non-existent persistentvolume %q"
+	reasonEphemeralNotOwnerFmt   = "PVC %s/%s was not created for pod %s/%s (pod is not owner)"
+)
+
+// preFilterVolumes mirrors the volume PreFilter rejections, in plugin order: VolumeRestrictions (a
+// referenced PVC does not exist), then VolumeBinding (podHasPVCs' invalid claims, then unbound
+// claims that are not WaitForFirstConsumer). nil when nothing rejects or when the PVCs (or a
+// StorageClass needed to decide) could not be read.
+func preFilterVolumes(pod *corev1.Pod, c *Cluster) *PreFilterRejection {
+	if pod == nil || c == nil || c.PVCs == nil {
+		return nil
+	}
+	pvc := func(name string) *corev1.PersistentVolumeClaim { return c.PVCs[pod.Namespace+"/"+name] }
+	reject := func(plugin, name, reason string) *PreFilterRejection {
+		return &PreFilterRejection{Plugin: plugin, Code: UnschedulableAndUnresolvable, Reason: reason, PVC: pod.Namespace + "/" + name}
+	}
+
+	// VolumeRestrictions: the lister's NotFound error for the first missing claim.
+	for _, v := range pod.Spec.Volumes {
+		if v.PersistentVolumeClaim != nil && pvc(v.PersistentVolumeClaim.ClaimName) == nil {
+			name := v.PersistentVolumeClaim.ClaimName
+			return reject(PluginVolumeRestrictions, name, fmt.Sprintf(ReasonPVCNotFoundFmt, name))
+		}
+	}
+
+	// VolumeBinding podHasPVCs: the first invalid claim, in volume order.
+	for i := range pod.Spec.Volumes {
+		v := &pod.Spec.Volumes[i]
+		name, isEphemeral := claimName(pod, v)
+		if name == "" {
+			continue
+		}
+		claim := pvc(name)
+		switch {
+		case claim == nil && isEphemeral:
+			return reject(PluginVolumeBinding, name, fmt.Sprintf(reasonEphemeralPVCMissingFmt, name))
+		case claim == nil:
+			return reject(PluginVolumeBinding, name, fmt.Sprintf(ReasonPVCNotFoundFmt, name))
+		case claim.Status.Phase == corev1.ClaimLost:
+			return reject(PluginVolumeBinding, name, fmt.Sprintf(reasonPVCLostFmt, claim.Name, claim.Spec.VolumeName))
+		case claim.DeletionTimestamp != nil:
+			return reject(PluginVolumeBinding, name, fmt.Sprintf(ReasonPVCBeingDeletedFmt, claim.Name))
+		case isEphemeral && (claim.Namespace != pod.Namespace || !metav1.IsControlledBy(claim, pod)):
+			return reject(PluginVolumeBinding, name, fmt.Sprintf(reasonEphemeralNotOwnerFmt, claim.Namespace, claim.Name, pod.Namespace, pod.Name))
+		}
+	}
+
+	// VolumeBinding GetPodVolumeClaims: an unbound claim is Immediate unless its class is
+	// WaitForFirstConsumer and it is not pre-bound by volumeName.
+	var firstImmediate string
+	for i := range pod.Spec.Volumes {
+		name, _ := claimName(pod, &pod.Spec.Volumes[i])
+		if name == "" {
+			continue
+		}
+		claim := pvc(name)
+		if claim.Spec.VolumeName != "" && metav1.HasAnnotation(claim.ObjectMeta, annBindCompleted) {
+			continue // fully bound
+		}
+		delay, known := delayBinding(claim, c.StorageClasses)
+		if !known {
+			// A StorageClass we could not read, or one without volumeBindingMode (the scheduler
+			// then fails with an internal error): cannot judge.
+			return nil
+		}
+		if (!delay || claim.Spec.VolumeName != "") && firstImmediate == "" {
+			firstImmediate = name
+		}
+	}
+	if firstImmediate != "" {
+		return reject(PluginVolumeBinding, firstImmediate, ReasonUnboundImmediatePVC)
+	}
+	return nil
+}
+
+// claimName is the PVC a volume uses: its claimName, or <pod>-<volume> for a generic ephemeral
+// volume; "" for volumes without a claim.
+func claimName(pod *corev1.Pod, v *corev1.Volume) (string, bool) {
+	switch {
+	case v.PersistentVolumeClaim != nil:
+		return v.PersistentVolumeClaim.ClaimName, false
+	case v.Ephemeral != nil:
+		return ephemeral.VolumeClaimName(pod, v), true
+	}
+	return "", false
+}
+
+// delayBinding mirrors volume.IsDelayBindingMode: no class name or a missing class means
+// Immediate. known is false when the answer needs a class that could not be read or is invalid.
+func delayBinding(claim *corev1.PersistentVolumeClaim, classes map[string]*storagev1.StorageClass) (delay, known bool) {
+	className := claimClass(claim)
+	if className == "" {
+		return false, true
+	}
+	if classes == nil {
+		return false, false
+	}
+	class, ok := classes[className]
+	if !ok || class == nil {
+		return false, true
+	}
+	if class.VolumeBindingMode == nil {
+		return false, false
+	}
+	return *class.VolumeBindingMode == storagev1.VolumeBindingWaitForFirstConsumer, true
+}
+
+// claimClass mirrors volume.GetPersistentVolumeClaimClass: the beta annotation wins over the field.
+func claimClass(claim *corev1.PersistentVolumeClaim) string {
+	if class, ok := claim.Annotations[corev1.BetaStorageClassAnnotation]; ok {
+		return class
+	}
+	if claim.Spec.StorageClassName != nil {
+		return *claim.Spec.StorageClassName
+	}
+	return ""
+}

@@ -1,0 +1,206 @@
+package explain
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	fx "github.com/kubectl-placement/kubectl-placement/internal/fixture"
+	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
+)
+
+const ns = "default"
+
+func snap(nodes []*corev1.Node, pods ...*corev1.Pod) *snapshot.Snapshot {
+	return &snapshot.Snapshot{Source: "test", Nodes: nodes, Pods: pods, Namespaces: []*corev1.Namespace{fx.Namespace(ns)}, PVCs: []*corev1.PersistentVolumeClaim{}}
+}
+
+func never(p *corev1.Pod) { v := corev1.PreemptNever; p.Spec.PreemptionPolicy = &v }
+
+func matchFieldsIn(names ...string) fx.PodOption {
+	return func(p *corev1.Pod) {
+		p.Spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
+			NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchFields: []corev1.NodeSelectorRequirement{{Key: "metadata.name", Operator: corev1.NodeSelectorOpIn, Values: names}}}},
+		}}}
+	}
+}
+
+func pvc(claim string) fx.PodOption {
+	return func(p *corev1.Pod) {
+		p.Spec.Volumes = append(p.Spec.Volumes, corev1.Volume{Name: "v", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: claim}}})
+	}
+}
+
+// TestSchedulerMessages reproduces the complete messages the real v1.36.3 scheduler wrote
+// (scheduler-semantics.md §5).
+func TestSchedulerMessages(t *testing.T) {
+	cpuHog := func(name, node, cpu string, prio int32) *corev1.Pod {
+		return fx.Pod(ns, name, fx.On(node), fx.Requests("cpu", cpu), fx.Priority(prio))
+	}
+	tests := []struct {
+		name string
+		s    *snapshot.Snapshot
+		want string
+	}{
+		{
+			name: "taint, cpu, selector",
+			s: snap([]*corev1.Node{
+				fx.Node("n1", fx.Labels("disk", "ssd"), fx.Taint("dedicated", "db", corev1.TaintEffectNoSchedule)),
+				fx.Node("n2", fx.Labels("disk", "ssd")),
+				fx.Node("n3", fx.Labels("disk", "hdd")),
+			}, cpuHog("hog", "n2", "4", 0), fx.Pod(ns, "p", fx.NodeSelector("disk", "ssd"), fx.Requests("cpu", "1"))),
+			want: "0/3 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint(s). no new claims to deallocate, preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.",
+		},
+		{
+			name: "preemptionPolicy Never",
+			s:    snap([]*corev1.Node{fx.Node("n1")}, cpuHog("hog", "n1", "4", 0), fx.Pod(ns, "p", fx.Requests("cpu", "1"), never)),
+			want: "0/1 nodes are available: 1 Insufficient cpu. no new claims to deallocate, preemption: not eligible due to preemptionPolicy=Never.",
+		},
+		{
+			name: "PVC missing",
+			s:    snap([]*corev1.Node{fx.Node("n1"), fx.Node("n2")}, fx.Pod(ns, "p", pvc("data"))),
+			want: `0/2 nodes are available: persistentvolumeclaim "data" not found. not found`,
+		},
+		{
+			name: "matchFields In n1, n1 tainted NoExecute",
+			s: snap([]*corev1.Node{fx.Node("n1", fx.Taint("k", "v", corev1.TaintEffectNoExecute)), fx.Node("n2"), fx.Node("n3")},
+				fx.Pod(ns, "p", matchFieldsIn("n1"))),
+			want: "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't satisfy plugin(s) [NodeAffinity]. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+		},
+		{
+			name: "matchFields In ghost",
+			s:    snap([]*corev1.Node{fx.Node("n1"), fx.Node("n2"), fx.Node("n3")}, fx.Pod(ns, "p", matchFieldsIn("ghost"))),
+			want: "0/3 nodes are available: 3 node(s) didn't satisfy plugin(s) [NodeAffinity]. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+		},
+		{
+			name: "too many pods and a missing extended resource",
+			s: snap([]*corev1.Node{
+				fx.Node("n1", fx.Allocatable("pods", "1")),
+				fx.Node("n2", fx.Allocatable("cpu", "1")),
+				fx.Node("n3"),
+			}, fx.Pod(ns, "x", fx.On("n1")), fx.Pod(ns, "p", fx.Requests("cpu", "2", "example.com/gpu", "1"))),
+			want: "0/3 nodes are available: 1 Insufficient cpu, 1 Too many pods, 3 Insufficient example.com/gpu. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+		},
+		{
+			name: "preemption dry run still short",
+			s: snap([]*corev1.Node{fx.Node("n1"), fx.Node("n2", fx.Taint("k", "v", corev1.TaintEffectNoSchedule))},
+				cpuHog("low", "n1", "1", 0), cpuHog("high", "n1", "3", 100), fx.Pod(ns, "p", fx.Requests("cpu", "2"), fx.Priority(50))),
+			want: "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint(s). no new claims to deallocate, preemption: 0/2 nodes are available: 1 Insufficient cpu, 1 Preemption is not helpful for scheduling.",
+		},
+		{
+			name: "host port and cordoned",
+			s: snap([]*corev1.Node{fx.Node("n1"), fx.Node("n2", fx.Cordoned())},
+				fx.Pod(ns, "web", fx.On("n1"), fx.HostPort(8080)), fx.Pod(ns, "p", fx.HostPort(8080))),
+			want: "0/2 nodes are available: 1 node(s) didn't have free ports for the requested pod ports, 1 node(s) were unschedulable. no new claims to deallocate, preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.",
+		},
+		{
+			name: "preemption would succeed",
+			s:    snap([]*corev1.Node{fx.Node("n1")}, cpuHog("low", "n1", "4", 0), fx.Pod(ns, "p", fx.Requests("cpu", "1"), fx.Priority(10))),
+			want: "0/1 nodes are available: 1 Insufficient cpu.",
+		},
+		{
+			name: "no nodes",
+			s:    snap(nil, fx.Pod(ns, "p")),
+			want: "no nodes available to schedule pods",
+		},
+		{
+			name: "spread minDomains 3 and a node without zone",
+			s: snap([]*corev1.Node{fx.Node("n1", fx.Zone("a")), fx.Node("n2", fx.Zone("b")), fx.Node("n3")},
+				fx.Pod(ns, "w1", fx.On("n1"), fx.PodLabels("app", "w")), fx.Pod(ns, "w2", fx.On("n2"), fx.PodLabels("app", "w")),
+				fx.Pod(ns, "p", fx.PodLabels("app", "w"), fx.Spread("topology.kubernetes.io/zone", 1, map[string]string{"app": "w"}),
+					func(p *corev1.Pod) { m := int32(3); p.Spec.TopologySpreadConstraints[0].MinDomains = &m })),
+			want: "0/3 nodes are available: 1 node(s) didn't match pod topology spread constraints (missing required label), 2 node(s) didn't match pod topology spread constraints. no new claims to deallocate, preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.",
+		},
+		{
+			name: "anti-affinity mix",
+			s: snap([]*corev1.Node{fx.Node("n1", fx.Allocatable("cpu", "500m")), fx.Node("n2"), fx.Node("n3"), fx.Node("n4", fx.Cordoned())},
+				fx.Pod(ns, "peer", fx.On("n2"), fx.PodLabels("app", "db")),
+				fx.Pod(ns, "loner", fx.On("n3"), fx.AntiAffinity("kubernetes.io/hostname", map[string]string{"app": "db"})),
+				fx.Pod(ns, "p", fx.PodLabels("app", "db"), fx.Requests("cpu", "1"), fx.AntiAffinity("kubernetes.io/hostname", map[string]string{"app": "db"}))),
+			want: "0/4 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match pod anti-affinity rules, 1 node(s) didn't satisfy existing pods anti-affinity rules, 1 node(s) were unschedulable. no new claims to deallocate, preemption: 0/4 nodes are available: 2 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Explain(tt.s, Selection{AllNamespaces: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got *PodReport
+			for i := range r.Pods {
+				if r.Pods[i].Name == "p" {
+					got = &r.Pods[i]
+				}
+			}
+			if got == nil {
+				t.Fatalf("pod p not in report: %+v", r.Pods)
+			}
+			if got.SchedulerMessage != tt.want {
+				t.Errorf("message\n got: %s\nwant: %s", got.SchedulerMessage, tt.want)
+			}
+		})
+	}
+}
+
+func TestEventNoteTruncation(t *testing.T) {
+	long := make([]byte, 1500)
+	for i := range long {
+		long[i] = 'x'
+	}
+	got := EventNote(string(long))
+	if len(got) != 1024 || got[1020:] != " ..." {
+		t.Fatalf("len %d, tail %q", len(got), got[1016:])
+	}
+	if EventNote("short") != "short" {
+		t.Fatal("short note changed")
+	}
+}
+
+func TestSelection(t *testing.T) {
+	s := snap([]*corev1.Node{fx.Node("n1")},
+		fx.Pod(ns, "running", fx.On("n1")),
+		fx.Pod(ns, "pending", fx.Requests("cpu", "100")),
+		fx.Pod("other", "elsewhere", fx.Requests("cpu", "100")))
+	r, err := Explain(s, Selection{Namespace: ns, Names: []string{"running", "pending"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Pods) != 1 || r.Pods[0].Name != "pending" || len(r.NotPending) != 1 || r.NotPending[0].NodeName != "n1" {
+		t.Fatalf("pods %+v notPending %+v", r.Pods, r.NotPending)
+	}
+	if _, err := Explain(s, Selection{Namespace: ns, Names: []string{"ghost"}}); err == nil {
+		t.Fatal("want not-found error")
+	} else if _, ok := err.(*PodNotFoundError); !ok {
+		t.Fatalf("want *PodNotFoundError, got %T", err)
+	}
+	r, _ = Explain(s, Selection{Namespace: ns})
+	if len(r.Pods) != 1 {
+		t.Fatalf("namespace scope: %d pods", len(r.Pods))
+	}
+	r, _ = Explain(s, Selection{AllNamespaces: true})
+	if len(r.Pods) != 2 {
+		t.Fatalf("all namespaces: %d pods", len(r.Pods))
+	}
+}
+
+func TestIdenticalPodsAnalysedOnce(t *testing.T) {
+	var pods []*corev1.Pod
+	for _, n := range []string{"web-abc-1", "web-abc-2", "web-abc-3"} {
+		pods = append(pods, fx.Pod(ns, n, fx.OwnedBy("ReplicaSet", "web-abc"), fx.PodLabels("pod-template-hash", "abc"), fx.Requests("cpu", "100")))
+	}
+	r, err := Explain(snap([]*corev1.Node{fx.Node("n1")}, pods...), Selection{AllNamespaces: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Pods) != 1 || len(r.Pods[0].SamePods) != 2 {
+		t.Fatalf("got %d reports, same %v", len(r.Pods), r.Pods[0].SamePods)
+	}
+	if o := r.Pods[0].Owner; o == nil || o.Kind != "Deployment" || o.Name != "web" {
+		t.Fatalf("owner %+v", o)
+	}
+	if r.Pods[0].Fixes == nil || r.Pods[0].Groups[0].Nodes[0] != "n1" {
+		t.Fatalf("fixes %+v groups %+v", r.Pods[0].Fixes, r.Pods[0].Groups)
+	}
+	_ = resource.MustParse
+}

@@ -1,0 +1,236 @@
+package explain
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
+)
+
+// proposeFixes turns each distinct blocker into one concrete change, most nodes first. A fix is
+// Sufficient when some node has no other blocker.
+func proposeFixes(pod *corev1.Pod, nodes []NodeReport, spread []checks.SpreadDomains) []Fix {
+	type acc struct {
+		first      checks.Blocker
+		all        []checks.Blocker
+		nodes      []string
+		sufficient bool
+	}
+	byKey := map[string]*acc{}
+	var order []string
+	for _, n := range nodes {
+		keys := nodeKeys(n)
+		seen := map[string]bool{}
+		for _, b := range n.Blockers {
+			k := BlockerKey(b)
+			a, ok := byKey[k]
+			if !ok {
+				a = &acc{first: b}
+				byKey[k] = a
+				order = append(order, k)
+			}
+			a.all = append(a.all, b)
+			if !seen[k] {
+				seen[k] = true
+				a.nodes = append(a.nodes, n.Name)
+				if len(keys) == 1 {
+					a.sufficient = true
+				}
+			}
+		}
+	}
+	var fixes []Fix
+	for _, k := range order {
+		a := byKey[k]
+		fixes = append(fixes, Fix{Kind: a.first.Kind, Action: fixAction(pod, a.first, a.all, a.nodes, spread), Nodes: len(a.nodes), Sufficient: a.sufficient})
+	}
+	sort.SliceStable(fixes, func(i, j int) bool {
+		if fixes[i].Sufficient != fixes[j].Sufficient {
+			return fixes[i].Sufficient
+		}
+		return fixes[i].Nodes > fixes[j].Nodes
+	})
+	return fixes
+}
+
+// nodeList names up to three nodes, then how many more.
+func nodeList(nodes []string) string {
+	if len(nodes) <= 3 {
+		return strings.Join(nodes, " ")
+	}
+	return fmt.Sprintf("%s (and %d more)", strings.Join(nodes[:3], " "), len(nodes)-3)
+}
+
+// healthTaints are set by the node lifecycle controller; tolerating them hides a sick node.
+var healthTaints = map[string]bool{
+	"node.kubernetes.io/not-ready": true, "node.kubernetes.io/unreachable": true,
+	"node.kubernetes.io/memory-pressure": true, "node.kubernetes.io/disk-pressure": true,
+	"node.kubernetes.io/pid-pressure": true, "node.kubernetes.io/network-unavailable": true,
+	"node.kubernetes.io/unschedulable": true, "node.cloudprovider.kubernetes.io/uninitialized": true,
+}
+
+func fixAction(pod *corev1.Pod, b checks.Blocker, all []checks.Blocker, nodes []string, spread []checks.SpreadDomains) string {
+	switch b.Kind {
+	case checks.KindCordoned:
+		return fmt.Sprintf("Node(s) %s are cordoned; if the maintenance is over: kubectl uncordon %s", nodeList(nodes), strings.Join(first(nodes, 3), " "))
+	case checks.KindNodeNameMismatch:
+		return fmt.Sprintf("spec.nodeName pins the Pod to %q; remove it or name an existing node", b.NodeName.Want)
+	case checks.KindUntoleratedTaint:
+		return taintFix(b.Taint, nodes)
+	case checks.KindNodeSelectorMismatch:
+		return selectorFix(b.NodeSelector, all, nodes)
+	case checks.KindNodeAffinityMismatch:
+		return affinityFix(b.NodeAffinity, all)
+	case checks.KindHostPortConflict:
+		h := b.HostPort
+		return fmt.Sprintf("Host port %d/%s is taken on %d node(s) (e.g. by %s); drop hostPort and use a Service, or pick a free port", h.Port, h.Protocol, len(nodes), h.HeldBy)
+	case checks.KindTooManyPods:
+		return fmt.Sprintf("%d node(s) are at their Pod limit (%s Pods); add nodes or raise the kubelet's maxPods", len(nodes), b.Resource.Allocatable.String())
+	case checks.KindInsufficientResource:
+		return resourceFix(b.Resource, all)
+	case checks.KindSpreadMissingLabel:
+		return fmt.Sprintf("%d node(s) lack the label %q that the spread constraint's topologyKey needs; label them, or keep the Pod off them with node affinity", len(nodes), b.Spread.TopologyKey)
+	case checks.KindSpreadSkew:
+		return spreadFix(b.Spread, spread)
+	case checks.KindPodAntiAffinityConflict:
+		a := b.PodAffinity
+		return fmt.Sprintf("Every %s domain on these %d node(s) already runs a Pod matching the required anti-affinity (%s), e.g. %s; the workload has more replicas than domains: add nodes, lower replicas, or use preferredDuringScheduling", a.TopologyKey, len(nodes), a.Selector, a.Pod)
+	case checks.KindExistingAntiAffinity:
+		a := b.PodAffinity
+		return fmt.Sprintf("Pod %s has a required anti-affinity (%s over %s) that matches this Pod, which keeps it off %d node(s); change that Pod's term or this Pod's labels", a.Pod, a.Selector, a.TopologyKey, len(nodes))
+	case checks.KindPodAffinityUnsatisfied:
+		a := b.PodAffinity
+		if a.MissingLabel {
+			return fmt.Sprintf("%d node(s) lack the label %q that the required pod affinity needs", len(nodes), a.TopologyKey)
+		}
+		return fmt.Sprintf("Required pod affinity (%s over %s) finds no matching Pod in the domain of %d node(s); start the Pods it depends on first, or relax the term", a.Selector, a.TopologyKey, len(nodes))
+	}
+	return ""
+}
+
+func first(s []string, n int) []string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func taintFix(t *checks.TaintEvidence, nodes []string) string {
+	taint := t.Taint
+	if healthTaints[taint.Key] {
+		return fmt.Sprintf("%d node(s) carry %s:%s, set by Kubernetes because the node is unhealthy or unschedulable; fix the node (kubectl describe node %s) rather than tolerating it", len(nodes), taint.Key, taint.Effect, nodes[0])
+	}
+	tol := fmt.Sprintf("{key: %q, operator: \"Equal\", value: %q, effect: %q}", taint.Key, taint.Value, taint.Effect)
+	if taint.Value == "" {
+		tol = fmt.Sprintf("{key: %q, operator: \"Exists\", effect: %q}", taint.Key, taint.Effect)
+	}
+	lead := "Add the toleration " + tol + " to the Pod"
+	if n := t.NearestToleration; n != nil {
+		switch t.NearMiss {
+		case "effect":
+			lead = fmt.Sprintf("The Pod's toleration for %q has effect %q but the taint's is %q; set effect %q (or leave effect empty to tolerate all effects)", taint.Key, n.Effect, taint.Effect, taint.Effect)
+		case "value":
+			lead = fmt.Sprintf("The Pod's toleration for %q expects value %q but the taint's value is %q; use %s", taint.Key, n.Value, taint.Value, tol)
+		case "key":
+			lead = fmt.Sprintf("The Pod tolerates key %q, which is not the taint's key %q (a typo?); use %s", n.Key, taint.Key, tol)
+		case "operator":
+			lead = fmt.Sprintf("The Pod's toleration for %q does not match with operator %q; use %s", taint.Key, n.Operator, tol)
+		}
+	}
+	return fmt.Sprintf("%s, or, if the %d node(s) are not meant to be reserved, remove the taint: kubectl taint nodes %s %s:%s-", lead, len(nodes), strings.Join(first(nodes, 3), " "), taint.Key, taint.Effect)
+}
+
+func selectorFix(e *checks.NodeSelectorEvidence, all []checks.Blocker, nodes []string) string {
+	values := map[string]int{}
+	missing := 0
+	for _, b := range all {
+		if b.NodeSelector == nil {
+			continue
+		}
+		if b.NodeSelector.Actual == nil {
+			missing++
+		} else {
+			values[*b.NodeSelector.Actual]++
+		}
+	}
+	seen := "no node has the label"
+	if len(values) > 0 {
+		var vs []string
+		for v, n := range values {
+			vs = append(vs, fmt.Sprintf("%s=%s on %d", e.Key, v, n))
+		}
+		sort.Strings(vs)
+		seen = "nodes have " + strings.Join(vs, ", ")
+		if missing > 0 {
+			seen += fmt.Sprintf(", %d lack it", missing)
+		}
+	}
+	return fmt.Sprintf("nodeSelector %s=%s matches none of these %d node(s) (%s); fix the Pod's nodeSelector or label a node: kubectl label node %s %s=%s", e.Key, e.Want, len(nodes), seen, nodes[0], e.Key, e.Want)
+}
+
+func affinityFix(e *checks.NodeAffinityEvidence, all []checks.Blocker) string {
+	var parts []string
+	for _, t := range e.Terms {
+		switch {
+		case t.Empty:
+			parts = append(parts, fmt.Sprintf("term %d is empty and matches no node", t.Term))
+		case t.Invalid != "":
+			parts = append(parts, fmt.Sprintf("term %d is invalid (%s)", t.Term, t.Invalid))
+		default:
+			for _, f := range t.Failed {
+				r := f.Requirement
+				parts = append(parts, fmt.Sprintf("term %d needs %s %s %s", t.Term, r.Key, r.Operator, strings.Join(r.Values, ",")))
+			}
+		}
+	}
+	return fmt.Sprintf("Required node affinity matches none of %d node(s): %s; relax the term or label nodes to satisfy it", len(all), strings.Join(parts, "; "))
+}
+
+func resourceFix(r *checks.ResourceEvidence, all []checks.Blocker) string {
+	var best resource.Quantity
+	var bestAlloc resource.Quantity
+	for _, b := range all {
+		if b.Resource == nil {
+			continue
+		}
+		if b.Resource.Free.Cmp(best) > 0 {
+			best = b.Resource.Free
+		}
+		if b.Resource.Allocatable.Cmp(bestAlloc) > 0 {
+			bestAlloc = b.Resource.Allocatable
+		}
+	}
+	if bestAlloc.IsZero() {
+		return fmt.Sprintf("None of these %d node(s) offers %s at all; the Pod requests %s: add nodes that provide it (device plugin) or remove the request", len(all), r.Resource, r.Requested.String())
+	}
+	if r.Requested.Cmp(bestAlloc) > 0 {
+		return fmt.Sprintf("The Pod requests %s %s, more than any of these %d node(s) has allocatable (at most %s); lower the request or add bigger nodes", r.Requested.String(), r.Resource, len(all), bestAlloc.String())
+	}
+	return fmt.Sprintf("The Pod requests %s %s; the most free on any of these %d node(s) is %s; lower the request to %s or less, free capacity, or add nodes", r.Requested.String(), r.Resource, len(all), best.String(), best.String())
+}
+
+func spreadFix(e *checks.SpreadEvidence, spread []checks.SpreadDomains) string {
+	var low []string
+	for _, d := range spread {
+		if d.Constraint != e.Constraint {
+			continue
+		}
+		for _, dom := range d.Domains {
+			if dom.Matching == e.GlobalMinimum {
+				low = append(low, dom.Name)
+			}
+		}
+	}
+	s := fmt.Sprintf("Spread over %s (maxSkew %d) allows at most %d matching Pods per domain now (the least-loaded domain has %d)", e.TopologyKey, e.MaxSkew, e.GlobalMinimum+e.MaxSkew, e.GlobalMinimum)
+	if e.MinDomains > 0 && e.EligibleDomains < int(e.MinDomains) {
+		s += fmt.Sprintf("; only %d domain(s) are eligible against minDomains %d, which forces the minimum to 0: add domains or lower minDomains", e.EligibleDomains, e.MinDomains)
+	}
+	if len(low) > 0 {
+		s += fmt.Sprintf("; the next replica can only go to %s, so unblock the nodes there (tainted nodes still count as domains unless the constraint sets nodeTaintsPolicy: Honor), or raise maxSkew", strings.Join(first(low, 5), ", "))
+	}
+	return s
+}
