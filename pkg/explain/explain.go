@@ -176,6 +176,13 @@ func analyzePod(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod) PodReport
 	if rejection != nil {
 		pr.PreFilter = rejection
 		pr.Status = StatusUnschedulable
+		if rejection.Code == checks.Error {
+			// An internal error (condition reason SchedulerError): the status text alone, no FitError.
+			pr.Preemption = Preemption{Outcome: PreemptionNotAttempted}
+			pr.SchedulerMessage = rejection.Reason
+			classify(&pr)
+			return pr
+		}
 		// DynamicResources' PreFilter never ran, so its PostFilter fails with "not found" and
 		// preemption is never tried (scheduler-semantics §4.2).
 		pr.Preemption = Preemption{Outcome: PreemptionNotAttempted, Message: "not found"}

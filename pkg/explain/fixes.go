@@ -74,6 +74,9 @@ var healthTaints = map[string]bool{
 }
 
 func fixAction(pod *corev1.Pod, b checks.Blocker, all []checks.Blocker, nodes []string, spread []checks.SpreadDomains) string {
+	if len(nodes) == 0 || !hasEvidence(b) {
+		return ""
+	}
 	switch b.Kind {
 	case checks.KindCordoned:
 		return fmt.Sprintf("Node(s) %s are cordoned; if the maintenance is over: kubectl uncordon %s", nodeList(nodes), strings.Join(first(nodes, 3), " "))
@@ -110,6 +113,29 @@ func fixAction(pod *corev1.Pod, b checks.Blocker, all []checks.Blocker, nodes []
 		return fmt.Sprintf("Required pod affinity (%s over %s) finds no matching Pod in the domain of %d node(s); start the Pods it depends on first, or relax the term", a.Selector, a.TopologyKey, len(nodes))
 	}
 	return ""
+}
+
+// hasEvidence guards against a blocker whose evidence the kind needs is missing.
+func hasEvidence(b checks.Blocker) bool {
+	switch b.Kind {
+	case checks.KindNodeNameMismatch:
+		return b.NodeName != nil
+	case checks.KindUntoleratedTaint:
+		return b.Taint != nil
+	case checks.KindNodeSelectorMismatch:
+		return b.NodeSelector != nil
+	case checks.KindNodeAffinityMismatch:
+		return b.NodeAffinity != nil
+	case checks.KindHostPortConflict:
+		return b.HostPort != nil
+	case checks.KindTooManyPods, checks.KindInsufficientResource:
+		return b.Resource != nil
+	case checks.KindSpreadMissingLabel, checks.KindSpreadSkew:
+		return b.Spread != nil
+	case checks.KindPodAntiAffinityConflict, checks.KindExistingAntiAffinity, checks.KindPodAffinityUnsatisfied:
+		return b.PodAffinity != nil
+	}
+	return true
 }
 
 func first(s []string, n int) []string {

@@ -30,10 +30,10 @@ func preempt(ps *checks.PodState, outcomes []nodeOutcome, idx *clusterIndex) Pre
 		}
 	}
 
-	// Only nodes whose status is Unschedulable are candidates; all others count as absent.
+	// Only nodes whose status is Unschedulable are candidates; all others count as absent. Any
+	// candidate means success and no preemption text, so the first one found is the one reported
+	// (the scheduler's own pick among candidates also weighs PDBs and start times).
 	var verdicts []*SchedulerVerdict
-	var best *Preemption
-	var bestKey []int64
 	for _, o := range outcomes {
 		if o.verdict == nil || o.verdict.Code != checks.Unschedulable {
 			continue
@@ -53,19 +53,11 @@ func preempt(ps *checks.PodState, outcomes []nodeOutcome, idx *clusterIndex) Pre
 			verdicts = append(verdicts, &SchedulerVerdict{Plugin: st[0].Plugin, Code: st[0].Code, Reasons: st[0].Reasons})
 			continue
 		}
-		chosen := reprieve(ps, o.ni, victims, idx)
-		key := candidateKey(chosen)
-		if best == nil || lessKey(key, bestKey) {
-			names := make([]string, len(chosen))
-			for i, v := range chosen {
-				names[i] = v.Namespace + "/" + v.Name
-			}
-			best = &Preemption{Outcome: PreemptionWouldSucceed, Node: o.ni.Node.Name, Victims: names}
-			bestKey = key
+		var names []string
+		for _, v := range reprieve(ps, o.ni, victims, idx) {
+			names = append(names, v.Namespace+"/"+v.Name)
 		}
-	}
-	if best != nil {
-		return *best
+		return Preemption{Outcome: PreemptionWouldSucceed, Node: o.ni.Node.Name, Victims: names}
 	}
 	n := len(outcomes)
 	return Preemption{
@@ -89,27 +81,6 @@ func reprieve(ps *checks.PodState, ni *checks.NodeInfo, potential []*corev1.Pod,
 		}
 	}
 	return victims
-}
-
-// candidateKey orders candidates roughly as the scheduler's pickOneNodeForPreemption: lowest
-// highest-victim priority, then fewest victims.
-func candidateKey(victims []*corev1.Pod) []int64 {
-	var top int64 = -1 << 31
-	for _, v := range victims {
-		if p := int64(priorityOf(v)); p > top {
-			top = p
-		}
-	}
-	return []int64{top, int64(len(victims))}
-}
-
-func lessKey(a, b []int64) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return a[i] < b[i]
-		}
-	}
-	return false
 }
 
 // terminatingByPreemption: a victim the scheduler already evicted and that is still terminating.

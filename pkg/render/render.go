@@ -3,7 +3,13 @@
 package render
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"strings"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
 )
@@ -27,4 +33,29 @@ type Options struct {
 }
 
 // WhyPending prints a why-pending report.
-func WhyPending(w io.Writer, r *explain.WhyPendingReport, o Options) error { return nil }
+func WhyPending(w io.Writer, r *explain.WhyPendingReport, o Options) error {
+	if r == nil {
+		return errors.New("render: no report to print")
+	}
+	switch o.Format {
+	case FormatText, "":
+		return writeHuman(w, r, paint(o.Color), false)
+	case FormatWide:
+		return writeHuman(w, r, paint(o.Color), true)
+	case FormatJSON:
+		out, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encode report as json: %w", err)
+		}
+		_, err = w.Write(append(out, '\n'))
+		return err
+	case FormatYAML:
+		out, err := yaml.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("encode report as yaml: %w", err)
+		}
+		_, err = w.Write(out)
+		return err
+	}
+	return fmt.Errorf("--output must be one of: %s", strings.Join(Formats, ", "))
+}

@@ -1,0 +1,366 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
+	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
+)
+
+// Limits that keep one Pod on one screen however many nodes the cluster has; -o wide and -o json
+// have everything.
+const (
+	maxGroups  = 8
+	maxFixes   = 5
+	maxDomains = 10
+)
+
+// writeHuman prints the text (or, with wide, the per-node table) form of a report. It builds the
+// whole output first so a failure never leaves half a report on the terminal.
+func writeHuman(w io.Writer, r *explain.WhyPendingReport, p paint, wide bool) error {
+	var blocks []string
+	if s := reportNotes(r, p); s != "" {
+		blocks = append(blocks, s)
+	}
+	for i := range r.Pods {
+		var b strings.Builder
+		pod := &r.Pods[i]
+		var err error
+		if wide {
+			err = writePodWide(&b, pod, p)
+		} else {
+			err = writePodText(&b, pod, r.NodeCount, p)
+		}
+		if err != nil {
+			return fmt.Errorf("render pod %s/%s: %w", clean(pod.Namespace), clean(pod.Name), err)
+		}
+		blocks = append(blocks, b.String())
+	}
+	_, err := io.WriteString(w, strings.Join(blocks, "\n"))
+	return err
+}
+
+// reportNotes are the report-level lines: warnings, missing permissions, Pods that are not
+// Pending, and the "nothing to explain" line.
+func reportNotes(r *explain.WhyPendingReport, p paint) string {
+	var b strings.Builder
+	for _, m := range r.MissingPermissions {
+		fmt.Fprintf(&b, "%s %s\n", p.yellow("Warning:"), permissionPhrase(m))
+	}
+	for _, s := range r.Warnings {
+		fmt.Fprintf(&b, "%s %s\n", p.yellow("Warning:"), clean(s))
+	}
+	for _, np := range r.NotPending {
+		name := clean(np.Namespace) + "/" + clean(np.Name)
+		if np.NodeName != "" {
+			fmt.Fprintf(&b, "Pod %s is not Pending: it runs on node %s (phase %s).\n", p.bold(name), clean(np.NodeName),
+				clean(np.Phase))
+		} else {
+			fmt.Fprintf(&b, "Pod %s is not Pending (phase %s).\n", p.bold(name), clean(np.Phase))
+		}
+	}
+	if len(r.Pods) == 0 && len(r.NotPending) == 0 {
+		fmt.Fprintf(&b, "No Pending Pods found in %s.\n", clean(r.Source))
+	}
+	return b.String()
+}
+
+// writePodHeader prints who the Pod is and its status, shared by text and wide.
+func writePodHeader(b *strings.Builder, pod *explain.PodReport, p paint) {
+	fmt.Fprintf(b, "Pod %s", p.bold(clean(pod.Namespace)+"/"+clean(pod.Name)))
+	if pod.Owner != nil {
+		fmt.Fprintf(b, " (%s %s)", clean(pod.Owner.Kind), clean(pod.Owner.Name))
+	}
+	if n := len(pod.SamePods); n > 0 {
+		fmt.Fprintf(b, " and %s", plural(n, "identical Pod"))
+	}
+	b.WriteByte('\n')
+
+	status := clean(string(pod.Status))
+	if status == "" {
+		status = "<unknown>"
+	}
+	switch pod.Status {
+	case explain.StatusUnschedulable:
+		status = p.red(status)
+	case explain.StatusSchedulable:
+	default:
+		status = p.yellow(status)
+	}
+	if s := statusPhrase(pod); s != "" {
+		status += " (" + s + ")"
+	}
+	fmt.Fprintf(b, "Status: %s\n", status)
+	if pod.Priority != 0 || pod.PriorityClassName != "" {
+		fmt.Fprintf(b, "Priority: %d", pod.Priority)
+		if pod.PriorityClassName != "" {
+			fmt.Fprintf(b, " (%s)", clean(pod.PriorityClassName))
+		}
+		b.WriteByte('\n')
+	}
+	if pod.NominatedNodeName != "" {
+		fmt.Fprintf(b, "Nominated node: %s\n", clean(pod.NominatedNodeName))
+	}
+}
+
+func writePodText(b *strings.Builder, pod *explain.PodReport, clusterNodes int, p paint) error {
+	writePodHeader(b, pod, p)
+	b.WriteByte('\n')
+	writeReasons(b, pod, clusterNodes, p)
+	for _, sd := range pod.Spread {
+		b.WriteByte('\n')
+		if err := writeSpread(b, sd); err != nil {
+			return err
+		}
+	}
+	if len(pod.Closest) > 0 || len(pod.Fixes) > 0 {
+		b.WriteByte('\n')
+		writeClosest(b, pod)
+		writeFixes(b, pod.Fixes)
+	}
+	b.WriteByte('\n')
+	writeScheduler(b, pod, p)
+	return nil
+}
+
+// writeReasons says why the nodes reject the Pod, one line per group of nodes with the same
+// blockers, largest group first (the order explain gives).
+func writeReasons(b *strings.Builder, pod *explain.PodReport, clusterNodes int, p paint) {
+	if pf := pod.PreFilter; pf != nil {
+		fmt.Fprintf(b, "The scheduler's %s plugin rejected the Pod before looking at any node: %s.\n",
+			clean(pf.Plugin), clean(pf.Reason))
+		return
+	}
+	if len(pod.Nodes) == 0 {
+		if clusterNodes == 0 {
+			b.WriteString("The cluster has no nodes.\n")
+		} else {
+			b.WriteString("The report lists no nodes for this Pod.\n")
+		}
+		return
+	}
+	var fit []string
+	for _, n := range pod.Nodes {
+		if n.Scheduler == nil && len(n.Blockers) == 0 {
+			fit = append(fit, clean(n.Name))
+		}
+	}
+	total, blocked := len(pod.Nodes), len(pod.Nodes)-len(fit)
+	if len(fit) > 0 {
+		fmt.Fprintf(b, "%d of %d nodes %s now: %s.\n", len(fit), total, verb(len(fit), "fits", "fit"),
+			listSome(fit, maxListed))
+	}
+	if blocked == 0 {
+		return
+	}
+	lead, rejects := "", verb(blocked, "rejects", "reject")+" it:"
+	if pod.Status == explain.StatusSchedulingGated {
+		lead, rejects = "Once its gates are removed, ", "would still reject it:"
+	}
+	fmt.Fprintf(b, "%s%s %s\n", lead, p.red(fmt.Sprintf("%d of %d nodes", blocked, total)), rejects)
+
+	index := nodeIndex(pod.Nodes)
+	shown, restGroups, restNodes := 0, 0, 0
+	for _, g := range pod.Groups {
+		if len(g.Blockers) == 0 {
+			continue // nodes that fit, said above
+		}
+		if shown == maxGroups {
+			restGroups++
+			restNodes += len(g.Nodes)
+			continue
+		}
+		shown++
+		phrases := groupPhrases(g, index)
+		subject := fmt.Sprintf("%s (%s)", plural(len(g.Nodes), "node"), listSome(cleanAll(g.Nodes), maxListed))
+		if len(phrases) == 1 {
+			fmt.Fprintf(b, "  %s: %s.\n", subject, phrases[0])
+			continue
+		}
+		fmt.Fprintf(b, "  %s:\n", subject)
+		for _, ph := range phrases {
+			fmt.Fprintf(b, "    - %s\n", ph)
+		}
+	}
+	if restGroups > 0 {
+		fmt.Fprintf(b, "  and %d more %s (%s); -o wide lists every node.\n", restGroups,
+			map[bool]string{true: "group", false: "groups"}[restGroups == 1], plural(restNodes, "node"))
+	}
+}
+
+// verb agrees with "N of M nodes": "1 of 3 nodes fits", "2 of 3 nodes fit".
+func verb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func nodeIndex(nodes []explain.NodeReport) map[string]*explain.NodeReport {
+	index := make(map[string]*explain.NodeReport, len(nodes))
+	for i := range nodes {
+		index[nodes[i].Name] = &nodes[i]
+	}
+	return index
+}
+
+// groupPhrases describes each blocker of a group, summarising what differs between its nodes.
+func groupPhrases(g explain.NodeGroup, index map[string]*explain.NodeReport) []string {
+	phrases := make([]string, 0, len(g.Blockers))
+	for _, example := range g.Blockers {
+		var same []checks.Blocker
+		for _, name := range g.Nodes {
+			n := index[name]
+			if n == nil {
+				continue
+			}
+			for _, nb := range n.Blockers {
+				if sameSubject(example, nb) {
+					same = append(same, nb)
+				}
+			}
+		}
+		if len(same) == 0 {
+			same = []checks.Blocker{example} // the group's nodes are not in the report
+		}
+		phrases = append(phrases, phrase(same))
+	}
+	return phrases
+}
+
+// writeSpread prints one spread constraint's domain table. With more domains than fit (one per
+// node for kubernetes.io/hostname), it shows the emptiest and the fullest.
+func writeSpread(b *strings.Builder, sd checks.SpreadDomains) error {
+	fmt.Fprintf(b, "Spread constraint %d: %s, maxSkew %d", sd.Constraint, clean(sd.TopologyKey), sd.MaxSkew)
+	if sd.MinDomains > 0 {
+		fmt.Fprintf(b, ", minDomains %d", sd.MinDomains)
+	}
+	fmt.Fprintf(b, ", selector %s", clean(sd.Selector))
+	if sd.NodeAffinityPolicy != "" && sd.NodeAffinityPolicy != "Honor" {
+		fmt.Fprintf(b, ", nodeAffinityPolicy %s", clean(string(sd.NodeAffinityPolicy)))
+	}
+	if sd.NodeTaintsPolicy != "" && sd.NodeTaintsPolicy != "Ignore" {
+		fmt.Fprintf(b, ", nodeTaintsPolicy %s", clean(string(sd.NodeTaintsPolicy)))
+	}
+	fmt.Fprintf(b, "; global minimum %d\n", sd.GlobalMinimum)
+	if len(sd.Domains) == 0 {
+		b.WriteString("  no eligible domains\n")
+		return nil
+	}
+	row := func(d checks.DomainCount) []string {
+		return []string{clean(d.Name), fmt.Sprint(d.Matching), fmt.Sprint(d.Nodes)}
+	}
+	var rows [][]string
+	if len(sd.Domains) <= maxDomains {
+		for _, d := range sd.Domains {
+			rows = append(rows, row(d))
+		}
+	} else {
+		byCount := append([]checks.DomainCount(nil), sd.Domains...)
+		sort.SliceStable(byCount, func(i, j int) bool { return byCount[i].Matching < byCount[j].Matching })
+		half := maxDomains / 2
+		for _, d := range byCount[:half] {
+			rows = append(rows, row(d))
+		}
+		rows = append(rows, []string{fmt.Sprintf("(%d more)", len(byCount)-2*half), "", ""})
+		for _, d := range byCount[len(byCount)-half:] {
+			rows = append(rows, row(d))
+		}
+	}
+	return writeTable(b, "  ", []string{"DOMAIN", "MATCHING", "NODES"}, rows)
+}
+
+func writeClosest(b *strings.Builder, pod *explain.PodReport) {
+	if len(pod.Closest) == 0 {
+		return
+	}
+	index := nodeIndex(pod.Nodes)
+	names := make([]string, 0, len(pod.Closest))
+	for _, name := range pod.Closest {
+		s := clean(name)
+		if n := index[name]; n != nil {
+			s += " (" + plural(len(n.Blockers), "blocker") + ")"
+		}
+		names = append(names, s)
+	}
+	fmt.Fprintf(b, "Closest: %s\n", listSome(names, maxListed))
+}
+
+func writeFixes(b *strings.Builder, all []explain.Fix) {
+	var fixes []explain.Fix
+	for _, f := range all {
+		if strings.TrimSpace(f.Action) != "" {
+			fixes = append(fixes, f)
+		}
+	}
+	if len(fixes) == 0 {
+		return
+	}
+	b.WriteString("Fixes:\n")
+	for i, f := range fixes {
+		if i == maxFixes {
+			fmt.Fprintf(b, "  and %d more; -o yaml lists them.\n", len(fixes)-maxFixes)
+			break
+		}
+		scope := plural(f.Nodes, "node") + "; not enough on its own"
+		if f.Sufficient {
+			scope = plural(f.Nodes, "node") + "; enough on its own"
+		}
+		action := strings.TrimRight(cleanLines(f.Action), "\n")
+		if !strings.Contains(action, "\n") {
+			fmt.Fprintf(b, "  - %s (%s)\n", action, scope)
+			continue
+		}
+		// Multi-line actions carry YAML or commands: keep their lines, indented under the bullet.
+		fmt.Fprintf(b, "  - %s\n    (%s)\n", strings.ReplaceAll(action, "\n", "\n    "), scope)
+	}
+}
+
+// writeScheduler prints what the scheduler itself says, its line whole and unwrapped so it can be
+// compared and searched for, and what the cluster recorded.
+func writeScheduler(b *strings.Builder, pod *explain.PodReport, p paint) {
+	if s := preemptionPhrase(pod.Preemption); s != "" && pod.Status != explain.StatusSchedulable {
+		fmt.Fprintf(b, "Preemption: %s\n", s)
+	}
+	switch {
+	case pod.SchedulerMessage != "":
+		fmt.Fprintf(b, "Scheduler: %s\n", clean(pod.SchedulerMessage))
+	case pod.Status == explain.StatusSchedulingGated:
+		b.WriteString("Scheduler: writes no message for a gated Pod\n")
+	case pod.Status == explain.StatusSchedulable:
+		b.WriteString("Scheduler: writes no message for a Pod that fits\n")
+	default:
+		b.WriteString("Scheduler: <none>\n")
+	}
+	if pod.EventNote != "" {
+		b.WriteString("Event: the FailedScheduling event holds this line cut to 1024 bytes\n")
+	}
+	rec := pod.Recorded
+	if rec == nil {
+		return
+	}
+	where := map[string]string{
+		"PodScheduled": "the PodScheduled condition",
+		"Event":        "the FailedScheduling event",
+	}[rec.Source]
+	if where == "" {
+		where = clean(rec.Source)
+	}
+	if rec.Time != nil {
+		where += " of " + rec.Time.UTC().Format(time.RFC3339)
+	}
+	if rec.Matches {
+		fmt.Fprintf(b, "Recorded: %s holds the same line\n", where)
+		return
+	}
+	msg := clean(rec.Message)
+	if msg == "" {
+		msg = "<none>"
+	}
+	fmt.Fprintf(b, "Recorded: %s\n", msg)
+	fmt.Fprintf(b, "  From %s. %s %s.\n", where, p.yellow("It differs"), differencePhrase(rec.Difference))
+}

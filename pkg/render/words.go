@@ -1,0 +1,540 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
+	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
+	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
+)
+
+// Every sentence render prints about a report is built here, so text and wide say the same thing
+// the same way. Phrases are returned already cleaned of control characters.
+
+// maxListed is how many names a list shows before "and N more": enough to recognise a pattern
+// (gpu-1, gpu-2, gpu-3), few enough that 5,000 nodes still fit on a screen.
+const maxListed = 3
+
+// blockerPhrase describes one blocker on one node.
+func blockerPhrase(b checks.Blocker) string {
+	return phrase([]checks.Blocker{b})
+}
+
+// phrase describes one blocker kind. bs is the same blocker (same kind and subject, see
+// sameSubject) as found on one or more nodes: bs[0] is the example, the others bring the amounts
+// and names that differ from node to node (free cpu, spread domains, colliding Pods).
+func phrase(bs []checks.Blocker) string {
+	if len(bs) == 0 {
+		return ""
+	}
+	var s string
+	switch b := bs[0]; b.Kind {
+	case checks.KindCordoned:
+		s = "cordoned (spec.unschedulable)"
+	case checks.KindNodeNameMismatch:
+		s = nodeNamePhrase(b.NodeName)
+	case checks.KindUntoleratedTaint:
+		s = taintPhrase(b.Taint)
+	case checks.KindNodeSelectorMismatch:
+		s = nodeSelectorPhrase(bs)
+	case checks.KindNodeAffinityMismatch:
+		s = nodeAffinityPhrase(bs)
+	case checks.KindNotInMatchFields:
+		s = "not one of the nodes the Pod's node affinity names in matchFields"
+	case checks.KindHostPortConflict:
+		s = hostPortPhrase(bs)
+	case checks.KindTooManyPods:
+		s = tooManyPodsPhrase(bs)
+	case checks.KindInsufficientResource:
+		s = resourcePhrase(bs)
+	case checks.KindSpreadMissingLabel:
+		s = spreadMissingLabelPhrase(b.Spread)
+	case checks.KindSpreadSkew:
+		s = spreadSkewPhrase(bs)
+	case checks.KindPodAffinityUnsatisfied:
+		s = podAffinityPhrase(bs)
+	case checks.KindPodAntiAffinityConflict:
+		s = podAntiAffinityPhrase(bs)
+	case checks.KindExistingAntiAffinity:
+		s = existingAntiAffinityPhrase(bs)
+	default:
+		// A kind added to checks before render learns it: say what we know rather than nothing.
+		s = string(b.Kind)
+		if b.Plugin != "" {
+			s += " (" + b.Plugin + ")"
+		}
+	}
+	return clean(s)
+}
+
+// sameSubject reports whether two blockers are the same obstacle on different nodes (the same
+// taint, nodeSelector key, resource, port, spread constraint or affinity term), so their amounts
+// can be summarised together.
+func sameSubject(a, b checks.Blocker) bool {
+	if a.Kind != b.Kind || a.Plugin != b.Plugin {
+		return false
+	}
+	switch {
+	case a.Taint != nil && b.Taint != nil:
+		return a.Taint.Taint.Key == b.Taint.Taint.Key && a.Taint.Taint.Effect == b.Taint.Taint.Effect
+	case a.NodeSelector != nil && b.NodeSelector != nil:
+		return a.NodeSelector.Key == b.NodeSelector.Key
+	case a.HostPort != nil && b.HostPort != nil:
+		return a.HostPort.Port == b.HostPort.Port && a.HostPort.Protocol == b.HostPort.Protocol &&
+			a.HostPort.HostIP == b.HostPort.HostIP
+	case a.Resource != nil && b.Resource != nil:
+		return a.Resource.Resource == b.Resource.Resource
+	case a.Spread != nil && b.Spread != nil:
+		return a.Spread.Constraint == b.Spread.Constraint
+	case a.PodAffinity != nil && b.PodAffinity != nil:
+		return a.PodAffinity.Term == b.PodAffinity.Term && a.PodAffinity.Selector == b.PodAffinity.Selector
+	}
+	return true
+}
+
+func nodeNamePhrase(e *checks.NodeNameEvidence) string {
+	if e == nil {
+		return "not the node named in the Pod's spec.nodeName"
+	}
+	return fmt.Sprintf("not %s, the node named in the Pod's spec.nodeName", e.Want)
+}
+
+func taintPhrase(e *checks.TaintEvidence) string {
+	if e == nil {
+		return "untolerated taint"
+	}
+	s := "untolerated taint " + taintText(e.Taint)
+	if e.NearestToleration == nil {
+		return s
+	}
+	miss := map[string]string{
+		"effect":   "has the wrong effect",
+		"value":    "has the wrong value",
+		"key":      "has a different key",
+		"operator": "has the wrong operator",
+	}[e.NearMiss]
+	if miss == "" {
+		miss = "comes closest"
+	}
+	return fmt.Sprintf("%s (the Pod's toleration %s %s)", s, tolerationText(*e.NearestToleration), miss)
+}
+
+// taintText writes a taint the way kubectl taint takes it: key[=value]:Effect.
+func taintText(t corev1.Taint) string {
+	s := t.Key
+	if t.Value != "" {
+		s += "=" + t.Value
+	}
+	return s + ":" + string(t.Effect)
+}
+
+// tolerationText writes a toleration as kubectl describe does: key[=value][:Effect] [op=Exists].
+func tolerationText(t corev1.Toleration) string {
+	s := t.Key
+	if s == "" {
+		s = "<any key>"
+	}
+	if t.Value != "" {
+		s += "=" + t.Value
+	}
+	if t.Effect != "" {
+		s += ":" + string(t.Effect)
+	}
+	if t.Operator != "" && t.Operator != corev1.TolerationOpEqual {
+		s += " op=" + string(t.Operator)
+	}
+	return s
+}
+
+func nodeSelectorPhrase(bs []checks.Blocker) string {
+	e := bs[0].NodeSelector
+	if e == nil {
+		return "nodeSelector does not match"
+	}
+	var found []string
+	for _, b := range bs {
+		if b.NodeSelector == nil {
+			continue
+		}
+		if b.NodeSelector.Actual == nil {
+			found = append(found, "no "+e.Key+" label")
+		} else {
+			found = append(found, e.Key+"="+*b.NodeSelector.Actual)
+		}
+	}
+	return fmt.Sprintf("nodeSelector wants %s=%s, found %s", e.Key, e.Want, listOr(distinct(found)))
+}
+
+func nodeAffinityPhrase(bs []checks.Blocker) string {
+	e := bs[0].NodeAffinity
+	if e == nil || len(e.Terms) == 0 {
+		return "required node affinity does not match"
+	}
+	var wants, notes []string
+	for i, t := range e.Terms {
+		switch {
+		case t.Empty:
+			notes = append(notes, fmt.Sprintf("term %d is empty and matches no node", t.Term))
+		case t.Invalid != "":
+			notes = append(notes, fmt.Sprintf("term %d is invalid (%s)", t.Term, t.Invalid))
+		case len(t.Failed) > 0:
+			exprs := make([]string, 0, len(t.Failed))
+			for j, f := range t.Failed {
+				exprs = append(exprs, fmt.Sprintf("%s [found %s]", requirementText(f.Requirement),
+					listOr(affinityFound(bs, i, j))))
+			}
+			wants = append(wants, strings.Join(exprs, " and "))
+		}
+	}
+	switch {
+	case len(wants) == 0 && len(notes) == 0:
+		return "required node affinity does not match"
+	case len(wants) == 0:
+		return "required node affinity " + joinLast(notes, " and ")
+	case len(notes) == 0:
+		return "required node affinity wants " + strings.Join(wants, ", or ")
+	}
+	return "required node affinity wants " + strings.Join(wants, ", or ") + " (" + joinLast(notes, " and ") + ")"
+}
+
+// affinityFound collects what the nodes carry for the j-th failed expression of the i-th term.
+func affinityFound(bs []checks.Blocker, i, j int) []string {
+	want := bs[0].NodeAffinity.Terms[i]
+	key := want.Failed[j].Requirement.Key
+	var found []string
+	for _, b := range bs {
+		if b.NodeAffinity == nil || i >= len(b.NodeAffinity.Terms) {
+			continue
+		}
+		t := b.NodeAffinity.Terms[i]
+		if t.Term != want.Term || j >= len(t.Failed) || t.Failed[j].Requirement.Key != key {
+			continue
+		}
+		if a := t.Failed[j].Actual; a != nil {
+			found = append(found, *a)
+		} else {
+			found = append(found, "no label")
+		}
+	}
+	return distinct(found)
+}
+
+// requirementText writes a node selector requirement in label-selector syntax.
+func requirementText(r corev1.NodeSelectorRequirement) string {
+	switch r.Operator {
+	case corev1.NodeSelectorOpIn:
+		return fmt.Sprintf("%s in (%s)", r.Key, strings.Join(r.Values, ", "))
+	case corev1.NodeSelectorOpNotIn:
+		return fmt.Sprintf("%s notin (%s)", r.Key, strings.Join(r.Values, ", "))
+	case corev1.NodeSelectorOpExists:
+		return r.Key + " to exist"
+	case corev1.NodeSelectorOpDoesNotExist:
+		return r.Key + " not to exist"
+	case corev1.NodeSelectorOpGt:
+		return fmt.Sprintf("%s > %s", r.Key, strings.Join(r.Values, ", "))
+	case corev1.NodeSelectorOpLt:
+		return fmt.Sprintf("%s < %s", r.Key, strings.Join(r.Values, ", "))
+	}
+	return fmt.Sprintf("%s %s (%s)", r.Key, r.Operator, strings.Join(r.Values, ", "))
+}
+
+func hostPortPhrase(bs []checks.Blocker) string {
+	e := bs[0].HostPort
+	if e == nil {
+		return "a requested host port is in use"
+	}
+	port := fmt.Sprintf("%d/%s", e.Port, e.Protocol)
+	if e.HostIP != "" && e.HostIP != "0.0.0.0" {
+		port = e.HostIP + ":" + port
+	}
+	var holders []string
+	for _, b := range bs {
+		if b.HostPort != nil && b.HostPort.HeldBy != "" {
+			holders = append(holders, b.HostPort.HeldBy)
+		}
+	}
+	if holders = distinct(holders); len(holders) == 0 {
+		return "host port " + port + " already in use"
+	}
+	return fmt.Sprintf("host port %s already in use by %s", port, listSome(holders, 2))
+}
+
+func tooManyPodsPhrase(bs []checks.Blocker) string {
+	e := bs[0].Resource
+	if e == nil {
+		return "already runs as many Pods as it allows"
+	}
+	for _, b := range bs[1:] {
+		if b.Resource != nil && b.Resource.Allocatable.Cmp(e.Allocatable) != 0 {
+			return "already runs as many Pods as it allows"
+		}
+	}
+	return fmt.Sprintf("already runs as many Pods as it allows (%s of %s)", qty(e.InUse), qty(e.Allocatable))
+}
+
+func resourcePhrase(bs []checks.Blocker) string {
+	e := bs[0].Resource
+	if e == nil {
+		return "insufficient resources"
+	}
+	// best is the node with the most free; for requests beyond any node's size, the largest node.
+	best := e
+	for _, b := range bs[1:] {
+		r := b.Resource
+		if r == nil {
+			continue
+		}
+		if e.ExceedsAllocatable && r.Allocatable.Cmp(best.Allocatable) > 0 ||
+			!e.ExceedsAllocatable && r.Free.Cmp(best.Free) > 0 {
+			best = r
+		}
+	}
+	s := fmt.Sprintf("insufficient %s: requests %s", e.Resource, qty(e.Requested))
+	switch several := len(bs) > 1; {
+	case e.ExceedsAllocatable && several:
+		return fmt.Sprintf("%s, more than any of them has in all (the largest has %s)", s, qty(best.Allocatable))
+	case e.ExceedsAllocatable:
+		return fmt.Sprintf("%s, more than the node has in all (%s)", s, qty(best.Allocatable))
+	case several:
+		return fmt.Sprintf("%s, the best of them has %s free of %s", s, qty(best.Free), qty(best.Allocatable))
+	}
+	return fmt.Sprintf("%s, has %s free of %s", s, qty(best.Free), qty(best.Allocatable))
+}
+
+func qty(q resource.Quantity) string { return q.String() }
+
+func spreadMissingLabelPhrase(e *checks.SpreadEvidence) string {
+	if e == nil {
+		return "lacks a label a topology spread constraint needs"
+	}
+	return fmt.Sprintf("no %s label, which topology spread constraint %d needs", e.TopologyKey, e.Constraint)
+}
+
+func spreadSkewPhrase(bs []checks.Blocker) string {
+	e := bs[0].Spread
+	if e == nil {
+		return "placing it would exceed a topology spread constraint's maxSkew"
+	}
+	// Nodes of one domain share a count; list each domain once, with what it would hold.
+	holds := map[string]int32{}
+	for _, b := range bs {
+		if s := b.Spread; s != nil {
+			n := s.MatchingInDomain
+			if s.SelfMatch {
+				n++
+			}
+			holds[s.Domain] = n
+		}
+	}
+	domains := make([]string, 0, len(holds))
+	for d := range holds {
+		domains = append(domains, d)
+	}
+	sort.Strings(domains)
+	tail := fmt.Sprintf("against a minimum of %d (maxSkew %d)", e.GlobalMinimum, e.MaxSkew)
+	var s string
+	if len(domains) == 1 {
+		s = fmt.Sprintf("placing it would make %s=%s hold %s %s", e.TopologyKey, domains[0],
+			plural(int(holds[domains[0]]), "matching Pod"), tail)
+	} else {
+		counts := make([]string, len(domains))
+		for i, d := range domains {
+			counts[i] = fmt.Sprintf("%s %d", d, holds[d])
+		}
+		s = fmt.Sprintf("placing it would make its %s domain hold too many matching Pods %s: %s",
+			e.TopologyKey, tail, listSome(counts, maxListed))
+	}
+	if e.MinDomains > 0 && int32(e.EligibleDomains) < e.MinDomains {
+		s += fmt.Sprintf("; the minimum counts as 0 because only %s are eligible, fewer than minDomains %d",
+			plural(e.EligibleDomains, "domain"), e.MinDomains)
+	}
+	return s
+}
+
+// affinityTerm names a required pod (anti-)affinity term by its selector, else by its index.
+func affinityTerm(e *checks.PodAffinityEvidence) string {
+	if e.Selector != "" {
+		return e.Selector
+	}
+	return fmt.Sprintf("term %d", e.Term)
+}
+
+// affinityPlaces lists the domains (and, with pods, which Pod sits in each) across the nodes.
+func affinityPlaces(bs []checks.Blocker, withPod bool) (pods, places []string) {
+	for _, b := range bs {
+		if e := b.PodAffinity; e != nil {
+			place := e.TopologyKey + "=" + e.Domain
+			if withPod && e.Pod != "" {
+				pods = append(pods, e.Pod)
+				place = e.Pod + " in " + place
+			}
+			places = append(places, place)
+		}
+	}
+	return distinct(pods), distinct(places)
+}
+
+func podAffinityPhrase(bs []checks.Blocker) string {
+	e := bs[0].PodAffinity
+	if e == nil {
+		return "required pod affinity not satisfied"
+	}
+	if e.MissingLabel {
+		return fmt.Sprintf("no %s label, which pod affinity %s needs", e.TopologyKey, affinityTerm(e))
+	}
+	_, places := affinityPlaces(bs, false)
+	return fmt.Sprintf("no Pod matching pod affinity %s in %s", affinityTerm(e), listOr(places))
+}
+
+func podAntiAffinityPhrase(bs []checks.Blocker) string {
+	e := bs[0].PodAffinity
+	if e == nil {
+		return "a Pod there matches the Pod's anti-affinity"
+	}
+	pods, places := affinityPlaces(bs, true)
+	if len(pods) == 1 {
+		return fmt.Sprintf("Pod %s matches the Pod's anti-affinity %s in %s=%s", pods[0], affinityTerm(e),
+			e.TopologyKey, e.Domain)
+	}
+	return fmt.Sprintf("Pods match the Pod's anti-affinity %s: %s", affinityTerm(e), listSome(places, maxListed-1))
+}
+
+func existingAntiAffinityPhrase(bs []checks.Blocker) string {
+	e := bs[0].PodAffinity
+	if e == nil {
+		return "an existing Pod's anti-affinity rejects the Pod"
+	}
+	pods, places := affinityPlaces(bs, true)
+	if len(pods) == 1 {
+		return fmt.Sprintf("Pod %s in %s=%s has anti-affinity %s that matches this Pod", pods[0],
+			e.TopologyKey, e.Domain, affinityTerm(e))
+	}
+	return fmt.Sprintf("existing Pods' anti-affinity %s matches this Pod: %s", affinityTerm(e),
+		listSome(places, maxListed-1))
+}
+
+// statusPhrase says what a Pod's status means for the person waiting on it.
+func statusPhrase(p *explain.PodReport) string {
+	switch p.Status {
+	case explain.StatusUnschedulable:
+		return "no node passes the scheduler's filters"
+	case explain.StatusSchedulable:
+		return "a node passes every filter now; the scheduler should place it on its next attempt"
+	case explain.StatusSchedulingGated:
+		return "held back by scheduling gates " + strings.Join(cleanAll(p.SchedulingGates), ", ") +
+			"; the scheduler will not try to place it until they are removed"
+	case explain.StatusOtherScheduler:
+		return fmt.Sprintf("spec.schedulerName is %s; analysed as default-scheduler would see it", clean(p.SchedulerName))
+	case explain.StatusPreemptionPending:
+		return "preemption will make room; it waits for the evicted Pods to leave"
+	}
+	return ""
+}
+
+// preemptionPhrase says what DefaultPreemption concluded; "" when there is nothing to say.
+func preemptionPhrase(p explain.Preemption) string {
+	switch p.Outcome {
+	case explain.PreemptionWouldSucceed:
+		if len(p.Victims) == 0 {
+			return "evicting lower-priority Pods on node " + clean(p.Node) + " would make room"
+		}
+		return fmt.Sprintf("evicting %s on node %s would make room (%s)", plural(len(p.Victims), "lower-priority Pod"),
+			clean(p.Node), listSome(cleanAll(p.Victims), maxListed))
+	case explain.PreemptionNoCandidates:
+		return "would not help: no node fits even after evicting every lower-priority Pod"
+	case explain.PreemptionNotEligible:
+		if p.Message != "" {
+			return clean(p.Message)
+		}
+		return "not eligible"
+	case explain.PreemptionNotAttempted:
+		return "not attempted: the PreFilter rejection ended the scheduling cycle first"
+	}
+	return ""
+}
+
+// differencePhrase says why the recorded message differs from the one we compute, as the end of
+// "It differs ...".
+func differencePhrase(d string) string {
+	switch d {
+	case "OlderScheduler":
+		return "because the cluster's scheduler is older than v1.34 and words its message differently"
+	case "Stale":
+		return "because the cluster has changed since the scheduler's last attempt; its next attempt writes the Scheduler line"
+	case "OtherScheduler":
+		return "because another scheduler wrote it"
+	case "Truncated":
+		return "because the event note is cut at 1024 bytes"
+	case "", "Unknown":
+		return "for a reason this analysis cannot tell"
+	}
+	return "(" + clean(d) + ")"
+}
+
+// permissionPhrase names what the user could not read.
+func permissionPhrase(p snapshot.Permission) string {
+	res := p.Resource
+	if p.Group != "" {
+		res += "." + p.Group
+	}
+	where := "cluster-wide"
+	if p.Namespace != "" {
+		where = "in namespace " + p.Namespace
+	}
+	return clean(fmt.Sprintf("cannot %s %s %s; the analysis goes without them", p.Verb, res, where))
+}
+
+// plural writes a count with its noun: "1 node", "12 nodes".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// listSome writes at most max items: "a, b, c and 9 more".
+func listSome(items []string, max int) string {
+	if max < 1 {
+		max = 1
+	}
+	if len(items) > max {
+		return strings.Join(items[:max], ", ") + fmt.Sprintf(" and %d more", len(items)-max)
+	}
+	return joinLast(items, " and ")
+}
+
+// listOr writes alternatives: "a", "a or b", "a, b or 4 others".
+func listOr(items []string) string {
+	if len(items) > maxListed {
+		return strings.Join(items[:maxListed], ", ") + fmt.Sprintf(" or %d others", len(items)-maxListed)
+	}
+	return joinLast(items, " or ")
+}
+
+func joinLast(items []string, last string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + last + items[len(items)-1]
+}
+
+// distinct drops repeats, keeping the first occurrence's order.
+func distinct(ss []string) []string {
+	seen := make(map[string]bool, len(ss))
+	out := ss[:0:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
