@@ -57,6 +57,14 @@ func proposeFixes(pod *corev1.Pod, nodes []NodeReport, spread []checks.SpreadDom
 	return fixes
 }
 
+// nodes is "1 node" or "N nodes".
+func nodesN(n int) string {
+	if n == 1 {
+		return "1 node"
+	}
+	return fmt.Sprintf("%d nodes", n)
+}
+
 // nodeList names up to three nodes, then how many more.
 func nodeList(nodes []string) string {
 	if len(nodes) <= 3 {
@@ -79,7 +87,7 @@ func fixAction(pod *corev1.Pod, b checks.Blocker, all []checks.Blocker, nodes []
 	}
 	switch b.Kind {
 	case checks.KindCordoned:
-		return fmt.Sprintf("Node(s) %s are cordoned; if the maintenance is over: kubectl uncordon %s", nodeList(nodes), strings.Join(first(nodes, 3), " "))
+		return fmt.Sprintf("Uncordon %s if its maintenance is over: kubectl uncordon %s", nodeList(nodes), strings.Join(first(nodes, 3), " "))
 	case checks.KindNodeNameMismatch:
 		return fmt.Sprintf("spec.nodeName pins the Pod to %q; remove it or name an existing node", b.NodeName.Want)
 	case checks.KindUntoleratedTaint:
@@ -90,27 +98,27 @@ func fixAction(pod *corev1.Pod, b checks.Blocker, all []checks.Blocker, nodes []
 		return affinityFix(b.NodeAffinity, all)
 	case checks.KindHostPortConflict:
 		h := b.HostPort
-		return fmt.Sprintf("Host port %d/%s is taken on %d node(s) (e.g. by %s); drop hostPort and use a Service, or pick a free port", h.Port, h.Protocol, len(nodes), h.HeldBy)
+		return fmt.Sprintf("Host port %d/%s is taken on %s (e.g. by %s); drop hostPort and use a Service, or pick a free port", h.Port, h.Protocol, nodesN(len(nodes)), h.HeldBy)
 	case checks.KindTooManyPods:
-		return fmt.Sprintf("%d node(s) are at their Pod limit (%s Pods); add nodes or raise the kubelet's maxPods", len(nodes), b.Resource.Allocatable.String())
+		return fmt.Sprintf("%s at the Pod limit (%s Pods); add nodes or raise the kubelet's maxPods", nodesN(len(nodes)), b.Resource.Allocatable.String())
 	case checks.KindInsufficientResource:
 		return resourceFix(b.Resource, all)
 	case checks.KindSpreadMissingLabel:
-		return fmt.Sprintf("%d node(s) lack the label %q that the spread constraint's topologyKey needs; label them, or keep the Pod off them with node affinity", len(nodes), b.Spread.TopologyKey)
+		return fmt.Sprintf("%s lack the label %q that the spread constraint's topologyKey needs; label them, or keep the Pod off them with node affinity", nodesN(len(nodes)), b.Spread.TopologyKey)
 	case checks.KindSpreadSkew:
 		return spreadFix(b.Spread, spread)
 	case checks.KindPodAntiAffinityConflict:
 		a := b.PodAffinity
-		return fmt.Sprintf("Every %s domain on these %d node(s) already runs a Pod matching the required anti-affinity (%s), e.g. %s; the workload has more replicas than domains: add nodes, lower replicas, or use preferredDuringScheduling", a.TopologyKey, len(nodes), a.Selector, a.Pod)
+		return fmt.Sprintf("Every %s domain of these %s already runs a Pod matching the required anti-affinity (%s), e.g. %s; with more replicas than domains, add nodes, lower replicas, or use preferredDuringScheduling", a.TopologyKey, nodesN(len(nodes)), a.Selector, a.Pod)
 	case checks.KindExistingAntiAffinity:
 		a := b.PodAffinity
-		return fmt.Sprintf("Pod %s has a required anti-affinity (%s over %s) that matches this Pod, which keeps it off %d node(s); change that Pod's term or this Pod's labels", a.Pod, a.Selector, a.TopologyKey, len(nodes))
+		return fmt.Sprintf("Pod %s has a required anti-affinity (%s over %s) that matches this Pod and keeps it off %s; change that Pod's term or this Pod's labels", a.Pod, a.Selector, a.TopologyKey, nodesN(len(nodes)))
 	case checks.KindPodAffinityUnsatisfied:
 		a := b.PodAffinity
 		if a.MissingLabel {
-			return fmt.Sprintf("%d node(s) lack the label %q that the required pod affinity needs", len(nodes), a.TopologyKey)
+			return fmt.Sprintf("%s lack the label %q that the required pod affinity needs", nodesN(len(nodes)), a.TopologyKey)
 		}
-		return fmt.Sprintf("Required pod affinity (%s over %s) finds no matching Pod in the domain of %d node(s); start the Pods it depends on first, or relax the term", a.Selector, a.TopologyKey, len(nodes))
+		return fmt.Sprintf("Required pod affinity (%s over %s) finds no matching Pod in the domain of %s; start the Pods it depends on first, or relax the term", a.Selector, a.TopologyKey, nodesN(len(nodes)))
 	}
 	return ""
 }
@@ -148,7 +156,7 @@ func first(s []string, n int) []string {
 func taintFix(t *checks.TaintEvidence, nodes []string) string {
 	taint := t.Taint
 	if healthTaints[taint.Key] {
-		return fmt.Sprintf("%d node(s) carry %s:%s, set by Kubernetes because the node is unhealthy or unschedulable; fix the node (kubectl describe node %s) rather than tolerating it", len(nodes), taint.Key, taint.Effect, nodes[0])
+		return fmt.Sprintf("%s carry %s:%s, set by Kubernetes because the node is unhealthy or unschedulable; fix the node (kubectl describe node %s) rather than tolerating it", nodesN(len(nodes)), taint.Key, taint.Effect, nodes[0])
 	}
 	tol := fmt.Sprintf("{key: %q, operator: \"Equal\", value: %q, effect: %q}", taint.Key, taint.Value, taint.Effect)
 	if taint.Value == "" {
@@ -167,7 +175,7 @@ func taintFix(t *checks.TaintEvidence, nodes []string) string {
 			lead = fmt.Sprintf("The Pod's toleration for %q does not match with operator %q; use %s", taint.Key, n.Operator, tol)
 		}
 	}
-	return fmt.Sprintf("%s, or, if the %d node(s) are not meant to be reserved, remove the taint: kubectl taint nodes %s %s:%s-", lead, len(nodes), strings.Join(first(nodes, 3), " "), taint.Key, taint.Effect)
+	return fmt.Sprintf("%s; or, if the %s should not be reserved, remove the taint: kubectl taint nodes %s %s:%s-", lead, nodesN(len(nodes)), strings.Join(first(nodes, 3), " "), taint.Key, taint.Effect)
 }
 
 func selectorFix(e *checks.NodeSelectorEvidence, all []checks.Blocker, nodes []string) string {
@@ -195,7 +203,7 @@ func selectorFix(e *checks.NodeSelectorEvidence, all []checks.Blocker, nodes []s
 			seen += fmt.Sprintf(", %d lack it", missing)
 		}
 	}
-	return fmt.Sprintf("nodeSelector %s=%s matches none of these %d node(s) (%s); fix the Pod's nodeSelector or label a node: kubectl label node %s %s=%s", e.Key, e.Want, len(nodes), seen, nodes[0], e.Key, e.Want)
+	return fmt.Sprintf("nodeSelector %s=%s matches none of these %s (%s); fix the Pod's nodeSelector or label a node: kubectl label node %s %s=%s", e.Key, e.Want, nodesN(len(nodes)), seen, nodes[0], e.Key, e.Want)
 }
 
 func affinityFix(e *checks.NodeAffinityEvidence, all []checks.Blocker) string {
@@ -213,7 +221,7 @@ func affinityFix(e *checks.NodeAffinityEvidence, all []checks.Blocker) string {
 			}
 		}
 	}
-	return fmt.Sprintf("Required node affinity matches none of %d node(s): %s; relax the term or label nodes to satisfy it", len(all), strings.Join(parts, "; "))
+	return fmt.Sprintf("Required node affinity matches none of %s: %s; relax the term or label nodes to satisfy it", nodesN(len(all)), strings.Join(parts, "; "))
 }
 
 func resourceFix(r *checks.ResourceEvidence, all []checks.Blocker) string {
@@ -231,12 +239,12 @@ func resourceFix(r *checks.ResourceEvidence, all []checks.Blocker) string {
 		}
 	}
 	if bestAlloc.IsZero() {
-		return fmt.Sprintf("None of these %d node(s) offers %s at all; the Pod requests %s: add nodes that provide it (device plugin) or remove the request", len(all), r.Resource, r.Requested.String())
+		return fmt.Sprintf("None of these %s offers %s at all, and the Pod requests %s; add nodes that provide it (device plugin) or remove the request", nodesN(len(all)), r.Resource, r.Requested.String())
 	}
 	if r.Requested.Cmp(bestAlloc) > 0 {
-		return fmt.Sprintf("The Pod requests %s %s, more than any of these %d node(s) has allocatable (at most %s); lower the request or add bigger nodes", r.Requested.String(), r.Resource, len(all), bestAlloc.String())
+		return fmt.Sprintf("The Pod requests %s %s, more than any of these %s has allocatable (at most %s); lower the request or add bigger nodes", r.Requested.String(), r.Resource, nodesN(len(all)), bestAlloc.String())
 	}
-	return fmt.Sprintf("The Pod requests %s %s; the most free on any of these %d node(s) is %s; lower the request to %s or less, free capacity, or add nodes", r.Requested.String(), r.Resource, len(all), best.String(), best.String())
+	return fmt.Sprintf("The Pod requests %s %s but the most free on any of these %s is %s; lower the request to %s or less, free capacity, or add nodes", r.Requested.String(), r.Resource, nodesN(len(all)), best.String(), best.String())
 }
 
 func spreadFix(e *checks.SpreadEvidence, spread []checks.SpreadDomains) string {

@@ -488,6 +488,17 @@ func spreadWarningWords(r *spread.SpreadReport, w spread.Warning) (msg, fix stri
 		msg = fmt.Sprintf("%s counts the Pods of every revision (pod-template-hash %s) together: during a rollout the old Pods can keep new ones out.",
 			which, strings.Join(w.Revisions, ", "))
 		fix = "add matchLabelKeys: [pod-template-hash] to the constraint, so each revision is spread on its own."
+	case spread.WarnStuckDomainHoldsMinimum:
+		msg = fmt.Sprintf("%s: %s %s no replica now, yet still %s the global minimum at %d, which closes the other domains.",
+			which, listSome(w.Domains, maxListed), verbFor(len(w.Domains), "takes", "take"), verbFor(len(w.Domains), "counts and holds", "count and hold"), w.Count)
+		switch w.Cause {
+		case "Tainted":
+			fix = "their nodes carry a taint the Pods do not tolerate but still count (nodeTaintsPolicy defaults to Ignore): set nodeTaintsPolicy: Honor on the constraint."
+		case "Cordoned":
+			fix = "cordoned nodes still count for spread: drain and delete those nodes, or uncordon them."
+		default:
+			fix = fmt.Sprintf("see why no node there takes a replica (kubectl placement why-pending -n %s), or leave those nodes out with nodeAffinityPolicy Honor and a node affinity.", wl.Namespace)
+		}
 	case spread.WarnZoneHoldsMajority:
 		msg = fmt.Sprintf("zone %s holds %d of %d ready replicas: losing it takes down more than half of the workload.", w.Domain, w.Count, w.Of)
 		fix = fmt.Sprintf("add a topologySpreadConstraint on %s with maxSkew 1 (DoNotSchedule) to the Pod template", w.TopologyKey)
@@ -500,4 +511,11 @@ func spreadWarningWords(r *spread.SpreadReport, w spread.Warning) (msg, fix stri
 		msg, fix = string(w.Kind), "see the JSON report."
 	}
 	return clean(msg), clean(fix)
+}
+
+func verbFor(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -1,0 +1,223 @@
+// Package spread analyses how one workload's replicas sit across topology domains, against its own
+// topologySpreadConstraints and pod anti-affinity, counted exactly as kube-scheduler's
+// PodTopologySpread counts (through pkg/checks). It is pure: no cobra, no printing, no words.
+package spread
+
+import (
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
+	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
+)
+
+// APIVersion and Kind version the JSON/YAML report; bump APIVersion on incompatible changes.
+const (
+	APIVersion = "placement.kubectl-placement.io/v1alpha1"
+	KindSpread = "SpreadReport"
+)
+
+// SpreadReport is one workload's spread: the contract `spread -o json|yaml` prints.
+type SpreadReport struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	// Source says where the objects came from: "cluster <context>" or "file a.yaml".
+	Source   string      `json:"source"`
+	Workload WorkloadRef `json:"workload"`
+	// DefaultConstraints: the workload has no topologySpreadConstraints, so Constraints are the
+	// scheduler's system defaults (ScheduleAnyway, scoring only: they never keep a Pod Pending).
+	DefaultConstraints bool               `json:"defaultConstraints"`
+	Constraints        []Constraint       `json:"constraints"`
+	AntiAffinity       []AntiAffinityTerm `json:"antiAffinity,omitempty"`
+	Impact             Impact             `json:"impact"`
+	NextReplica        NextReplica        `json:"nextReplica"`
+	Warnings           []Warning          `json:"warnings,omitempty"`
+	// Notes are what the snapshot loader could not read, verbatim.
+	Notes              []string              `json:"notes,omitempty"`
+	MissingPermissions []snapshot.Permission `json:"missingPermissions,omitempty"`
+}
+
+// WorkloadRef says which workload was analysed and how its Pods were found.
+type WorkloadRef struct {
+	Kind      string `json:"kind"` // Deployment, StatefulSet, ReplicaSet, DaemonSet, Job, Pod, or Selector
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	// Selector is the workload's own label selector as text, when known.
+	Selector string `json:"selector,omitempty"`
+	// Replicas is the desired count (spec.replicas / parallelism); nil when unknown.
+	Replicas *int32 `json:"replicas,omitempty"`
+	// FromObject: the workload object was read; otherwise its Pods were found by ownerReferences.
+	FromObject bool `json:"fromObject"`
+	// TemplateFrom names what stands for the next replica: "pod NAME" (the newest Pod, as admission
+	// stored it) or "template" (the object's Pod template, when it has no Pods).
+	TemplateFrom string `json:"templateFrom"`
+	Pods         int    `json:"pods"`    // the workload's Pods in the snapshot, bound or not
+	Ready        int    `json:"ready"`   // bound, not terminating, Ready condition True
+	Pending      int    `json:"pending"` // not bound to a node
+}
+
+// Constraint is one topologySpreadConstraint with its domains, counted as PodTopologySpread does.
+type Constraint struct {
+	// Index in spec.topologySpreadConstraints; for system defaults, the index in the default list.
+	Index             int                                  `json:"index"`
+	TopologyKey       string                               `json:"topologyKey"`
+	WhenUnsatisfiable corev1.UnsatisfiableConstraintAction `json:"whenUnsatisfiable"`
+	MaxSkew           int32                                `json:"maxSkew"`
+	MinDomains        int32                                `json:"minDomains"`
+	// Selector is the effective selector (matchLabelKeys merged): "<none>" for nil, "{}" for empty.
+	Selector           string                     `json:"selector"`
+	MatchLabelKeys     []string                   `json:"matchLabelKeys,omitempty"`
+	NodeAffinityPolicy corev1.NodeInclusionPolicy `json:"nodeAffinityPolicy"`
+	NodeTaintsPolicy   corev1.NodeInclusionPolicy `json:"nodeTaintsPolicy"`
+	// SelfMatch: a new replica matches the selector, so it adds one to the domain it lands in.
+	SelfMatch bool `json:"selfMatch"`
+	// EligibleDomains is how many domains the scheduler counts.
+	EligibleDomains int `json:"eligibleDomains"`
+	// GlobalMinimum is the minimum the skew is measured against: 0 with fewer eligible domains
+	// than minDomains. MinMatching is the smallest count ignoring minDomains (nil without domains).
+	GlobalMinimum int32  `json:"globalMinimum"`
+	MinMatching   *int32 `json:"minMatching,omitempty"`
+	// Skew is now: the largest eligible domain's count minus GlobalMinimum.
+	Skew int32 `json:"skew"`
+	// Domains are every value of TopologyKey on the nodes, eligible or not, sorted by name.
+	Domains []Domain `json:"domains"`
+	// NodesWithoutKey lack TopologyKey: they are in no domain, and DoNotSchedule rejects them.
+	NodesWithoutKey []string `json:"nodesWithoutKey,omitempty"`
+	// OpenDomains are the domains where one more replica could go now: Open and CanPlace.
+	OpenDomains []string `json:"openDomains"`
+}
+
+// Domain is one value of a constraint's topologyKey.
+type Domain struct {
+	Name string `json:"name"`
+	// Matching is the scheduler's count of Pods matching the selector (0 when not eligible).
+	Matching int32 `json:"matching"`
+	// Replicas are this workload's bound Pods on the domain's nodes, eligible or not.
+	Replicas int `json:"replicas"`
+	// Nodes carry this value; Counted of them are counted by the scheduler.
+	Nodes   int `json:"nodes"`
+	Counted int `json:"counted"`
+	// Eligible: at least one node is counted, so the domain exists for the scheduler.
+	Eligible bool `json:"eligible"`
+	// Excluded lists the domain's nodes the scheduler does not count, and why.
+	Excluded []Exclusion `json:"excluded,omitempty"`
+	// SkewIfPlaced is Matching (+1 with SelfMatch) minus GlobalMinimum: the skew the scheduler
+	// computes for one more replica on a node of this domain.
+	SkewIfPlaced int32 `json:"skewIfPlaced"`
+	// Open: SkewIfPlaced <= MaxSkew, so this constraint lets one more replica in. For
+	// ScheduleAnyway it only means the scheduler prefers the domain.
+	Open bool `json:"open"`
+	// CanPlace: some node of the domain passes every modelled filter for one more replica now.
+	CanPlace bool `json:"canPlace"`
+}
+
+// Exclusion is why one node is not counted for a constraint.
+type Exclusion struct {
+	Node   string                       `json:"node"`
+	Reason checks.SpreadExclusionReason `json:"reason"`
+	// MissingKeys are the other constraints' keys the node lacks (MissingTopologyKey).
+	MissingKeys []string `json:"missingKeys,omitempty"`
+	// Taint is the untolerated taint (NodeTaintsPolicy).
+	Taint *corev1.Taint `json:"taint,omitempty"`
+}
+
+// AntiAffinityTerm is one pod anti-affinity term of the workload and the domains it blocks.
+type AntiAffinityTerm struct {
+	Required bool  `json:"required"`
+	Index    int   `json:"index"` // in the required or preferred list
+	Weight   int32 `json:"weight,omitempty"`
+	// TopologyKey and Selector (matchLabelKeys merged) of the term.
+	TopologyKey string `json:"topologyKey"`
+	Selector    string `json:"selector"`
+	// SelfMatch: the workload's own replicas match the term, so each occupies its domain.
+	SelfMatch bool `json:"selfMatch"`
+	// Domains are the key's values on the nodes, with the Pods matching the term there.
+	Domains []AffinityDomain `json:"domains"`
+	// Occupied domains already hold a matching Pod; the term keeps a new replica out of them.
+	Occupied int `json:"occupied"`
+	// NodesWithoutKey satisfy the term whatever runs there.
+	NodesWithoutKey int `json:"nodesWithoutKey,omitempty"`
+	// Remaining is how many more replicas fit before the term blocks every domain; nil when the
+	// term never runs out (the replicas do not match it, or nodes lack the key).
+	Remaining *int `json:"remaining,omitempty"`
+}
+
+// AffinityDomain is one domain of an anti-affinity term.
+type AffinityDomain struct {
+	Name     string `json:"name"`
+	Matching int    `json:"matching"`
+	Nodes    int    `json:"nodes"`
+}
+
+// Impact is what losing one zone or node takes down.
+type Impact struct {
+	ReadyReplicas int `json:"readyReplicas"`
+	// Zones by topology.kubernetes.io/zone (nodes without it under ""), every zone of the cluster.
+	Zones []FailureDomain `json:"zones"`
+	// Nodes holding at least one ready replica, most replicas first.
+	Nodes []FailureDomain `json:"nodes"`
+}
+
+// FailureDomain is one zone or node and the ready replicas its loss would take down.
+type FailureDomain struct {
+	Name  string `json:"name"`
+	Ready int    `json:"ready"`
+	// Percent of the ready replicas, rounded.
+	Percent      int  `json:"percent"`
+	MoreThanHalf bool `json:"moreThanHalf,omitempty"`
+}
+
+// NextReplica is where one more replica would be scheduled now, every modelled filter included.
+type NextReplica struct {
+	// PreFilter is set when the scheduler would reject the replica before looking at nodes.
+	PreFilter *checks.PreFilterRejection `json:"preFilter,omitempty"`
+	// Nodes that pass every filter, in cluster order.
+	Nodes []string `json:"nodes"`
+}
+
+// WarningKind names one kind of warning; machine-readable and stable.
+type WarningKind string
+
+const (
+	// WarnSelectorMatchesNone: a constraint's selector counts none of the workload's Pods.
+	WarnSelectorMatchesNone WarningKind = "SelectorMatchesNone"
+	// WarnTopologyKeyOnNoNode: no node carries the constraint's topologyKey.
+	WarnTopologyKeyOnNoNode WarningKind = "TopologyKeyOnNoNode"
+	// WarnFewerDomainsThanMinDomains: the global minimum is forced to 0.
+	WarnFewerDomainsThanMinDomains WarningKind = "FewerDomainsThanMinDomains"
+	// WarnReplicasExceedDomains: a required anti-affinity term the replicas match has fewer domains
+	// than replicas, so some can never be placed.
+	WarnReplicasExceedDomains WarningKind = "ReplicasExceedAntiAffinityDomains"
+	// WarnPendingReplicas: some of the workload's Pods are not bound.
+	WarnPendingReplicas WarningKind = "PendingReplicas"
+	// WarnRolloutCountsBoth: Pods of several revisions exist and a constraint counts them together.
+	WarnRolloutCountsBoth WarningKind = "RolloutCountsOldAndNew"
+	// WarnStuckDomainHoldsMinimum: a counted domain that takes no replica holds the global minimum
+	// down, closing the others (a tainted or cordoned node still counts by default).
+	WarnStuckDomainHoldsMinimum WarningKind = "StuckDomainHoldsMinimum"
+	// WarnZoneHoldsMajority: one zone holds more than half of the ready replicas.
+	WarnZoneHoldsMajority WarningKind = "ZoneHoldsMajority"
+)
+
+// Warning is one problem with its evidence; render words it and its fix.
+type Warning struct {
+	Kind WarningKind `json:"kind"`
+	// Constraint is the index of the spread constraint concerned (anti-affinity term for
+	// ReplicasExceedAntiAffinityDomains); nil when none.
+	Constraint  *int   `json:"constraint,omitempty"`
+	TopologyKey string `json:"topologyKey,omitempty"`
+	Selector    string `json:"selector,omitempty"`
+	// Domain is the zone concerned (ZoneHoldsMajority).
+	Domain     string `json:"domain,omitempty"`
+	MinDomains int32  `json:"minDomains,omitempty"`
+	// Count and Of are the numbers the warning is about: eligible domains, Pending Pods, replicas
+	// in the zone / ready replicas, replicas / domains.
+	Count int `json:"count,omitempty"`
+	Of    int `json:"of,omitempty"`
+	// Domains are the domains concerned (StuckDomainHoldsMinimum).
+	Domains []string `json:"domains,omitempty"`
+	// Cause is why the Domains take no replica: Tainted, Cordoned or Other.
+	Cause string `json:"cause,omitempty"`
+	// Pods are the Pods concerned (PendingReplicas), Revisions the pod-template-hash values.
+	Pods      []string `json:"pods,omitempty"`
+	Revisions []string `json:"revisions,omitempty"`
+}
