@@ -49,10 +49,42 @@ func parseAffinityTerms(pod *corev1.Pod, terms []corev1.PodAffinityTerm) ([]affi
 			return nil, err
 		}
 		out = append(out, affinityTerm{index: i, topologyKey: term.TopologyKey, namespaces: names, nsSelector: nsSel,
-			selector: sel, selectorText: metav1.FormatLabelSelector(term.LabelSelector)})
+			selector: sel, selectorText: selectorText(term.LabelSelector, sel)})
 	}
 	return out, nil
 }
+
+// selectorText shows a selector for people: "<none>" for a nil selector (matches nothing), "{}"
+// for an empty one (matches everything for affinity; counts no Pods for spread).
+func selectorText(ls *metav1.LabelSelector, sel labels.Selector) string {
+	switch {
+	case ls == nil:
+		return "<none>"
+	case sel.String() == "":
+		return "{}"
+	}
+	return sel.String()
+}
+
+// AffinityTerm is one parsed pod (anti-)affinity term, matched exactly as InterPodAffinity does.
+type AffinityTerm struct{ t affinityTerm }
+
+// ParseAffinityTerm parses term as owned by owner (the term's default namespace is owner's).
+func ParseAffinityTerm(owner *corev1.Pod, term corev1.PodAffinityTerm) (*AffinityTerm, error) {
+	ts, err := parseAffinityTerms(owner, []corev1.PodAffinityTerm{term})
+	if err != nil {
+		return nil, err
+	}
+	return &AffinityTerm{t: ts[0]}, nil
+}
+
+// Matches reports whether pod (whose namespace carries nsLabels) is selected by the term.
+func (a *AffinityTerm) Matches(pod *corev1.Pod, nsLabels map[string]string) bool {
+	return a.t.matches(pod, labels.Set(nsLabels))
+}
+
+// SelectorText is the term's label selector for people.
+func (a *AffinityTerm) SelectorText() string { return a.t.selectorText }
 
 func requiredAffinityTerms(a *corev1.Affinity) []corev1.PodAffinityTerm {
 	if a != nil && a.PodAffinity != nil {

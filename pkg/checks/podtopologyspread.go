@@ -201,14 +201,7 @@ func parseSpreadConstraint(pod *corev1.Pod, tsc corev1.TopologySpreadConstraint)
 		nodeAffinityPolicy: corev1.NodeInclusionPolicyHonor,
 		nodeTaintsPolicy:   corev1.NodeInclusionPolicyIgnore,
 	}
-	switch {
-	case tsc.LabelSelector == nil:
-		sc.selectorText = "<none>"
-	case sel.String() == "":
-		sc.selectorText = "{}" // present but empty: the scheduler counts no Pods with it
-	default:
-		sc.selectorText = sel.String()
-	}
+	sc.selectorText = selectorText(tsc.LabelSelector, sel)
 	if tsc.MinDomains != nil {
 		sc.minDomains = *tsc.MinDomains
 	}

@@ -2,7 +2,6 @@ package explain
 
 import (
 	"encoding/json"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
@@ -53,19 +52,10 @@ func withResolvedPriorities(s *snapshot.Snapshot) *snapshot.Snapshot {
 	return &out
 }
 
-// ownerOf is the Pod's controller, lifted from a ReplicaSet to its Deployment when the
-// ReplicaSet name is the Deployment name plus the Pod's pod-template-hash.
+// ownerOf is the Pod's workload (see snapshot.ControllerOf), nil without a controller.
 func ownerOf(p *corev1.Pod) *Owner {
-	for _, r := range p.OwnerReferences {
-		if r.Controller == nil || !*r.Controller {
-			continue
-		}
-		if r.Kind == "ReplicaSet" {
-			if h := p.Labels["pod-template-hash"]; h != "" && strings.HasSuffix(r.Name, "-"+h) {
-				return &Owner{Kind: "Deployment", Name: strings.TrimSuffix(r.Name, "-"+h)}
-			}
-		}
-		return &Owner{Kind: r.Kind, Name: r.Name}
+	if kind, name, ok := snapshot.ControllerOf(p); ok {
+		return &Owner{Kind: kind, Name: name}
 	}
 	return nil
 }

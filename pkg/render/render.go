@@ -42,20 +42,26 @@ func WhyPending(w io.Writer, r *explain.WhyPendingReport, o Options) error {
 		return writeHuman(w, r, paint(o.Color), false)
 	case FormatWide:
 		return writeHuman(w, r, paint(o.Color), true)
-	case FormatJSON:
-		out, err := json.MarshalIndent(r, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encode report as json: %w", err)
-		}
-		_, err = w.Write(append(out, '\n'))
-		return err
-	case FormatYAML:
-		out, err := yaml.Marshal(r)
-		if err != nil {
-			return fmt.Errorf("encode report as yaml: %w", err)
-		}
-		_, err = w.Write(out)
-		return err
+	case FormatJSON, FormatYAML:
+		return encode(w, r, o.Format)
 	}
 	return fmt.Errorf("--output must be one of: %s", strings.Join(Formats, ", "))
+}
+
+// encode writes v as indented JSON or as YAML: the report structs are the contract, uncoloured.
+func encode(w io.Writer, v any, format string) error {
+	var out []byte
+	var err error
+	if format == FormatJSON {
+		if out, err = json.MarshalIndent(v, "", "  "); err == nil {
+			out = append(out, '\n')
+		}
+	} else {
+		out, err = yaml.Marshal(v)
+	}
+	if err != nil {
+		return fmt.Errorf("encode report as %s: %w", format, err)
+	}
+	_, err = w.Write(out)
+	return err
 }

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/fatih/color"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/spread"
@@ -59,20 +57,8 @@ func Spread(w io.Writer, reports []*spread.SpreadReport, list bool, o Options) e
 		}
 		_, err := io.WriteString(w, strings.Join(blocks, "\n"))
 		return err
-	case FormatJSON:
-		out, err := json.MarshalIndent(v, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encode report as json: %w", err)
-		}
-		_, err = w.Write(append(out, '\n'))
-		return err
-	case FormatYAML:
-		out, err := yaml.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("encode report as yaml: %w", err)
-		}
-		_, err = w.Write(out)
-		return err
+	case FormatJSON, FormatYAML:
+		return encode(w, v, o.Format)
 	}
 	return fmt.Errorf("--output must be one of: %s", strings.Join(Formats, ", "))
 }

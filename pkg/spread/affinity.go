@@ -4,70 +4,9 @@ import (
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/selection"
-	"k8s.io/apimachinery/pkg/util/sets"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 )
-
-// termMatcher matches Pods against one pod (anti-)affinity term as InterPodAffinity does.
-// TODO: checks.affinityTerm is the same thing, unexported; export a matcher from pkg/checks
-// (parse + matches + selector text) and drop this copy.
-type termMatcher struct {
-	namespaces sets.Set[string]
-	nsSelector labels.Selector
-	selector   labels.Selector
-	text       string
-}
-
-// newTermMatcher parses a term of owner, merging matchLabelKeys/mismatchLabelKeys as
-// kube-apiserver does at Pod creation (a no-op for a stored Pod, which has them merged already).
-func newTermMatcher(owner *corev1.Pod, t corev1.PodAffinityTerm) (termMatcher, error) {
-	sel, err := metav1.LabelSelectorAsSelector(t.LabelSelector)
-	if err != nil {
-		return termMatcher{}, err
-	}
-	if t.LabelSelector != nil {
-		for _, k := range t.MatchLabelKeys {
-			if v, ok := owner.Labels[k]; ok {
-				if r, err := labels.NewRequirement(k, selection.In, []string{v}); err == nil {
-					sel = sel.Add(*r)
-				}
-			}
-		}
-		for _, k := range t.MismatchLabelKeys {
-			if v, ok := owner.Labels[k]; ok {
-				if r, err := labels.NewRequirement(k, selection.NotIn, []string{v}); err == nil {
-					sel = sel.Add(*r)
-				}
-			}
-		}
-	}
-	ns, err := metav1.LabelSelectorAsSelector(t.NamespaceSelector)
-	if err != nil {
-		return termMatcher{}, err
-	}
-	m := termMatcher{namespaces: sets.New(t.Namespaces...), nsSelector: ns, selector: sel, text: sel.String()}
-	if len(t.Namespaces) == 0 && t.NamespaceSelector == nil {
-		m.namespaces.Insert(owner.Namespace)
-	}
-	switch {
-	case t.LabelSelector == nil:
-		m.text = "<none>"
-	case m.text == "":
-		m.text = "{}"
-	}
-	return m, nil
-}
-
-func (m termMatcher) matches(p *corev1.Pod, nsLabels map[string]string) bool {
-	if !m.namespaces.Has(p.Namespace) && !m.nsSelector.Matches(labels.Set(nsLabels)) {
-		return false
-	}
-	return m.selector.Matches(labels.Set(p.Labels))
-}
 
 // antiAffinityTerms reports the workload's required and preferred pod anti-affinity terms.
 func antiAffinityTerms(pod *corev1.Pod, c *checks.Cluster, w *Workload) ([]AntiAffinityTerm, error) {
@@ -96,12 +35,12 @@ func antiAffinityTerms(pod *corev1.Pod, c *checks.Cluster, w *Workload) ([]AntiA
 }
 
 func antiTerm(pod *corev1.Pod, t corev1.PodAffinityTerm, c *checks.Cluster) (AntiAffinityTerm, error) {
-	m, err := newTermMatcher(pod, t)
+	m, err := checks.ParseAffinityTerm(pod, t)
 	if err != nil {
 		return AntiAffinityTerm{}, err
 	}
-	out := AntiAffinityTerm{TopologyKey: t.TopologyKey, Selector: m.text, Domains: []AffinityDomain{},
-		SelfMatch: m.matches(pod, c.NamespaceLabels[pod.Namespace])}
+	out := AntiAffinityTerm{TopologyKey: t.TopologyKey, Selector: m.SelectorText(), Domains: []AffinityDomain{},
+		SelfMatch: m.Matches(pod, c.NamespaceLabels[pod.Namespace])}
 	byName := map[string]*AffinityDomain{}
 	for _, ni := range c.Nodes {
 		if ni == nil || ni.Node == nil {
@@ -120,7 +59,7 @@ func antiTerm(pod *corev1.Pod, t corev1.PodAffinityTerm, c *checks.Cluster) (Ant
 		d.Nodes++
 		// Terminating Pods count here, unlike for spread.
 		for _, p := range ni.Pods {
-			if m.matches(p, c.NamespaceLabels[p.Namespace]) {
+			if m.Matches(p, c.NamespaceLabels[p.Namespace]) {
 				d.Matching++
 			}
 		}

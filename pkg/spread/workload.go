@@ -105,15 +105,9 @@ func FromPods(snap *snapshot.Snapshot, kind, namespace, name string) (*Workload,
 // OwnerOfPod is the workload a Pod stands for: its controller, lifted from a ReplicaSet to its
 // Deployment when the ReplicaSet is named after it plus the Pod's pod-template-hash. A Pod without
 // a controller stands for itself.
-// TODO: explain.ownerOf answers the same question; export one of them and use it in both.
 func OwnerOfPod(p *corev1.Pod) (kind, name string) {
-	if ref := metav1.GetControllerOf(p); ref != nil {
-		if ref.Kind == KindReplicaSet {
-			if h := p.Labels[labelPodTemplateHash]; h != "" && strings.HasSuffix(ref.Name, "-"+h) {
-				return KindDeployment, strings.TrimSuffix(ref.Name, "-"+h)
-			}
-		}
-		return ref.Kind, ref.Name
+	if kind, name, ok := snapshot.ControllerOf(p); ok {
+		return kind, name
 	}
 	return KindPod, p.Name
 }

@@ -1,0 +1,106 @@
+// Package cmd holds the cobra commands of `kubectl placement`: flags, options and the path from
+// them to a snapshot, an analysis and a printed report. Nothing below this package knows cobra.
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/cli-runtime/pkg/printers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// displayName is how kubectl users type the plugin.
+const displayName = "kubectl placement"
+
+// clientFactory builds the API client from a REST config; tests return a fake clientset.
+type clientFactory func(*rest.Config) (kubernetes.Interface, error)
+
+func newClientset(c *rest.Config) (kubernetes.Interface, error) { return kubernetes.NewForConfig(c) }
+
+// subcommands are the commands under `kubectl placement`, in help order.
+var subcommands = []func(genericiooptions.IOStreams, clientFactory) *cobra.Command{
+	newCmdWhyPending,
+	newCmdSpread,
+	newCmdVersion,
+}
+
+// Main runs the plugin with args (without the program name) and returns the exit code: 0 when the
+// command did its job (also when Pods are Pending, or none are), 1 on any error, which is printed
+// to errOut as one `error: ...` line.
+func Main(args []string, in io.Reader, out, errOut io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return run(ctx, args, genericiooptions.IOStreams{In: in, Out: out, ErrOut: errOut}, newClientset)
+}
+
+func run(ctx context.Context, args []string, streams genericiooptions.IOStreams, newClient clientFactory) (code int) {
+	defer func() {
+		// A bug must still end as one line and exit 1, never a stack trace.
+		if r := recover(); r != nil {
+			printError(streams.ErrOut, fmt.Errorf("internal error: %v (please report this)", r))
+			code = 1
+		}
+	}()
+	root := NewCmdRoot(streams, newClient)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		printError(streams.ErrOut, err)
+		return 1
+	}
+	return 0
+}
+
+// NewCmdRoot returns the `kubectl placement` command with its subcommands.
+func NewCmdRoot(streams genericiooptions.IOStreams, newClient clientFactory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kubectl-placement",
+		Short: "Explain where Pods can be scheduled and why they are Pending",
+		Long: `Explain what keeps Pods Pending: for each Pending Pod, every node's blockers (taints,
+affinity, topology spread, resources, ports, cordons) in plain language, and what would unblock it.
+
+Reads the current cluster through your kubeconfig, or a snapshot saved with kubectl get (-f).
+Never changes anything in the cluster.`,
+		Example: fmt.Sprintf(`  # Why are the Pods of the current namespace Pending?
+  %[1]s why-pending
+
+  # Print the plugin's version
+  %[1]s version`, displayName),
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: displayName},
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())
+	})
+	for _, newCmd := range subcommands {
+		root.AddCommand(newCmd(streams, newClient))
+	}
+	return root
+}
+
+// printError writes err as one line, with cluster-sourced text made safe for a terminal.
+func printError(w io.Writer, err error) {
+	fmt.Fprintf(w, "error: %s\n", oneLine(err.Error()))
+}
+
+// printWarning writes a warning as one line, the way kubectl does.
+func printWarning(w io.Writer, msg string) {
+	fmt.Fprintf(w, "Warning: %s\n", oneLine(msg))
+}
+
+// oneLine folds a message that may carry newlines or terminal escapes (API server messages,
+// object names from files) into one safe line.
+func oneLine(s string) string {
+	return printers.EscapeTerminal(strings.Join(strings.Fields(s), " "))
+}

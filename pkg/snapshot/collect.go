@@ -1,0 +1,252 @@
+package snapshot
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ReasonFailedScheduling is the event reason the scheduler records when no node fits.
+const ReasonFailedScheduling = "FailedScheduling"
+
+// keptAnnotations are the only annotations kept: no filter reads annotations, and some
+// (last-applied-configuration) are as large as the object itself.
+var keptAnnotations = map[string]bool{
+	"kubernetes.io/config.mirror": true,
+	"kubernetes.io/config.source": true,
+}
+
+// collector builds a Snapshot from objects of either source: it drops what the analysis never
+// reads, removes duplicates (the same object in two files, or an Event read through both APIs)
+// and sorts, so both loaders produce the same model.
+type collector struct {
+	nodes           map[string]*corev1.Node
+	pods            map[string]*corev1.Pod
+	namespaces      map[string]*corev1.Namespace
+	priorityClasses map[string]*schedulingv1.PriorityClass
+	pvcs            map[string]*corev1.PersistentVolumeClaim
+	storageClasses  map[string]*storagev1.StorageClass
+	events          map[string]Event
+	// pvcsRead and storageClassesRead tell an empty list from one that could not be read.
+	pvcsRead, storageClassesRead bool
+
+	warnings []string
+	missing  []Permission
+}
+
+func newCollector() *collector {
+	return &collector{
+		nodes:           map[string]*corev1.Node{},
+		pods:            map[string]*corev1.Pod{},
+		namespaces:      map[string]*corev1.Namespace{},
+		priorityClasses: map[string]*schedulingv1.PriorityClass{},
+		pvcs:            map[string]*corev1.PersistentVolumeClaim{},
+		storageClasses:  map[string]*storagev1.StorageClass{},
+		events:          map[string]Event{},
+	}
+}
+
+func (c *collector) warnf(format string, args ...any) {
+	c.warnings = append(c.warnings, fmt.Sprintf(format, args...))
+}
+
+func key(namespace, name string) string { return namespace + "/" + name }
+
+func (c *collector) addNode(n *corev1.Node) {
+	trimMeta(&n.ObjectMeta)
+	// Image lists are for scoring (ImageLocality), not filtering, and are the bulk of a Node.
+	n.Status.Images = nil
+	c.nodes[n.Name] = n
+}
+
+func (c *collector) addPod(p *corev1.Pod) {
+	if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+		return
+	}
+	if p.Namespace == "" {
+		p.Namespace = metav1.NamespaceDefault
+	}
+	trimMeta(&p.ObjectMeta)
+	trimContainers(p.Spec.InitContainers)
+	trimContainers(p.Spec.Containers)
+	p.Spec.EphemeralContainers = nil // never counted by the scheduler
+	c.pods[key(p.Namespace, p.Name)] = p
+}
+
+func (c *collector) addNamespace(ns *corev1.Namespace) {
+	trimMeta(&ns.ObjectMeta)
+	c.namespaces[ns.Name] = ns
+}
+
+func (c *collector) addPriorityClass(pc *schedulingv1.PriorityClass) {
+	trimMeta(&pc.ObjectMeta)
+	c.priorityClasses[pc.Name] = pc
+}
+
+func (c *collector) addPVC(pvc *corev1.PersistentVolumeClaim) {
+	if pvc.Namespace == "" {
+		pvc.Namespace = metav1.NamespaceDefault
+	}
+	trimMeta(&pvc.ObjectMeta)
+	c.pvcsRead = true
+	c.pvcs[key(pvc.Namespace, pvc.Name)] = pvc
+}
+
+func (c *collector) addStorageClass(sc *storagev1.StorageClass) {
+	trimMeta(&sc.ObjectMeta)
+	c.storageClassesRead = true
+	c.storageClasses[sc.Name] = sc
+}
+
+// addCoreEvent keeps FailedScheduling events about Pods, read through core/v1.
+func (c *collector) addCoreEvent(e *corev1.Event) {
+	if e.Reason != ReasonFailedScheduling || e.InvolvedObject.Kind != "Pod" {
+		return
+	}
+	ev := Event{
+		Namespace: e.InvolvedObject.Namespace,
+		PodName:   e.InvolvedObject.Name,
+		PodUID:    string(e.InvolvedObject.UID),
+		Reason:    e.Reason,
+		Message:   e.Message,
+		Reporter:  firstNonEmpty(e.ReportingController, e.Source.Component),
+		Count:     e.Count,
+	}
+	ev.Time = latest(e.LastTimestamp, metav1.Time(e.EventTime), e.FirstTimestamp)
+	if e.Series != nil {
+		ev.Time = latest(ev.Time, metav1.Time(e.Series.LastObservedTime))
+		ev.Count = max(ev.Count, e.Series.Count)
+	}
+	c.addEvent(key(e.Namespace, e.Name), ev)
+}
+
+// addEventsV1Event keeps FailedScheduling events about Pods, read through events.k8s.io/v1.
+func (c *collector) addEventsV1Event(e *eventsv1.Event) {
+	if e.Reason != ReasonFailedScheduling || e.Regarding.Kind != "Pod" {
+		return
+	}
+	ev := Event{
+		Namespace: e.Regarding.Namespace,
+		PodName:   e.Regarding.Name,
+		PodUID:    string(e.Regarding.UID),
+		Reason:    e.Reason,
+		Message:   e.Note,
+		Reporter:  firstNonEmpty(e.ReportingController, e.DeprecatedSource.Component),
+		Count:     e.DeprecatedCount,
+	}
+	ev.Time = latest(metav1.Time(e.EventTime), e.DeprecatedLastTimestamp, e.DeprecatedFirstTimestamp)
+	if e.Series != nil {
+		ev.Time = latest(ev.Time, metav1.Time(e.Series.LastObservedTime))
+		ev.Count = max(ev.Count, e.Series.Count)
+	}
+	c.addEvent(key(e.Namespace, e.Name), ev)
+}
+
+// addEvent stores an event under its object key: the same Event read through both APIs is one.
+func (c *collector) addEvent(objectKey string, ev Event) {
+	if ev.Namespace == "" {
+		ev.Namespace = metav1.NamespaceDefault
+	}
+	ev.Count = max(ev.Count, 1)
+	c.events[objectKey] = ev
+}
+
+// snapshot sorts what was collected into a Snapshot.
+func (c *collector) snapshot(source string) *Snapshot {
+	s := &Snapshot{
+		Source:          source,
+		Nodes:           sortedValues(c.nodes),
+		Pods:            sortedValues(c.pods),
+		Namespaces:      sortedValues(c.namespaces),
+		PriorityClasses: sortedValues(c.priorityClasses),
+		Warnings:        c.warnings,
+		Missing:         c.missing,
+	}
+	if c.pvcsRead {
+		s.PVCs = sortedValues(c.pvcs)
+	}
+	if c.storageClassesRead {
+		s.StorageClasses = sortedValues(c.storageClasses)
+	}
+	for _, ev := range c.events {
+		s.Events = append(s.Events, ev)
+	}
+	sort.Slice(s.Events, func(i, j int) bool {
+		a, b := s.Events[i], s.Events[j]
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		if a.PodName != b.PodName {
+			return a.PodName < b.PodName
+		}
+		if !a.Time.Equal(&b.Time) {
+			return a.Time.Before(&b.Time)
+		}
+		return a.Message < b.Message
+	})
+	return s
+}
+
+// sortedValues returns the map's values ordered by key (namespace/name or name).
+func sortedValues[T any](m map[string]*T) []*T {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]*T, len(keys))
+	for i, k := range keys {
+		out[i] = m[k]
+	}
+	return out
+}
+
+func trimMeta(m *metav1.ObjectMeta) {
+	m.ManagedFields = nil
+	for k := range m.Annotations {
+		if !keptAnnotations[k] {
+			delete(m.Annotations, k)
+		}
+	}
+	if len(m.Annotations) == 0 {
+		m.Annotations = nil
+	}
+}
+
+// trimContainers drops what no scheduler filter reads: environment, commands, probes, mounts.
+// Resources, ports, restartPolicy (sidecars) and resize policy stay.
+func trimContainers(cs []corev1.Container) {
+	for i := range cs {
+		c := &cs[i]
+		c.Env, c.EnvFrom = nil, nil
+		c.Command, c.Args = nil, nil
+		c.LivenessProbe, c.ReadinessProbe, c.StartupProbe = nil, nil, nil
+		c.Lifecycle = nil
+		c.VolumeMounts, c.VolumeDevices = nil, nil
+	}
+}
+
+func latest(times ...metav1.Time) metav1.Time {
+	var t metav1.Time
+	for _, x := range times {
+		if x.After(t.Time) {
+			t = x
+		}
+	}
+	return t
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if strings.TrimSpace(x) != "" {
+			return x
+		}
+	}
+	return ""
+}

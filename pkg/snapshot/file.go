@@ -1,0 +1,377 @@
+package snapshot
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/yaml"
+)
+
+// StdinName is the -f value that reads the snapshot from standard input.
+const StdinName = "-"
+
+// LoadFiles reads a snapshot from YAML or JSON files as `kubectl get ... -o yaml|json` prints them:
+// a List, a multi-document stream, or single objects. "-" reads stdin; a directory reads its
+// .yaml, .yml and .json files. Kinds the analysis does not use are skipped with a warning.
+func LoadFiles(paths []string, stdin io.Reader) (*Snapshot, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no snapshot files given")
+	}
+	c := newCollector()
+	var names []string
+	for _, p := range paths {
+		files, err := expandPath(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			var data []byte
+			if f == StdinName {
+				if stdin == nil {
+					return nil, errors.New("cannot read snapshot from stdin: no input")
+				}
+				data, err = io.ReadAll(stdin)
+			} else {
+				data, err = os.ReadFile(f)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("cannot read snapshot file: %w", err)
+			}
+			name := displayName(f)
+			if err := loadDocuments(c, name, data); err != nil {
+				return nil, err
+			}
+			names = append(names, name)
+		}
+	}
+	if len(c.nodes) == 0 {
+		c.warnf("the snapshot has no Nodes: add them with `kubectl get nodes -o yaml`")
+	}
+	if len(c.namespaces) == 0 && len(c.pods) > 0 {
+		c.warnf("the snapshot has no Namespaces: namespaceSelector terms see no namespace labels")
+	}
+	return c.snapshot("file " + strings.Join(names, ", ")), nil
+}
+
+func displayName(path string) string {
+	if path == StdinName {
+		return "<stdin>"
+	}
+	return path
+}
+
+// expandPath turns a directory into its snapshot files, in name order.
+func expandPath(p string) ([]string, error) {
+	if p == StdinName {
+		return []string{p}, nil
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read snapshot file: %w", err)
+	}
+	if !fi.IsDir() {
+		return []string{p}, nil
+	}
+	entries, err := os.ReadDir(p)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read snapshot directory: %w", err)
+	}
+	var files []string
+	for _, e := range entries {
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".yaml", ".yml", ".json":
+			if !e.IsDir() {
+				files = append(files, filepath.Join(p, e.Name()))
+			}
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("snapshot directory %s has no .yaml, .yml or .json files", p)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// document is one object or list in a file, as JSON, with where it starts for error messages.
+type document struct {
+	index int // 1-based
+	line  int // 1-based line it starts on
+	json  []byte
+}
+
+func (d document) where(file string) string {
+	return fmt.Sprintf("%s: document %d (line %d)", file, d.index, d.line)
+}
+
+// loadDocuments decodes every document of one file into c.
+func loadDocuments(c *collector, file string, data []byte) error {
+	var docs []document
+	var err error
+	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
+		// JSON is YAML too, but a JSON decoder is much faster on large `-o json` dumps.
+		docs, err = splitJSON(file, data)
+	} else {
+		docs, err = splitYAML(file, data)
+	}
+	if err != nil {
+		return err
+	}
+	ignored := map[string]int{}
+	objects := 0
+	for _, d := range docs {
+		n, err := decodeDocument(c, d, ignored)
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.where(file), err)
+		}
+		objects += n
+	}
+	if objects == 0 && len(ignored) == 0 {
+		return fmt.Errorf("%s: no Kubernetes objects found", file)
+	}
+	if len(ignored) > 0 {
+		kinds := make([]string, 0, len(ignored))
+		for k, n := range ignored {
+			kinds = append(kinds, fmt.Sprintf("%d %s", n, k))
+		}
+		sort.Strings(kinds)
+		c.warnf("%s: ignored %s (not used by the analysis)", file, strings.Join(kinds, ", "))
+	}
+	return nil
+}
+
+// splitJSON splits a stream of JSON values.
+func splitJSON(file string, data []byte) ([]document, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var docs []document
+	for {
+		start := dec.InputOffset()
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
+		if err == io.EOF {
+			return docs, nil
+		}
+		if err != nil {
+			offset := start
+			var syn *json.SyntaxError
+			if errors.As(err, &syn) {
+				offset = syn.Offset
+			}
+			return nil, fmt.Errorf("%s: document %d (line %d): invalid JSON: %w", file, len(docs)+1, lineAt(data, offset), err)
+		}
+		docs = append(docs, document{index: len(docs) + 1, line: lineAt(data, start+leadingSpace(data[start:])), json: raw})
+	}
+}
+
+func leadingSpace(b []byte) int64 { return int64(len(b) - len(bytes.TrimLeft(b, " \t\r\n"))) }
+
+func lineAt(data []byte, offset int64) int {
+	offset = min(max(offset, 0), int64(len(data)))
+	return bytes.Count(data[:offset], []byte("\n")) + 1
+}
+
+// splitYAML splits a multi-document YAML stream at `---` lines (as kubectl does) and converts each
+// non-empty document to JSON.
+func splitYAML(file string, data []byte) ([]document, error) {
+	var docs []document
+	var buf bytes.Buffer
+	index, startLine, line := 1, 1, 0
+	flush := func() error {
+		if isBlankYAML(buf.Bytes()) {
+			buf.Reset()
+			return nil
+		}
+		j, err := yaml.YAMLToJSON(buf.Bytes())
+		buf.Reset()
+		d := document{index: index, line: startLine}
+		if err != nil {
+			return fmt.Errorf("%s: invalid YAML%s", d.where(file), yamlErrorAt(err, startLine))
+		}
+		d.json = j
+		docs = append(docs, d)
+		index++
+		return nil
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), len(data)+1)
+	for sc.Scan() {
+		line++
+		text := sc.Bytes()
+		if isDocumentSeparator(text) {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			startLine = line + 1
+			continue
+		}
+		if buf.Len() == 0 && len(bytes.TrimSpace(text)) == 0 {
+			startLine = line + 1
+		}
+		buf.Write(text)
+		buf.WriteByte('\n')
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return docs, nil
+}
+
+// yamlLine finds the document-relative line in a go-yaml error ("yaml: line 5: ...").
+var yamlLine = regexp.MustCompile(`^(?:error converting YAML to JSON: )?yaml: line (\d+): (.*)$`)
+
+// yamlErrorAt rewrites a YAML error's line to count from the start of the file.
+func yamlErrorAt(err error, docStart int) string {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return ": " + err.Error()
+	}
+	n, _ := strconv.Atoi(m[1])
+	return fmt.Sprintf(" at line %d: %s", docStart+n-1, m[2])
+}
+
+// isDocumentSeparator accepts `---` optionally followed by spaces or a comment.
+func isDocumentSeparator(line []byte) bool {
+	if !bytes.HasPrefix(line, []byte("---")) {
+		return false
+	}
+	rest := bytes.TrimSpace(line[3:])
+	return len(rest) == 0 || rest[0] == '#'
+}
+
+// isBlankYAML reports a document of only blank lines and comments.
+func isBlankYAML(b []byte) bool {
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		l = bytes.TrimSpace(l)
+		if len(l) > 0 && l[0] != '#' {
+			return false
+		}
+	}
+	return true
+}
+
+// typeHeader is what is read of a document before choosing a type for it.
+type typeHeader struct {
+	APIVersion string            `json:"apiVersion"`
+	Kind       string            `json:"kind"`
+	Items      []json.RawMessage `json:"items"`
+}
+
+// decodeDocument adds one document (an object or a list of them) and returns how many objects it held.
+func decodeDocument(c *collector, d document, ignored map[string]int) (int, error) {
+	if bytes.Equal(bytes.TrimSpace(d.json), []byte("null")) {
+		return 0, nil
+	}
+	var h typeHeader
+	if err := json.Unmarshal(d.json, &h); err != nil {
+		return 0, fmt.Errorf("not a Kubernetes object: %w", err)
+	}
+	if h.Kind == "" {
+		return 0, errors.New("not a Kubernetes object: no kind")
+	}
+	if !strings.HasSuffix(h.Kind, "List") {
+		return 1, decodeObject(c, d.json, schema.FromAPIVersionAndKind(h.APIVersion, h.Kind), ignored)
+	}
+	// Items of a typed list (PodList) may omit apiVersion and kind: they default to the list's.
+	itemGVK := schema.FromAPIVersionAndKind(h.APIVersion, strings.TrimSuffix(h.Kind, "List"))
+	for i, item := range h.Items {
+		gvk := itemGVK
+		var ih typeHeader
+		if err := json.Unmarshal(item, &ih); err != nil {
+			return 0, fmt.Errorf("item %d: not a Kubernetes object: %w", i+1, err)
+		}
+		if ih.Kind != "" {
+			gvk = schema.FromAPIVersionAndKind(ih.APIVersion, ih.Kind)
+		}
+		if gvk.Kind == "" {
+			return 0, fmt.Errorf("item %d: not a Kubernetes object: no kind", i+1)
+		}
+		if err := decodeObject(c, item, gvk, ignored); err != nil {
+			return 0, fmt.Errorf("item %d: %w", i+1, err)
+		}
+	}
+	return len(h.Items), nil
+}
+
+// snapshotKinds are the kinds a snapshot is made of.
+var snapshotKinds = map[schema.GroupVersionKind]bool{
+	corev1.SchemeGroupVersion.WithKind("Node"):                  true,
+	corev1.SchemeGroupVersion.WithKind("Pod"):                   true,
+	corev1.SchemeGroupVersion.WithKind("Namespace"):             true,
+	corev1.SchemeGroupVersion.WithKind("PersistentVolumeClaim"): true,
+	corev1.SchemeGroupVersion.WithKind("Event"):                 true,
+	eventsv1.SchemeGroupVersion.WithKind("Event"):               true,
+	schedulingv1.SchemeGroupVersion.WithKind("PriorityClass"):   true,
+	storagev1.SchemeGroupVersion.WithKind("StorageClass"):       true,
+}
+
+// decodeObject decodes one object of a snapshot kind into c, and counts any other kind as ignored.
+func decodeObject(c *collector, data []byte, gvk schema.GroupVersionKind, ignored map[string]int) error {
+	if !snapshotKinds[gvk] {
+		ignored[kindName(gvk)]++
+		return nil
+	}
+	// The client-go codec is case-sensitive like the API server, unlike encoding/json.
+	obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(data, &gvk, nil)
+	if err != nil {
+		return fmt.Errorf("invalid %s: %w", gvk.Kind, trimDecodeError(err))
+	}
+	switch o := obj.(type) {
+	case *corev1.Node:
+		c.addNode(o)
+	case *corev1.Pod:
+		c.addPod(o)
+	case *corev1.Namespace:
+		c.addNamespace(o)
+	case *corev1.PersistentVolumeClaim:
+		c.addPVC(o)
+	case *corev1.Event:
+		c.addCoreEvent(o)
+	case *eventsv1.Event:
+		c.addEventsV1Event(o)
+	case *schedulingv1.PriorityClass:
+		c.addPriorityClass(o)
+	case *storagev1.StorageClass:
+		c.addStorageClass(o)
+	default:
+		return fmt.Errorf("unexpected %T for %s", obj, kindName(gvk))
+	}
+	return nil
+}
+
+func kindName(gvk schema.GroupVersionKind) string {
+	if gvk.Group == "" {
+		return gvk.Kind
+	}
+	return gvk.Kind + "." + gvk.Group
+}
+
+// trimDecodeError drops the codec's repetition of the whole input from its message.
+func trimDecodeError(err error) error {
+	if runtime.IsStrictDecodingError(err) {
+		return err
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, ", error found in #"); i >= 0 {
+		msg = msg[:i]
+	}
+	return errors.New(msg)
+}

@@ -1,0 +1,300 @@
+package snapshot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/kubectl-placement/kubectl-placement/internal/fixture"
+)
+
+func clusterObjects() []runtime.Object {
+	pending := fixture.Pod("shop", "web-0")
+	pending.Annotations = map[string]string{"kubectl.kubernetes.io/last-applied-configuration": "{}"}
+	pending.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}
+	running := fixture.Pod("shop", "db-0")
+	running.Spec.NodeName = "node-a"
+	running.Status.Phase = corev1.PodRunning
+	done := fixture.Pod("shop", "migrate")
+	done.Spec.NodeName = "node-a"
+	done.Status.Phase = corev1.PodSucceeded
+	other := fixture.Pod("kube-system", "dns-0")
+	other.Spec.NodeName = "node-b"
+	other.Status.Phase = corev1.PodRunning
+	return []runtime.Object{
+		fixture.Node("node-b"), fixture.Node("node-a"),
+		pending, running, done, other,
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop", Labels: map[string]string{"team": "retail"}}},
+		&schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: "high"}, Value: 1000},
+		&corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "data"}},
+		&storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: "fast"}, Provisioner: "example.com/fast"},
+		&corev1.Event{
+			ObjectMeta:     metav1.ObjectMeta{Namespace: "shop", Name: "web-0.1"},
+			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: "shop", Name: "web-0"},
+			Reason:         "FailedScheduling", Message: "0/2 nodes are available: 2 Insufficient cpu.",
+			ReportingController: "default-scheduler",
+		},
+		&corev1.Event{
+			ObjectMeta:     metav1.ObjectMeta{Namespace: "shop", Name: "db-0.1"},
+			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: "shop", Name: "db-0"},
+			Reason:         "Scheduled", Message: "Successfully assigned shop/db-0 to node-a",
+		},
+	}
+}
+
+func forbid(resource string, onlyClusterWide bool) k8stesting.ReactionFunc {
+	return func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if onlyClusterWide && a.GetNamespace() != "" {
+			return false, nil, nil
+		}
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: resource}, "",
+			fmt.Errorf("User \"jane\" cannot list resource %q", resource))
+	}
+}
+
+func TestFromCluster(t *testing.T) {
+	client := fake.NewClientset(clusterObjects()...)
+	s, err := FromCluster(context.Background(), client, ClusterOptions{Source: "cluster dev", FallbackNamespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Source != "cluster dev" {
+		t.Errorf("Source = %q", s.Source)
+	}
+	if diff := cmp.Diff([]string{"node-a", "node-b"}, nodeNames(s)); diff != "" {
+		t.Errorf("nodes (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"kube-system/dns-0", "shop/db-0", "shop/web-0"}, podNames(s)); diff != "" {
+		t.Errorf("pods (-want +got):\n%s", diff)
+	}
+	web := s.Pods[2]
+	if web.Annotations != nil || web.ManagedFields != nil {
+		t.Errorf("web-0 not trimmed: %v %v", web.Annotations, web.ManagedFields)
+	}
+	if len(s.Namespaces) != 1 || len(s.PriorityClasses) != 1 || len(s.PVCs) != 1 || len(s.StorageClasses) != 1 {
+		t.Errorf("optional objects: %d namespaces, %d priority classes, %d PVCs, %d storage classes",
+			len(s.Namespaces), len(s.PriorityClasses), len(s.PVCs), len(s.StorageClasses))
+	}
+	if len(s.Events) != 1 || s.Events[0].PodName != "web-0" || s.Events[0].Reporter != "default-scheduler" {
+		t.Errorf("events = %+v", s.Events)
+	}
+	if len(s.Warnings) != 0 || len(s.Missing) != 0 {
+		t.Errorf("warnings %q, missing %v", s.Warnings, s.Missing)
+	}
+
+	// Read-only, paged, and terminal Pods and other events filtered on the server.
+	for _, a := range client.Actions() {
+		if a.GetVerb() != "list" {
+			t.Errorf("unexpected %s %s", a.GetVerb(), a.GetResource().Resource)
+			continue
+		}
+		l := a.(k8stesting.ListActionImpl)
+		if l.ListOptions.Limit != pageSize {
+			t.Errorf("list %s: limit %d, want %d", a.GetResource().Resource, l.ListOptions.Limit, pageSize)
+		}
+		want := map[string]string{
+			"pods":   "status.phase!=Succeeded,status.phase!=Failed",
+			"events": "reason=FailedScheduling",
+		}[a.GetResource().Resource]
+		if got := l.ListOptions.FieldSelector; got != want {
+			t.Errorf("list %s: field selector %q, want %q", a.GetResource().Resource, got, want)
+		}
+	}
+}
+
+func TestFromClusterEventNamespace(t *testing.T) {
+	client := fake.NewClientset(clusterObjects()...)
+	if _, err := FromCluster(context.Background(), client, ClusterOptions{FallbackNamespace: "shop", EventNamespace: "shop"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range client.Actions() {
+		if a.GetResource().Resource == "events" && a.GetNamespace() != "shop" {
+			t.Errorf("events listed in %q, want only shop", a.GetNamespace())
+		}
+	}
+}
+
+func TestFromClusterNodesForbidden(t *testing.T) {
+	client := fake.NewClientset(clusterObjects()...)
+	client.PrependReactor("list", "nodes", forbid("nodes", false))
+	s, err := FromCluster(context.Background(), client, ClusterOptions{FallbackNamespace: "shop"})
+	if err != nil {
+		t.Fatalf("a namespace-only user must still get an analysis: %v", err)
+	}
+	if len(s.Nodes) != 0 || len(s.Pods) != 3 {
+		t.Errorf("%d nodes, %d pods", len(s.Nodes), len(s.Pods))
+	}
+	if diff := cmp.Diff([]Permission{{Verb: "list", Resource: "nodes"}}, s.Missing); diff != "" {
+		t.Errorf("missing (-want +got):\n%s", diff)
+	}
+	if len(s.Warnings) != 1 || !strings.HasPrefix(s.Warnings[0], "cannot list nodes at cluster scope: ask for the ClusterRole in docs/rbac.yaml") {
+		t.Errorf("warnings = %q", s.Warnings)
+	}
+}
+
+func TestFromClusterPodsFallBackToNamespace(t *testing.T) {
+	client := fake.NewClientset(clusterObjects()...)
+	for _, r := range []string{"pods", "persistentvolumeclaims", "events"} {
+		client.PrependReactor("list", r, forbid(r, true))
+	}
+	s, err := FromCluster(context.Background(), client, ClusterOptions{FallbackNamespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"shop/db-0", "shop/web-0"}, podNames(s)); diff != "" {
+		t.Errorf("pods (-want +got):\n%s", diff)
+	}
+	if len(s.PVCs) != 1 || len(s.Events) != 1 {
+		t.Errorf("PVCs %d, events %d: the fallback namespace's should be read", len(s.PVCs), len(s.Events))
+	}
+	want := []Permission{
+		{Verb: "list", Resource: "pods"},
+		{Verb: "list", Resource: "persistentvolumeclaims"},
+		{Verb: "list", Resource: "events"},
+	}
+	if diff := cmp.Diff(want, s.Missing); diff != "" {
+		t.Errorf("missing (-want +got):\n%s", diff)
+	}
+	if len(s.Warnings) != 3 || !strings.HasPrefix(s.Warnings[0], `cannot list pods in all namespaces: read namespace "shop" only: spread`) {
+		t.Errorf("warnings = %q", s.Warnings)
+	}
+}
+
+func TestFromClusterOptionalForbidden(t *testing.T) {
+	client := fake.NewClientset(clusterObjects()...)
+	for _, r := range []string{"namespaces", "priorityclasses", "persistentvolumeclaims", "storageclasses", "events"} {
+		client.PrependReactor("list", r, forbid(r, false))
+	}
+	s, err := FromCluster(context.Background(), client, ClusterOptions{FallbackNamespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.PVCs != nil || s.StorageClasses != nil {
+		t.Errorf("unreadable PVCs/StorageClasses must be nil, got %v %v", s.PVCs, s.StorageClasses)
+	}
+	if len(s.Pods) != 3 || len(s.Nodes) != 2 {
+		t.Errorf("%d pods, %d nodes", len(s.Pods), len(s.Nodes))
+	}
+	wantWarnings := []string{
+		"cannot list namespaces at cluster scope: namespaceSelector terms see no namespace labels",
+		"cannot list priorityclasses.scheduling.k8s.io at cluster scope: Pods without spec.priority are taken as priority 0",
+		`cannot list persistentvolumeclaims in all namespaces, nor in namespace "shop": volume checks are skipped`,
+		"cannot list storageclasses.storage.k8s.io at cluster scope: volume binding checks are skipped",
+		`cannot list events in all namespaces, nor in namespace "shop": the scheduler's recorded messages are not compared`,
+	}
+	if diff := cmp.Diff(wantWarnings, s.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	if len(s.Missing) != 7 {
+		t.Errorf("missing = %v", s.Missing)
+	}
+}
+
+func TestFromClusterErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		react   func(*fake.Clientset)
+		opts    ClusterOptions
+		wantErr string
+		is      func(error) bool
+	}{
+		{
+			name:    "pods forbidden everywhere",
+			react:   func(c *fake.Clientset) { c.PrependReactor("list", "pods", forbid("pods", false)) },
+			opts:    ClusterOptions{FallbackNamespace: "shop"},
+			wantErr: `cannot list pods in all namespaces, nor in namespace "shop"`,
+			is:      apierrors.IsForbidden,
+		},
+		{
+			name:    "pods forbidden without fallback",
+			react:   func(c *fake.Clientset) { c.PrependReactor("list", "pods", forbid("pods", false)) },
+			wantErr: "cannot list pods in all namespaces",
+			is:      apierrors.IsForbidden,
+		},
+		{
+			name: "unauthorized",
+			react: func(c *fake.Clientset) {
+				c.PrependReactor("list", "*", func(k8stesting.Action) (bool, runtime.Object, error) {
+					return true, nil, apierrors.NewUnauthorized("Unauthorized")
+				})
+			},
+			wantErr: "list nodes: Unauthorized",
+			is:      apierrors.IsUnauthorized,
+		},
+		{
+			name: "transport error on one list",
+			react: func(c *fake.Clientset) {
+				c.PrependReactor("list", "storageclasses", func(k8stesting.Action) (bool, runtime.Object, error) {
+					return true, nil, context.DeadlineExceeded
+				})
+			},
+			wantErr: "list storageclasses: context deadline exceeded",
+			is:      func(err error) bool { return errors.Is(err, context.DeadlineExceeded) },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client := fake.NewClientset(clusterObjects()...)
+			tt.react(client)
+			_, err := FromCluster(context.Background(), client, tt.opts)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
+				t.Fatalf("error = %v, want prefix %q", err, tt.wantErr)
+			}
+			if !tt.is(err) {
+				t.Errorf("error %v does not wrap the cause", err)
+			}
+		})
+	}
+}
+
+func TestListPaged(t *testing.T) {
+	pages := map[string]*corev1.NodeList{
+		"":   {ListMeta: metav1.ListMeta{Continue: "p2"}, Items: []corev1.Node{*fixture.Node("n1"), *fixture.Node("n2")}},
+		"p2": {Items: []corev1.Node{*fixture.Node("n3")}},
+	}
+	var calls []metav1.ListOptions
+	list := func(_ context.Context, o metav1.ListOptions) (*corev1.NodeList, error) {
+		calls = append(calls, o)
+		return pages[o.Continue], nil
+	}
+	got, err := listPaged(context.Background(), list, func(l *corev1.NodeList) []corev1.Node { return l.Items }, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[2].Name != "n3" || len(calls) != 2 || calls[1].Continue != "p2" {
+		t.Errorf("got %d nodes in %d calls: %+v", len(got), len(calls), calls)
+	}
+
+	// An expired continue token restarts as one unpaged list.
+	calls = nil
+	expiring := func(_ context.Context, o metav1.ListOptions) (*corev1.NodeList, error) {
+		calls = append(calls, o)
+		switch {
+		case o.Continue == "p2":
+			return nil, apierrors.NewResourceExpired("continue token expired")
+		case o.Limit == 0:
+			return &corev1.NodeList{Items: pages[""].Items[:1]}, nil
+		}
+		return pages[""], nil
+	}
+	got, err = listPaged(context.Background(), expiring, func(l *corev1.NodeList) []corev1.Node { return l.Items }, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || len(calls) != 3 {
+		t.Errorf("got %d nodes in %d calls, want 1 node after restart", len(got), len(calls))
+	}
+}
