@@ -182,7 +182,26 @@ func (ps *PodState) WithPodsRemoved(ni *NodeInfo, pods []*corev1.Pod) (*PodState
 	out := *ps
 	out.Spread = ps.Spread.withPods(ni.Node, pods, -1)
 	out.Affinity = ps.Affinity.withPods(ps, ni.Node, pods, -1)
-	return &out, NewNodeInfo(ni.Node, kept)
+	nni := NewNodeInfo(ni.Node, kept)
+	// The scheduler keeps a node's host ports as a set, so removing a Pod deletes its (ip,
+	// protocol, port) tuples even when a remaining Pod holds the same one (found by the
+	// differential test; HostPortInfo.Remove in k8s.io/kube-scheduler).
+	gone := map[UsedPort]bool{}
+	for _, p := range pods {
+		for _, hp := range podHostPorts(p) {
+			gone[UsedPort{HostIP: hp.HostIP, Protocol: hp.Protocol, Port: hp.Port}] = true
+		}
+	}
+	if len(gone) > 0 {
+		var ports []UsedPort
+		for _, u := range nni.UsedPorts {
+			if !gone[UsedPort{HostIP: u.HostIP, Protocol: u.Protocol, Port: u.Port}] {
+				ports = append(ports, u)
+			}
+		}
+		nni.UsedPorts = ports
+	}
+	return &out, nni
 }
 
 // WithPodsAdded is the reverse, for nominated Pods the scheduler adds to a node before filtering.

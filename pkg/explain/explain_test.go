@@ -100,6 +100,16 @@ func TestSchedulerMessages(t *testing.T) {
 			want: "0/1 nodes are available: 1 Insufficient cpu.",
 		},
 		{
+			// Found by the differential test: the dry run deletes a victim's host port from the
+			// node's port set even though a remaining Pod holds the same port.
+			name: "preemption forgets a host port still held",
+			s: snap([]*corev1.Node{fx.Node("n2", fx.Allocatable("memory", "1Gi", "pods", "2"))},
+				fx.Pod(ns, "p2", fx.On("n2"), fx.Priority(0), fx.Terminating(), fx.HostPort(8080), fx.Requests("memory", "1Gi")),
+				fx.Pod(ns, "p3", fx.On("n2"), fx.Priority(100), fx.HostPort(8080), fx.Requests("memory", "128Mi")),
+				fx.Pod(ns, "p", fx.Priority(100), fx.HostPort(8080), fx.Requests("memory", "1Gi"))),
+			want: "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. no new claims to deallocate, preemption: 0/1 nodes are available: 1 Insufficient memory.",
+		},
+		{
 			name: "no nodes",
 			s:    snap(nil, fx.Pod(ns, "p")),
 			want: "no nodes available to schedule pods",
