@@ -4,34 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
-	"github.com/kubectl-placement/kubectl-placement/internal/version"
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
 	"github.com/kubectl-placement/kubectl-placement/pkg/render"
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
-
-// defaultRequestTimeout bounds each API request when --request-timeout is unset, so an unreachable
-// or black-holed API server ends in an error instead of a hang.
-const defaultRequestTimeout = 30 * time.Second
-
-// colorModes are the --color values, in help order.
-var colorModes = []string{render.ColorAuto, render.ColorAlways, render.ColorNever}
 
 var whyPendingExample = fmt.Sprintf(`  # Explain every Pending Pod in the current namespace
   %[1]s why-pending
@@ -51,39 +34,19 @@ var whyPendingExample = fmt.Sprintf(`  # Explain every Pending Pod in the curren
 
 // WhyPendingOptions are the flags and arguments of `kubectl placement why-pending`.
 type WhyPendingOptions struct {
-	configFlags *genericclioptions.ConfigFlags
+	snapshotSource
+	outputFlags
 	genericiooptions.IOStreams
 
-	Output        string
-	Color         string
-	AllNamespaces bool
-	Selector      string
-	Filenames     []string
-	PodNames      []string
-
-	// newClient builds the clientset from the connection flags, unless client is already set.
-	newClient clientFactory
-	client    kubernetes.Interface
-
-	// Set by Complete.
-	selector labels.Selector
-	// liveFlags are the connection flags given, which -f cannot honour.
-	liveFlags []string
-	// Set when connecting, for error messages.
-	host    string
-	timeout time.Duration
-	// noKubeconfig: no kubeconfig was found, so client-go fell back to localhost:8080.
-	noKubeconfig bool
+	PodNames []string
 }
 
 // NewWhyPendingOptions returns options with the flag defaults.
 func NewWhyPendingOptions(streams genericiooptions.IOStreams) *WhyPendingOptions {
 	return &WhyPendingOptions{
-		configFlags: genericclioptions.NewConfigFlags(true),
-		IOStreams:   streams,
-		Output:      render.FormatText,
-		Color:       render.ColorAuto,
-		newClient:   newClientset,
+		snapshotSource: newSnapshotSource(newClientset),
+		outputFlags:    newOutputFlags(),
+		IOStreams:      streams,
 	}
 }
 
@@ -112,61 +75,29 @@ The exit code is 0 whenever the analysis is printed, also when Pods are Pending.
 			return o.Run(cmd.Context())
 		},
 	}
-	f := cmd.Flags()
-	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format. One of: "+strings.Join(render.Formats, "|"))
-	f.StringVar(&o.Color, "color", o.Color, "Colour the text output. One of: "+strings.Join(colorModes, "|")+"; auto honours NO_COLOR and colours only a terminal")
-	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", o.AllNamespaces, "Explain Pending Pods in all namespaces")
-	f.StringVarP(&o.Selector, "selector", "l", o.Selector, "Explain only Pending Pods matching this label selector (e.g. -l app=web)")
-	f.StringSliceVarP(&o.Filenames, "filename", "f", o.Filenames, "Read a snapshot from these YAML/JSON files (kubectl get -o yaml|json output) instead of the cluster; - reads stdin")
-	o.configFlags.AddFlags(f)
-
+	o.addOutputFlags(cmd.Flags())
+	o.addSourceFlags(cmd, "Explain Pending Pods in all namespaces", "Explain only Pending Pods matching this label selector (e.g. -l app=web)")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(render.Formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorModes, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
 	return cmd
 }
 
 // Complete takes the arguments and notes which flags were given.
 func (o *WhyPendingOptions) Complete(cmd *cobra.Command, args []string) error {
 	o.PodNames = args
-	if len(o.Filenames) > 0 {
-		for _, name := range connectionFlagNames() {
-			if cmd.Flags().Changed(name) {
-				o.liveFlags = append(o.liveFlags, "--"+name)
-			}
-		}
-	}
+	o.completeSource(cmd)
 	return nil
 }
 
 // Validate rejects flag values and combinations that cannot work.
 func (o *WhyPendingOptions) Validate() error {
-	if !slices.Contains(render.Formats, o.Output) {
-		return fmt.Errorf("--output must be one of: %s", strings.Join(render.Formats, ", "))
-	}
-	if !slices.Contains(colorModes, o.Color) {
-		return fmt.Errorf("--color must be one of: %s", strings.Join(colorModes, ", "))
+	if err := o.validateOutput(); err != nil {
+		return err
 	}
 	if o.AllNamespaces && len(o.PodNames) > 0 {
 		return errors.New("a Pod name cannot be combined with -A/--all-namespaces: name Pods with -n NAMESPACE instead")
 	}
-	if len(o.liveFlags) > 0 {
-		return fmt.Errorf("%s cannot be used with -f/--filename: a snapshot file is read instead of a cluster", strings.Join(o.liveFlags, ", "))
-	}
-	o.selector = labels.Everything()
-	if o.Selector != "" {
-		sel, err := labels.Parse(o.Selector)
-		if err != nil {
-			return fmt.Errorf("invalid --selector %q: %w", o.Selector, err)
-		}
-		o.selector = sel
-	}
-	for _, f := range o.Filenames {
-		if strings.TrimSpace(f) == "" {
-			return errors.New("-f/--filename needs a file name (- for stdin)")
-		}
-	}
-	return nil
+	return o.validateSource()
 }
 
 // Run loads the snapshot, explains the selected Pods and prints the report.
@@ -197,7 +128,7 @@ func (o *WhyPendingOptions) Run(ctx context.Context) error {
 	}
 	warn(report.Warnings)
 
-	if len(report.Pods) == 0 && len(report.NotPending) == 0 && (o.Output == render.FormatText || o.Output == render.FormatWide) {
+	if len(report.Pods) == 0 && len(report.NotPending) == 0 && o.human() {
 		// Like kubectl's "No resources found": nothing to explain is a fact, not output to parse.
 		fmt.Fprintln(o.ErrOut, noPendingMessage(sel, o.Selector, snap))
 		return nil
@@ -209,76 +140,9 @@ func (o *WhyPendingOptions) Run(ctx context.Context) error {
 	return render.WhyPending(o.Out, report, render.Options{Format: o.Output, Color: color})
 }
 
-// load reads the snapshot from files or the cluster and returns it with the namespace to explain.
+// load reads the snapshot, -f - from the command's stdin.
 func (o *WhyPendingOptions) load(ctx context.Context) (string, *snapshot.Snapshot, error) {
-	if len(o.Filenames) > 0 {
-		// A snapshot may come from another cluster: the kubeconfig has no say in its namespace.
-		namespace := metav1.NamespaceDefault
-		if o.configFlags.Namespace != nil && *o.configFlags.Namespace != "" {
-			namespace = *o.configFlags.Namespace
-		}
-		snap, err := snapshot.LoadFiles(o.Filenames, o.In)
-		return namespace, snap, err
-	}
-
-	namespace, source, err := o.connect()
-	if err != nil {
-		return "", nil, err
-	}
-	opts := snapshot.ClusterOptions{Source: source, FallbackNamespace: namespace}
-	if !o.AllNamespaces {
-		opts.EventNamespace = namespace
-	}
-	snap, err := snapshot.FromCluster(ctx, o.client, opts)
-	if err != nil {
-		return "", nil, o.clusterError(err)
-	}
-	return namespace, snap, nil
-}
-
-// connect resolves the namespace and the cluster's name from the kubeconfig and builds the client.
-func (o *WhyPendingOptions) connect() (namespace, source string, err error) {
-	loader := o.configFlags.ToRawKubeConfigLoader()
-	namespace, _, err = loader.Namespace()
-	if err != nil {
-		return "", "", kubeconfigError(err)
-	}
-	source = "cluster"
-	if raw, err := loader.RawConfig(); err == nil {
-		o.noKubeconfig = len(raw.Clusters) == 0
-		contextName := raw.CurrentContext
-		if o.configFlags.Context != nil && *o.configFlags.Context != "" {
-			contextName = *o.configFlags.Context
-		}
-		if contextName != "" {
-			source = "cluster " + contextName
-		}
-	}
-	config, err := o.configFlags.ToRESTConfig()
-	if err != nil {
-		return "", "", kubeconfigError(err)
-	}
-	tuneRESTConfig(config)
-	o.host, o.timeout = config.Host, config.Timeout
-	if o.client == nil {
-		if o.client, err = o.newClient(config); err != nil {
-			return "", "", fmt.Errorf("cannot create a client for %s: %w", config.Host, err)
-		}
-	}
-	return namespace, source, nil
-}
-
-// tuneRESTConfig sets what a read-only bulk reader wants: protobuf (several times smaller and
-// faster to decode than JSON), a request timeout, and a rate limit that does not throttle a
-// handful of paged LISTs.
-func tuneRESTConfig(c *rest.Config) {
-	c.ContentType = "application/vnd.kubernetes.protobuf"
-	c.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
-	c.QPS, c.Burst = 50, 100
-	if c.Timeout <= 0 {
-		c.Timeout = defaultRequestTimeout
-	}
-	c.UserAgent = fmt.Sprintf("kubectl-placement/%s (%s/%s)", version.Version, runtime.GOOS, runtime.GOARCH)
+	return o.loadSnapshot(ctx, o.In)
 }
 
 // podNotFound turns explain's PodNotFoundError into the most useful message: where a Pod of that
@@ -326,49 +190,4 @@ func noPendingMessage(sel explain.Selection, selector string, snap *snapshot.Sna
 	}
 	fmt.Fprintf(&b, " (%s: %d nodes, %d pods).", snap.Source, len(snap.Nodes), len(snap.Pods))
 	return oneLine(b.String())
-}
-
-// connectionFlagNames are the kubeconfig and connection flags of ConfigFlags; all but
-// --namespace are meaningless for a snapshot file.
-func connectionFlagNames() []string {
-	fs := pflag.NewFlagSet("connection", pflag.ContinueOnError)
-	genericclioptions.NewConfigFlags(false).AddFlags(fs)
-	var names []string
-	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Name != "namespace" {
-			names = append(names, f.Name)
-		}
-	})
-	return names
-}
-
-// kubeconfigError explains a kubeconfig that cannot be used.
-func kubeconfigError(err error) error {
-	if isEmptyConfig(err) {
-		return errors.New("no cluster configured: set --kubeconfig or KUBECONFIG, or read a snapshot with -f FILE")
-	}
-	return fmt.Errorf("invalid kubeconfig: %w", err)
-}
-
-// clusterError turns a failed read into one line that says what to do.
-func (o *WhyPendingOptions) clusterError(err error) error {
-	host := o.host
-	if host == "" {
-		host = "the API server"
-	}
-	switch {
-	case apierrors.IsUnauthorized(err):
-		return fmt.Errorf("the cluster at %s rejected the credentials (Unauthorized): log in again, or check --kubeconfig, --context and --user", host)
-	case isTimeout(err):
-		return fmt.Errorf("timed out after %s talking to %s; check --request-timeout / connectivity", o.timeout, host)
-	case apierrors.IsForbidden(err):
-		return fmt.Errorf("%w; ask for the ClusterRole in %s", err, snapshot.RBACHint)
-	}
-	if cause, ok := transportCause(err); ok {
-		if o.noKubeconfig {
-			return fmt.Errorf("cannot reach the cluster at %s (no kubeconfig found: set --kubeconfig or KUBECONFIG, or read a snapshot with -f FILE): %w", host, cause)
-		}
-		return fmt.Errorf("cannot reach the cluster at %s: %w", host, cause)
-	}
-	return err
 }

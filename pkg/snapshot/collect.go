@@ -120,8 +120,7 @@ func (c *collector) addCoreEvent(e *corev1.Event) {
 	}
 	ev.Time = latest(e.LastTimestamp, metav1.Time(e.EventTime), e.FirstTimestamp)
 	if e.Series != nil {
-		ev.Time = latest(ev.Time, metav1.Time(e.Series.LastObservedTime))
-		ev.Count = max(ev.Count, e.Series.Count)
+		ev.seenAgain(e.Series.LastObservedTime, e.Series.Count)
 	}
 	c.addEvent(key(e.Namespace, e.Name), ev)
 }
@@ -142,10 +141,15 @@ func (c *collector) addEventsV1Event(e *eventsv1.Event) {
 	}
 	ev.Time = latest(metav1.Time(e.EventTime), e.DeprecatedLastTimestamp, e.DeprecatedFirstTimestamp)
 	if e.Series != nil {
-		ev.Time = latest(ev.Time, metav1.Time(e.Series.LastObservedTime))
-		ev.Count = max(ev.Count, e.Series.Count)
+		ev.seenAgain(e.Series.LastObservedTime, e.Series.Count)
 	}
 	c.addEvent(key(e.Namespace, e.Name), ev)
+}
+
+// seenAgain folds in an event series: the scheduler records repeats there, not in count.
+func (ev *Event) seenAgain(last metav1.MicroTime, count int32) {
+	ev.Time = latest(ev.Time, metav1.Time(last))
+	ev.Count = max(ev.Count, count)
 }
 
 // addEvent stores an event under its object key: the same Event read through both APIs is one.

@@ -1,0 +1,251 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-placement/kubectl-placement/internal/version"
+	"github.com/kubectl-placement/kubectl-placement/pkg/render"
+	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
+)
+
+// defaultRequestTimeout bounds each API request when --request-timeout is unset, so an unreachable
+// or black-holed API server ends in an error instead of a hang.
+const defaultRequestTimeout = 30 * time.Second
+
+// colorModes are the --color values, in help order.
+var colorModes = []string{render.ColorAuto, render.ColorAlways, render.ColorNever}
+
+// outputFlags are -o and --color, shared by the report commands.
+type outputFlags struct {
+	Output string
+	Color  string
+}
+
+func newOutputFlags() outputFlags {
+	return outputFlags{Output: render.FormatText, Color: render.ColorAuto}
+}
+
+func (o *outputFlags) addOutputFlags(f *pflag.FlagSet) {
+	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format. One of: "+strings.Join(render.Formats, "|"))
+	f.StringVar(&o.Color, "color", o.Color, "Colour the text output. One of: "+strings.Join(colorModes, "|")+"; auto honours NO_COLOR and colours only a terminal")
+}
+
+func (o *outputFlags) validateOutput() error {
+	if !slices.Contains(render.Formats, o.Output) {
+		return fmt.Errorf("--output must be one of: %s", strings.Join(render.Formats, ", "))
+	}
+	if !slices.Contains(colorModes, o.Color) {
+		return fmt.Errorf("--color must be one of: %s", strings.Join(colorModes, ", "))
+	}
+	return nil
+}
+
+// human reports the text formats, where "nothing found" is a message rather than an empty report.
+func (o *outputFlags) human() bool {
+	return o.Output == render.FormatText || o.Output == render.FormatWide
+}
+
+// snapshotSource is what a command needs to read a snapshot: files (-f) or the cluster through
+// kubectl's connection flags, and the scope (-n, -A, -l).
+type snapshotSource struct {
+	configFlags   *genericclioptions.ConfigFlags
+	AllNamespaces bool
+	Selector      string
+	Filenames     []string
+
+	// newClient builds the clientset from the connection flags, unless client is already set.
+	newClient clientFactory
+	client    kubernetes.Interface
+
+	// Set by completeSource and validateSource.
+	selector labels.Selector
+	// liveFlags are the connection flags given, which -f cannot honour.
+	liveFlags []string
+	// Set when connecting, for error messages.
+	host    string
+	timeout time.Duration
+	// noKubeconfig: no kubeconfig was found, so client-go fell back to localhost:8080.
+	noKubeconfig bool
+}
+
+func newSnapshotSource(newClient clientFactory) snapshotSource {
+	return snapshotSource{configFlags: genericclioptions.NewConfigFlags(true), newClient: newClient, selector: labels.Everything()}
+}
+
+// addSourceFlags registers -A, -l, -f and kubectl's connection flags; the help texts say what -A
+// and -l select for the command.
+func (s *snapshotSource) addSourceFlags(cmd *cobra.Command, allNamespacesHelp, selectorHelp string) {
+	f := cmd.Flags()
+	f.BoolVarP(&s.AllNamespaces, "all-namespaces", "A", s.AllNamespaces, allNamespacesHelp)
+	f.StringVarP(&s.Selector, "selector", "l", s.Selector, selectorHelp)
+	f.StringSliceVarP(&s.Filenames, "filename", "f", s.Filenames, "Read a snapshot from these YAML/JSON files (kubectl get -o yaml|json output) instead of the cluster; - reads stdin")
+	s.configFlags.AddFlags(f)
+	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
+}
+
+// completeSource notes the connection flags given with -f.
+func (s *snapshotSource) completeSource(cmd *cobra.Command) {
+	s.liveFlags = nil
+	if len(s.Filenames) == 0 {
+		return
+	}
+	for _, name := range connectionFlagNames() {
+		if cmd.Flags().Changed(name) {
+			s.liveFlags = append(s.liveFlags, "--"+name)
+		}
+	}
+}
+
+func (s *snapshotSource) validateSource() error {
+	if len(s.liveFlags) > 0 {
+		return fmt.Errorf("%s cannot be used with -f/--filename: a snapshot file is read instead of a cluster", strings.Join(s.liveFlags, ", "))
+	}
+	for _, f := range s.Filenames {
+		if strings.TrimSpace(f) == "" {
+			return errors.New("-f/--filename needs a file name (- for stdin)")
+		}
+	}
+	s.selector = labels.Everything()
+	if s.Selector != "" {
+		sel, err := labels.Parse(s.Selector)
+		if err != nil {
+			return fmt.Errorf("invalid --selector %q: %w", s.Selector, err)
+		}
+		s.selector = sel
+	}
+	return nil
+}
+
+// loadSnapshot reads the snapshot from files (stdin for -) or the cluster, and returns it with the
+// namespace in scope.
+func (s *snapshotSource) loadSnapshot(ctx context.Context, stdin io.Reader) (string, *snapshot.Snapshot, error) {
+	if len(s.Filenames) > 0 {
+		// A snapshot may come from another cluster: the kubeconfig has no say in its namespace.
+		namespace := metav1.NamespaceDefault
+		if s.configFlags.Namespace != nil && *s.configFlags.Namespace != "" {
+			namespace = *s.configFlags.Namespace
+		}
+		snap, err := snapshot.LoadFiles(s.Filenames, stdin)
+		return namespace, snap, err
+	}
+
+	namespace, source, err := s.connect()
+	if err != nil {
+		return "", nil, err
+	}
+	opts := snapshot.ClusterOptions{Source: source, FallbackNamespace: namespace}
+	if !s.AllNamespaces {
+		opts.EventNamespace = namespace
+	}
+	snap, err := snapshot.FromCluster(ctx, s.client, opts)
+	if err != nil {
+		return "", nil, s.clusterError(err)
+	}
+	return namespace, snap, nil
+}
+
+// connect resolves the namespace and the cluster's name from the kubeconfig and builds the client.
+func (s *snapshotSource) connect() (namespace, source string, err error) {
+	loader := s.configFlags.ToRawKubeConfigLoader()
+	namespace, _, err = loader.Namespace()
+	if err != nil {
+		return "", "", kubeconfigError(err)
+	}
+	source = "cluster"
+	if raw, err := loader.RawConfig(); err == nil {
+		s.noKubeconfig = len(raw.Clusters) == 0
+		contextName := raw.CurrentContext
+		if s.configFlags.Context != nil && *s.configFlags.Context != "" {
+			contextName = *s.configFlags.Context
+		}
+		if contextName != "" {
+			source = "cluster " + contextName
+		}
+	}
+	config, err := s.configFlags.ToRESTConfig()
+	if err != nil {
+		return "", "", kubeconfigError(err)
+	}
+	tuneRESTConfig(config)
+	s.host, s.timeout = config.Host, config.Timeout
+	if s.client == nil {
+		if s.client, err = s.newClient(config); err != nil {
+			return "", "", fmt.Errorf("cannot create a client for %s: %w", config.Host, err)
+		}
+	}
+	return namespace, source, nil
+}
+
+// tuneRESTConfig sets what a read-only bulk reader wants: protobuf (several times smaller and
+// faster to decode than JSON), a request timeout, and a rate limit that does not throttle a
+// handful of paged LISTs.
+func tuneRESTConfig(c *rest.Config) {
+	c.ContentType = "application/vnd.kubernetes.protobuf"
+	c.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	c.QPS, c.Burst = 50, 100
+	if c.Timeout <= 0 {
+		c.Timeout = defaultRequestTimeout
+	}
+	c.UserAgent = fmt.Sprintf("kubectl-placement/%s (%s/%s)", version.Version, runtime.GOOS, runtime.GOARCH)
+}
+
+// connectionFlagNames are the kubeconfig and connection flags of ConfigFlags; all but
+// --namespace are meaningless for a snapshot file.
+func connectionFlagNames() []string {
+	fs := pflag.NewFlagSet("connection", pflag.ContinueOnError)
+	genericclioptions.NewConfigFlags(false).AddFlags(fs)
+	var names []string
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Name != "namespace" {
+			names = append(names, f.Name)
+		}
+	})
+	return names
+}
+
+// kubeconfigError explains a kubeconfig that cannot be used.
+func kubeconfigError(err error) error {
+	if isEmptyConfig(err) {
+		return errors.New("no cluster configured: set --kubeconfig or KUBECONFIG, or read a snapshot with -f FILE")
+	}
+	return fmt.Errorf("invalid kubeconfig: %w", err)
+}
+
+// clusterError turns a failed request into one line that says what to do.
+func (s *snapshotSource) clusterError(err error) error {
+	host := s.host
+	if host == "" {
+		host = "the API server"
+	}
+	switch {
+	case apierrors.IsUnauthorized(err):
+		return fmt.Errorf("the cluster at %s rejected the credentials (Unauthorized): log in again, or check --kubeconfig, --context and --user", host)
+	case isTimeout(err):
+		return fmt.Errorf("timed out after %s talking to %s; check --request-timeout / connectivity", s.timeout, host)
+	case apierrors.IsForbidden(err):
+		return fmt.Errorf("%w; ask for the ClusterRole in %s", err, snapshot.RBACHint)
+	}
+	if cause, ok := transportCause(err); ok {
+		if s.noKubeconfig {
+			return fmt.Errorf("cannot reach the cluster at %s (no kubeconfig found: set --kubeconfig or KUBECONFIG, or read a snapshot with -f FILE): %w", host, cause)
+		}
+		return fmt.Errorf("cannot reach the cluster at %s: %w", host, cause)
+	}
+	return err
+}

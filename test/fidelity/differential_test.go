@@ -1,0 +1,541 @@
+package fidelity
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
+	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
+	"github.com/kubectl-placement/kubectl-placement/test/fidelity/gen"
+	"github.com/kubectl-placement/kubectl-placement/test/fidelity/harness"
+)
+
+// envInt reads a positive integer from the environment, or def.
+func envInt(t *testing.T, name string, def int64) int64 {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatalf("%s=%q: want an integer", name, s)
+	}
+	return v
+}
+
+// verdict is the outcome of one case: what the scheduler did, what we said, and how they differ.
+type verdict struct {
+	truth *harness.Result
+	ours  *explain.PodReport
+	diffs []string
+	// class names the kind of disagreement, to group failing seeds.
+	class string
+}
+
+// snapshotOf is the same cluster as the harness gets, as our tool sees it.
+func snapshotOf(c *gen.Case) *snapshot.Snapshot {
+	s := &snapshot.Snapshot{Source: fmt.Sprintf("seed %d", c.Seed)}
+	for _, n := range c.Nodes {
+		s.Nodes = append(s.Nodes, n.DeepCopy())
+	}
+	sort.Slice(s.Nodes, func(i, j int) bool { return s.Nodes[i].Name < s.Nodes[j].Name })
+	for _, p := range c.Pods {
+		s.Pods = append(s.Pods, p.DeepCopy())
+	}
+	for _, ns := range c.Namespaces {
+		s.Namespaces = append(s.Namespaces, ns.DeepCopy())
+	}
+	for _, pc := range c.PriorityClasses {
+		s.PriorityClasses = append(s.PriorityClasses, pc.DeepCopy())
+	}
+	return s
+}
+
+// judge runs the real scheduler on c and our explain on c (after mutate, if any, changes our view
+// only) and compares them.
+func judge(ctx context.Context, c *gen.Case, mutate func(*snapshot.Snapshot)) (*verdict, error) {
+	truth, err := harness.Run(ctx, harness.Objects{
+		Nodes: c.Nodes, Pods: c.Pods, Namespaces: c.Namespaces, PriorityClasses: c.PriorityClasses,
+	}, c.Pending.Namespace, c.Pending.Name)
+	if err != nil {
+		return nil, fmt.Errorf("seed %d: scheduler: %w", c.Seed, err)
+	}
+	snap := snapshotOf(c)
+	if mutate != nil {
+		mutate(snap)
+	}
+	v := &verdict{truth: truth}
+	rep, err := explain.Explain(snap, explain.Selection{Namespace: c.Pending.Namespace, Names: []string{c.Pending.Name}})
+	if err != nil {
+		v.diffs = []string{fmt.Sprintf("explain: %v", err)}
+		v.class = "explain error"
+		return v, nil
+	}
+	for i := range rep.Pods {
+		if rep.Pods[i].Namespace == c.Pending.Namespace && rep.Pods[i].Name == c.Pending.Name {
+			v.ours = &rep.Pods[i]
+		}
+	}
+	v.diffs, v.class = compare(c, truth, v.ours)
+	return v, nil
+}
+
+// compare lists every disagreement between the scheduler's result and our report: (a) the message
+// byte for byte, (b) per node the first failing plugin, its code and its reasons (as sorted sets:
+// NodeResourcesFit lists scalar resources in map order), (c) scheduled or not.
+func compare(c *gen.Case, truth *harness.Result, ours *explain.PodReport) (diffs []string, class string) {
+	var classes []string
+	add := func(cls, format string, args ...any) {
+		diffs = append(diffs, fmt.Sprintf(format, args...))
+		classes = append(classes, cls)
+	}
+	defer func() {
+		sort.Strings(classes)
+		class = strings.Join(dedupe(classes), "; ")
+	}()
+	if ours == nil {
+		add("no report", "no report for %s/%s", c.Pending.Namespace, c.Pending.Name)
+		return
+	}
+
+	// (c) scheduled vs unschedulable.
+	if truth.Scheduled {
+		if ours.Status != explain.StatusSchedulable {
+			add("fits: ours "+string(ours.Status), "scheduler placed the pod on %s; ours says %s: %q", truth.NodeName, ours.Status, ours.SchedulerMessage)
+		}
+		for _, n := range ours.Nodes {
+			if n.Name == truth.NodeName && n.Scheduler != nil {
+				add("chosen node blocked", "scheduler placed the pod on %s; ours blocks it with %s %v", n.Name, n.Scheduler.Plugin, n.Scheduler.Reasons)
+			}
+		}
+		return
+	}
+	wantStatus := explain.StatusUnschedulable
+	if truth.NominatedNodeName != "" {
+		wantStatus = explain.StatusPreemptionPending
+	}
+	if ours.Status != wantStatus {
+		add("status "+string(wantStatus)+"→"+string(ours.Status), "status: scheduler %s (nominated %q), ours %s", wantStatus, truth.NominatedNodeName, ours.Status)
+	}
+	// Which node preemption nominates is not compared: explain reports the first candidate, and
+	// the scheduler breaks ties in map order and with time.Now() for victims without a startTime.
+
+	// (a) the message.
+	if ours.SchedulerMessage != truth.Message {
+		add("message: "+messageDelta(truth.Message, ours.SchedulerMessage), "message:\n  scheduler: %s\n  ours:      %s", truth.Message, ours.SchedulerMessage)
+	}
+
+	// PreFilter rejection: no per-node statuses to compare.
+	if truth.PreFilterMsg != "" {
+		if ours.PreFilter == nil || ours.PreFilter.Reason != truth.PreFilterMsg {
+			add("prefilter", "prefilter: scheduler %q, ours %+v", truth.PreFilterMsg, ours.PreFilter)
+		}
+		return
+	}
+
+	// (b) per node.
+	byName := map[string]*explain.NodeReport{}
+	for i := range ours.Nodes {
+		byName[ours.Nodes[i].Name] = &ours.Nodes[i]
+	}
+	for _, n := range c.Nodes {
+		want, ok := truth.Nodes[n.Name]
+		if !ok {
+			continue // no FitError (no nodes, internal error): the message says it all
+		}
+		got := byName[n.Name]
+		if got == nil || got.Scheduler == nil {
+			add(fmt.Sprintf("node: %s→pass", want.Plugin), "node %s: scheduler %s %s %q; ours: passes", n.Name, want.Plugin, want.Code, want.Reasons)
+			continue
+		}
+		s := got.Scheduler
+		// The absent-node status of a PreFilterResult exclusion carries no plugin name.
+		pluginOK := want.Plugin == s.Plugin || (want.Absent && want.Plugin == "")
+		if !pluginOK || want.Code != string(s.Code) || !reflect.DeepEqual(harness.SortedReasons(want.Reasons), harness.SortedReasons(s.Reasons)) {
+			add(fmt.Sprintf("node: %s→%s", want.Plugin, s.Plugin),
+				"node %s: scheduler %s %s %q; ours %s %s %q", n.Name, want.Plugin, want.Code, want.Reasons, s.Plugin, s.Code, s.Reasons)
+		}
+	}
+	return
+}
+
+func dedupe(xs []string) []string {
+	var out []string
+	for i, x := range xs {
+		if i == 0 || x != xs[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// messageDelta names the histogram items only one side has, e.g. `-N Insufficient cpu +N Too many pods`.
+func messageDelta(truth, ours string) string {
+	items := func(m string) map[string]bool {
+		out := map[string]bool{}
+		// Items are separated by ", ", ": " and ". " (reason texts contain dots, e.g. example.com/gpu).
+		for _, part := range messageSep.Split(strings.TrimSuffix(m, "."), -1) {
+			out[part] = true
+		}
+		return out
+	}
+	t, o := items(truth), items(ours)
+	var d []string
+	for k := range t {
+		if !o[k] {
+			d = append(d, "-"+k)
+		}
+	}
+	for k := range o {
+		if !t[k] {
+			d = append(d, "+"+k)
+		}
+	}
+	if len(d) == 0 {
+		return "format"
+	}
+	// Counts differ from case to case; keep the class about which reasons differ.
+	for i, s := range d {
+		d[i] = s[:1] + countPrefix.ReplaceAllString(s[1:], "N ")
+	}
+	sort.Strings(d)
+	return strings.Join(dedupe(d), " ")
+}
+
+var (
+	messageSep  = regexp.MustCompile(`[,:.] `)
+	countPrefix = regexp.MustCompile(`^[0-9]+ `)
+)
+
+// shrink removes objects and pod fields while the case still disagrees, so a failure comes with a
+// small reproducer. Every step reruns both sides, so it is only done for the first few failures.
+func shrink(ctx context.Context, c *gen.Case, class string, mutate func(*snapshot.Snapshot)) *gen.Case {
+	// Keep the same class of disagreement, so the reproducer shows the bug that was found.
+	fails := func(x *gen.Case) bool {
+		v, err := judge(ctx, x, mutate)
+		return err == nil && len(v.diffs) > 0 && v.class == class
+	}
+	cur := c
+	for changed := true; changed; {
+		changed = false
+		for _, cand := range reductions(cur) {
+			if fails(cand) {
+				cur, changed = cand, true
+				break
+			}
+		}
+	}
+	return cur
+}
+
+// reductions are the one-step-smaller variants of c.
+func reductions(c *gen.Case) []*gen.Case {
+	var out []*gen.Case
+	clone := func() *gen.Case {
+		x := &gen.Case{Seed: c.Seed, Focus: c.Focus, Namespaces: c.Namespaces, PriorityClasses: c.PriorityClasses}
+		x.Nodes = append(x.Nodes, c.Nodes...)
+		for _, p := range c.Pods {
+			if p == c.Pending {
+				x.Pending = p.DeepCopy()
+				x.Pods = append(x.Pods, x.Pending)
+			} else {
+				x.Pods = append(x.Pods, p)
+			}
+		}
+		return x
+	}
+	for i := range c.Nodes {
+		x := clone()
+		gone := x.Nodes[i].Name
+		x.Nodes = append(x.Nodes[:i:i], x.Nodes[i+1:]...)
+		var pods []*corev1.Pod
+		for _, p := range x.Pods {
+			if p.Spec.NodeName != gone {
+				pods = append(pods, p)
+			}
+		}
+		x.Pods = pods
+		out = append(out, x)
+	}
+	for i, p := range c.Pods {
+		if p != c.Pending {
+			x := clone()
+			x.Pods = append(x.Pods[:i:i], x.Pods[i+1:]...)
+			out = append(out, x)
+		}
+	}
+	// Pod fields, each dropped on its own.
+	spec := func(f func(s *corev1.PodSpec) bool) {
+		x := clone()
+		if f(&x.Pending.Spec) {
+			out = append(out, x)
+		}
+	}
+	for i := range c.Pending.Spec.Tolerations {
+		spec(func(s *corev1.PodSpec) bool {
+			s.Tolerations = append(s.Tolerations[:i:i], s.Tolerations[i+1:]...)
+			return true
+		})
+	}
+	for i := range c.Pending.Spec.TopologySpreadConstraints {
+		spec(func(s *corev1.PodSpec) bool {
+			s.TopologySpreadConstraints = append(s.TopologySpreadConstraints[:i:i], s.TopologySpreadConstraints[i+1:]...)
+			return true
+		})
+	}
+	for i := range c.Pending.Spec.InitContainers {
+		spec(func(s *corev1.PodSpec) bool {
+			s.InitContainers = append(s.InitContainers[:i:i], s.InitContainers[i+1:]...)
+			return true
+		})
+	}
+	spec(func(s *corev1.PodSpec) bool { r := s.NodeSelector != nil; s.NodeSelector = nil; return r })
+	spec(func(s *corev1.PodSpec) bool {
+		r := s.Overhead != nil
+		s.Overhead, s.RuntimeClassName = nil, nil
+		return r
+	})
+	spec(func(s *corev1.PodSpec) bool { r := len(s.Containers) > 1; s.Containers = s.Containers[:1]; return r })
+	if a := c.Pending.Spec.Affinity; a != nil {
+		spec(func(s *corev1.PodSpec) bool { r := a.NodeAffinity != nil; s.Affinity.NodeAffinity = nil; return r })
+		spec(func(s *corev1.PodSpec) bool { r := a.PodAffinity != nil; s.Affinity.PodAffinity = nil; return r })
+		spec(func(s *corev1.PodSpec) bool {
+			r := a.PodAntiAffinity != nil
+			s.Affinity.PodAntiAffinity = nil
+			return r
+		})
+	}
+	return out
+}
+
+// report prints one failure: seed, both messages, the differences, and a minimal YAML reproducer
+// written to a file.
+func report(t *testing.T, ctx context.Context, dir string, c *gen.Case, v *verdict, mutate func(*snapshot.Snapshot)) {
+	t.Helper()
+	small := shrink(ctx, c, v.class, mutate)
+	sv, err := judge(ctx, small, mutate)
+	if err != nil || len(sv.diffs) == 0 {
+		small, sv = c, v
+	}
+	y, err := small.YAML()
+	if err != nil {
+		t.Errorf("seed %d: %v", c.Seed, err)
+		return
+	}
+	path := filepath.Join(dir, fmt.Sprintf("seed-%d.yaml", c.Seed))
+	if err := os.WriteFile(path, y, 0o644); err != nil {
+		t.Errorf("seed %d: write reproducer: %v", c.Seed, err)
+	}
+	truthMsg := sv.truth.Message
+	if sv.truth.Scheduled {
+		truthMsg = "scheduled on " + sv.truth.NodeName
+	}
+	ourMsg := "(no report)"
+	if sv.ours != nil {
+		ourMsg = fmt.Sprintf("[%s] %s", sv.ours.Status, sv.ours.SchedulerMessage)
+	}
+	t.Errorf("seed %d (%s): disagreement, minimal case %s\n  scheduler: %s\n  ours:      %s\n  %s\n--- reproducer (%d nodes, %d pods) ---\n%s",
+		c.Seed, v.class, path, truthMsg, ourMsg, strings.Join(sv.diffs, "\n  "), len(small.Nodes), len(small.Pods), y)
+}
+
+// TestDifferential runs FIDELITY_CASES generated cases (default 2000) from FIDELITY_SEED (default
+// 1) through the real scheduler and through explain, and requires them to agree on every one.
+func TestDifferential(t *testing.T) {
+	n := envInt(t, "FIDELITY_CASES", 2000)
+	seed0 := envInt(t, "FIDELITY_SEED", 1)
+	maxReports := int(envInt(t, "FIDELITY_REPORTS", 5))
+	ctx := context.Background()
+	var dir string // made on the first failure only
+
+	start := time.Now()
+	cov := coverage{}
+	agree, scheduled := 0, 0
+	preempted, sameNominee := 0, 0 // informational: see compare
+	classes := map[string][]int64{}
+	reported := 0
+	for i := int64(0); i < n; i++ {
+		c := gen.Generate(seed0 + i)
+		v, err := judge(ctx, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.truth.Scheduled {
+			scheduled++
+		}
+		cov.add(v.truth)
+		if v.truth.NominatedNodeName != "" && v.ours != nil {
+			preempted++
+			if v.ours.Preemption.Node == v.truth.NominatedNodeName {
+				sameNominee++
+			}
+		}
+		if len(v.diffs) == 0 {
+			agree++
+			continue
+		}
+		first := len(classes[v.class]) == 0
+		classes[v.class] = append(classes[v.class], c.Seed)
+		if first && reported < maxReports {
+			reported++
+			if dir == "" {
+				if dir, err = os.MkdirTemp("", "fidelity-"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			report(t, ctx, dir, c, v, nil)
+		}
+	}
+	elapsed := time.Since(start)
+	var names []string
+	for k := range classes {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool { return len(classes[names[i]]) > len(classes[names[j]]) })
+	for _, k := range names {
+		seeds := classes[k]
+		if len(seeds) > 10 {
+			seeds = seeds[:10]
+		}
+		t.Logf("class %q: %d cases, seeds %v", k, len(classes[k]), seeds)
+	}
+	cov.log(t)
+	t.Logf("preemption succeeded in %d cases; explain named the scheduler's nominated node in %d (not required)", preempted, sameNominee)
+	t.Logf("fidelity: %d cases, %d agree (%.2f%%); %d scheduled, %d unschedulable; %v (%v per case); reproducers in %s",
+		n, agree, 100*float64(agree)/float64(n), scheduled, n-int64(scheduled), elapsed.Round(time.Millisecond),
+		(elapsed / time.Duration(n)).Round(time.Microsecond), or(dir, "(none)"))
+	if int64(agree) != n {
+		t.Fail()
+	}
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// coverage counts what the scheduler decided across the cases, so a run shows which plugins,
+// reasons and preemption outcomes the generator actually exercised.
+type coverage map[string]int
+
+func (c coverage) add(r *harness.Result) {
+	switch {
+	case r.Scheduled:
+		c["outcome: scheduled"]++
+		return
+	case r.PreFilterMsg != "":
+		c["outcome: prefilter "+r.PreFilterMsg]++
+	case r.NominatedNodeName != "":
+		c["outcome: preemption succeeds"]++
+	case strings.Contains(r.Message, "preemptionPolicy=Never"):
+		c["outcome: preemption Never"]++
+	case strings.Contains(r.Message, "No preemption victims"):
+		c["outcome: no victims on some node"]++
+	case strings.Contains(r.PostFilterMsg, "preemption: 0/"):
+		c["outcome: preemption finds no candidate"]++
+	case r.Nodes == nil:
+		c["outcome: "+r.Message]++
+	default:
+		c["outcome: other "+r.PostFilterMsg]++
+	}
+	for _, s := range r.Nodes {
+		plugin := s.Plugin
+		if s.Absent {
+			plugin = "(absent)"
+		}
+		for _, reason := range s.Reasons {
+			c[fmt.Sprintf("node: %s %s: %s", plugin, s.Code, reason)]++
+		}
+	}
+}
+
+func (c coverage) log(t *testing.T) {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\n  %6d %s", c[k], k)
+	}
+	t.Logf("coverage (scheduler side):%s", b.String())
+}
+
+// TestDifferentialRegressions replays the disagreements found so far (FINDINGS.md) as fixed
+// cases, so they stay fixed whatever the generator draws.
+func TestDifferentialRegressions(t *testing.T) {
+	ctx := context.Background()
+	for _, r := range regressionCases() {
+		c := r.c
+		v, err := judge(ctx, c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The case must still provoke the scheduler behaviour it was written for.
+		if v.truth.Message != r.want {
+			t.Errorf("%s: scheduler now says %q, want %q", c.Focus, v.truth.Message, r.want)
+		}
+		if len(v.diffs) > 0 {
+			t.Errorf("%s: %s\n  %s", c.Focus, v.class, strings.Join(v.diffs, "\n  "))
+		}
+	}
+}
+
+type regression struct {
+	c    *gen.Case
+	want string // the scheduler's message
+}
+
+func regressionCases() []regression {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default", Labels: map[string]string{"kubernetes.io/metadata.name": "default"}}}
+	node := func(name, cpu, mem, pods string) *corev1.Node {
+		alloc := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpu), corev1.ResourceMemory: resource.MustParse(mem), corev1.ResourcePods: resource.MustParse(pods)}
+		return &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, UID: types.UID(name), Labels: map[string]string{gen.LabelHostname: name}},
+			Status: corev1.NodeStatus{Allocatable: alloc, Capacity: alloc}}
+	}
+	pod := func(name, nodeName string, prio int32, mem string, hostPort int32) *corev1.Pod {
+		p := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", UID: types.UID(name)},
+			Spec: corev1.PodSpec{NodeName: nodeName, Priority: &prio, SchedulerName: corev1.DefaultSchedulerName,
+				Containers: []corev1.Container{{Name: "app", Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+					corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse(mem)}}}}},
+			Status: corev1.PodStatus{Phase: corev1.PodPending},
+		}
+		if hostPort > 0 {
+			p.Spec.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 80, HostPort: hostPort, Protocol: corev1.ProtocolTCP}}
+		}
+		if nodeName != "" {
+			p.Status.Phase = corev1.PodRunning
+		}
+		return p
+	}
+	mk := func(name string, nodes []*corev1.Node, pods ...*corev1.Pod) *gen.Case {
+		return &gen.Case{Focus: name, Nodes: nodes, Pods: pods, Namespaces: []*corev1.Namespace{ns}, Pending: pods[len(pods)-1]}
+	}
+
+	// F1: preemption's dry run removes the terminating victim's 8080 from the node's port set
+	// although p3 still holds it, so the node fails on memory instead of ports.
+	victim := pod("p2", "n2", 0, "1Gi", 8080)
+	victim.DeletionTimestamp = &metav1.Time{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	victim.Finalizers = []string{"example.com/hold"}
+	f1 := mk("F1 host port set in preemption", []*corev1.Node{node("n2", "4", "1Gi", "2")},
+		victim, pod("p3", "n2", 100, "128Mi", 8080), pod(gen.PendingName, "", 100, "1Gi", 8080))
+	return []regression{{f1, "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. " +
+		"no new claims to deallocate, preemption: 0/1 nodes are available: 1 Insufficient memory."}}
+}
