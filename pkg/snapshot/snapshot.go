@@ -4,6 +4,8 @@
 package snapshot
 
 import (
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -29,6 +31,11 @@ type Snapshot struct {
 	StorageClasses []*storagev1.StorageClass
 	// Events are the FailedScheduling events recorded for Pods, newest last per Pod.
 	Events []Event
+	// Workloads are the controllers found in snapshot files (live, spread GETs the one it needs).
+	Workloads Workloads
+	// Finished are Pods named on the command line that have Succeeded or Failed: they are not in
+	// Pods (the scheduler ignores them) but the user asked where they are.
+	Finished []*corev1.Pod
 
 	// Warnings are things the loader could not read but worked around (forbidden lists, skipped
 	// documents). They go to stderr and into the report.
@@ -36,6 +43,15 @@ type Snapshot struct {
 	// Missing lists what could not be read at all, as RBAC resource names ("nodes", "pods" in all
 	// namespaces, "persistentvolumeclaims"), so the analysis can say what it lacks.
 	Missing []Permission
+}
+
+// Workloads are the controller objects a snapshot file holds.
+type Workloads struct {
+	Deployments  []*appsv1.Deployment
+	StatefulSets []*appsv1.StatefulSet
+	ReplicaSets  []*appsv1.ReplicaSet
+	DaemonSets   []*appsv1.DaemonSet
+	Jobs         []*batchv1.Job
 }
 
 // Permission names a verb on a resource that the loader was refused.
