@@ -43,9 +43,23 @@ func proposeFixes(pod *corev1.Pod, nodes []NodeReport, spread []checks.SpreadDom
 			}
 		}
 	}
+	// Name the nodes closest to fitting first, so a suggested command targets a useful node.
+	blockersOn := map[string]int{}
+	cordoned := false
+	for _, n := range nodes {
+		blockersOn[n.Name] = len(nodeKeys(n))
+		for _, b := range n.Blockers {
+			cordoned = cordoned || b.Kind == checks.KindCordoned
+		}
+	}
 	var fixes []Fix
 	for _, k := range order {
 		a := byKey[k]
+		// A cordon also brings the node.kubernetes.io/unschedulable taint: one cause, one fix.
+		if cordoned && a.first.Taint != nil && a.first.Taint.Taint.Key == corev1.TaintNodeUnschedulable {
+			continue
+		}
+		sort.SliceStable(a.nodes, func(i, j int) bool { return blockersOn[a.nodes[i]] < blockersOn[a.nodes[j]] })
 		fixes = append(fixes, Fix{Kind: a.first.Kind, Action: fixAction(pod, a.first, a.all, a.nodes, spread), Nodes: len(a.nodes), Sufficient: a.sufficient})
 	}
 	sort.SliceStable(fixes, func(i, j int) bool {
@@ -63,6 +77,14 @@ func nodesN(n int) string {
 		return "1 node"
 	}
 	return fmt.Sprintf("%d nodes", n)
+}
+
+// verb picks the singular or plural form for a count of nodes.
+func verb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // nodeList names up to three nodes, then how many more.
@@ -100,11 +122,11 @@ func fixAction(pod *corev1.Pod, b checks.Blocker, all []checks.Blocker, nodes []
 		h := b.HostPort
 		return fmt.Sprintf("Host port %d/%s is taken on %s (e.g. by %s); drop hostPort and use a Service, or pick a free port", h.Port, h.Protocol, nodesN(len(nodes)), h.HeldBy)
 	case checks.KindTooManyPods:
-		return fmt.Sprintf("%s at the Pod limit (%s Pods); add nodes or raise the kubelet's maxPods", nodesN(len(nodes)), b.Resource.Allocatable.String())
+		return fmt.Sprintf("%s %s at the Pod limit (%s Pods); add nodes or raise the kubelet's maxPods", nodesN(len(nodes)), verb(len(nodes), "is", "are"), b.Resource.Allocatable.String())
 	case checks.KindInsufficientResource:
 		return resourceFix(b.Resource, all)
 	case checks.KindSpreadMissingLabel:
-		return fmt.Sprintf("%s lack the label %q that the spread constraint's topologyKey needs; label them, or keep the Pod off them with node affinity", nodesN(len(nodes)), b.Spread.TopologyKey)
+		return fmt.Sprintf("%s %s the label %q that the spread constraint's topologyKey needs; label %s, or keep the Pod off %s with node affinity", nodesN(len(nodes)), verb(len(nodes), "lacks", "lack"), b.Spread.TopologyKey, verb(len(nodes), "it", "them"), verb(len(nodes), "it", "them"))
 	case checks.KindSpreadSkew:
 		return spreadFix(b.Spread, spread)
 	case checks.KindPodAntiAffinityConflict:
@@ -116,7 +138,7 @@ func fixAction(pod *corev1.Pod, b checks.Blocker, all []checks.Blocker, nodes []
 	case checks.KindPodAffinityUnsatisfied:
 		a := b.PodAffinity
 		if a.MissingLabel {
-			return fmt.Sprintf("%s lack the label %q that the required pod affinity needs", nodesN(len(nodes)), a.TopologyKey)
+			return fmt.Sprintf("%s %s the label %q that the required pod affinity needs", nodesN(len(nodes)), verb(len(nodes), "lacks", "lack"), a.TopologyKey)
 		}
 		return fmt.Sprintf("Required pod affinity (%s over %s) finds no matching Pod in the domain of %s; start the Pods it depends on first, or relax the term", a.Selector, a.TopologyKey, nodesN(len(nodes)))
 	}
@@ -156,7 +178,7 @@ func first(s []string, n int) []string {
 func taintFix(t *checks.TaintEvidence, nodes []string) string {
 	taint := t.Taint
 	if healthTaints[taint.Key] {
-		return fmt.Sprintf("%s carry %s:%s, set by Kubernetes because the node is unhealthy or unschedulable; fix the node (kubectl describe node %s) rather than tolerating it", nodesN(len(nodes)), taint.Key, taint.Effect, nodes[0])
+		return fmt.Sprintf("Kubernetes set %s:%s on %s because the node is unhealthy or cordoned; fix the node (kubectl describe node %s) rather than tolerating the taint", taint.Key, taint.Effect, nodeList(nodes), nodes[0])
 	}
 	tol := fmt.Sprintf("{key: %q, operator: \"Equal\", value: %q, effect: %q}", taint.Key, taint.Value, taint.Effect)
 	if taint.Value == "" {
