@@ -59,10 +59,12 @@ func Explain(s *snapshot.Snapshot, sel Selection) (*WhyPendingReport, error) {
 	idx := newClusterIndex(s)
 	for _, group := range groupIdentical(targets) {
 		pr := analyzePod(c, idx, group[0])
+		var same []PodReport
 		for _, other := range group[1:] {
 			pr.SamePods = append(pr.SamePods, other.Namespace+"/"+other.Name)
+			same = append(same, sharedAnalysis(idx, other, &pr))
 		}
-		report.Pods = append(report.Pods, pr)
+		report.Pods = append(append(report.Pods, pr), same...)
 	}
 	return report, nil
 }
@@ -243,6 +245,20 @@ func analyzePod(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod) PodReport
 		pr.SchedulerMessage = msg + " no new claims to deallocate, " + pr.Preemption.Message
 	}
 	classify(&pr)
+	return pr
+}
+
+// sharedAnalysis is the report entry of a Pod identical to the analysed one: the same verdict and
+// message, compared with what the cluster recorded for this Pod.
+func sharedAnalysis(idx *clusterIndex, pod *corev1.Pod, with *PodReport) PodReport {
+	pr := PodReport{
+		Namespace: pod.Namespace, Name: pod.Name, Owner: with.Owner, AnalysedWith: with.Namespace + "/" + with.Name,
+		Status: with.Status, Priority: with.Priority, PriorityClassName: with.PriorityClassName,
+		SchedulerName: with.SchedulerName, SchedulingGates: with.SchedulingGates,
+		SchedulerMessage: with.SchedulerMessage, EventNote: with.EventNote,
+		PreFilter: with.PreFilter, Preemption: with.Preemption,
+	}
+	pr.Recorded = recordedMessage(idx, pod, &pr)
 	return pr
 }
 

@@ -203,8 +203,8 @@ func TestIdenticalPodsAnalysedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Pods) != 1 || len(r.Pods[0].SamePods) != 2 {
-		t.Fatalf("got %d reports, same %v", len(r.Pods), r.Pods[0].SamePods)
+	if len(r.Pods) != 3 || len(r.Pods[0].SamePods) != 2 || r.Pods[1].AnalysedWith != "default/web-abc-1" || r.Pods[2].SchedulerMessage != r.Pods[0].SchedulerMessage {
+		t.Fatalf("got %d entries, same %v", len(r.Pods), r.Pods[0].SamePods)
 	}
 	if o := r.Pods[0].Owner; o == nil || o.Kind != "Deployment" || o.Name != "web" {
 		t.Fatalf("owner %+v", o)

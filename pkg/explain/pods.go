@@ -93,6 +93,17 @@ func schedulingKey(p *corev1.Pod) string {
 	}
 	spec := p.Spec.DeepCopy()
 	spec.Hostname, spec.Subdomain = "", ""
+	// Keep only the volumes the scheduler looks at; the others carry per-Pod names
+	// (kube-api-access-<random>) that would split identical replicas.
+	var vols []corev1.Volume
+	for _, v := range spec.Volumes {
+		vs := v.VolumeSource
+		if vs.PersistentVolumeClaim != nil || vs.Ephemeral != nil || vs.CSI != nil || vs.GCEPersistentDisk != nil ||
+			vs.AWSElasticBlockStore != nil || vs.RBD != nil || vs.ISCSI != nil || vs.AzureDisk != nil {
+			vols = append(vols, v)
+		}
+	}
+	spec.Volumes = vols
 	b, err := json.Marshal(struct {
 		Owner, Namespace, Nominated string
 		Labels                      map[string]string

@@ -62,7 +62,10 @@ type PodReport struct {
 	Name      string `json:"name"`
 	Owner     *Owner `json:"owner,omitempty"`
 	// SamePods are the other Pods (namespace/name) of the same owner and scheduling spec, covered by this analysis.
-	SamePods          []string  `json:"samePods,omitempty"`
+	SamePods []string `json:"samePods,omitempty"`
+	// AnalysedWith names the Pod whose analysis this one shares (it is in SamePods there); such an
+	// entry carries its own message comparison but no per-node detail.
+	AnalysedWith      string    `json:"analysedWith,omitempty"`
 	Status            PodStatus `json:"status"`
 	Priority          int32     `json:"priority"`
 	PriorityClassName string    `json:"priorityClassName,omitempty"`
@@ -86,9 +89,9 @@ type PodReport struct {
 	Spread []checks.SpreadDomains `json:"spread,omitempty"`
 
 	// Nodes has every node with every blocker (feasible nodes have none).
-	Nodes []NodeReport `json:"nodes"`
+	Nodes []NodeReport `json:"nodes,omitempty"`
 	// Groups are the nodes grouped by identical blockers, largest first.
-	Groups []NodeGroup `json:"groups"`
+	Groups []NodeGroup `json:"groups,omitempty"`
 	// Closest are the nodes with the fewest blockers.
 	Closest []string `json:"closest,omitempty"`
 	// Fixes proposes what would unblock the Pod, most nodes unblocked first.

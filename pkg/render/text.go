@@ -27,8 +27,11 @@ func writeHuman(w io.Writer, r *explain.WhyPendingReport, p paint, wide bool) er
 		blocks = append(blocks, s)
 	}
 	for i := range r.Pods {
-		var b strings.Builder
 		pod := &r.Pods[i]
+		if pod.AnalysedWith != "" {
+			continue // shown as "and N identical Pods" under the analysed one
+		}
+		var b strings.Builder
 		var err error
 		if wide {
 			err = writePodWide(&b, pod, p)
