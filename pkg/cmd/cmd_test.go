@@ -119,7 +119,8 @@ func TestWhyPendingFromFile(t *testing.T) {
 	if rep.Source != "file "+snapshotFile || rep.NodeCount != 2 {
 		t.Errorf("source %q, %d nodes", rep.Source, rep.NodeCount)
 	}
-	if r.errOut != "Warning: "+snapshotFile+": ignored 1 Deployment.apps (not used by the analysis)\n" {
+	// The file's Deployment is kept for spread, so nothing is ignored.
+	if r.errOut != "" {
 		t.Errorf("stderr = %q", r.errOut)
 	}
 }
@@ -223,8 +224,23 @@ func TestWhyPendingNamedPods(t *testing.T) {
 	})
 	t.Run("finished pod", func(t *testing.T) {
 		r := execute(t, withClient(cluster()), "", "why-pending", "--kubeconfig", kubeconfig, "migrate")
-		if r.code != 0 || r.out != "pod shop/migrate is not Pending: it has Succeeded on node node-b\n" {
+		if r.code != 0 || r.out != "Pod shop/migrate is not Pending: it has Succeeded (it ran on node node-b).\n" {
 			t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.out, r.errOut)
+		}
+		r = execute(t, withClient(cluster()), "", "why-pending", "--kubeconfig", kubeconfig, "migrate", "web-0", "-o", "json")
+		rep := report(t, r)
+		if len(rep.NotPending) != 1 || rep.NotPending[0].Phase != "Succeeded" || rep.NotPending[0].NodeName != "node-b" || len(rep.Pods) != 1 {
+			t.Errorf("exit %d, notPending %+v, pods %v", r.code, rep.NotPending, pendingNames(rep))
+		}
+	})
+	t.Run("finished pod in a file", func(t *testing.T) {
+		r := execute(t, noCluster(t), "", "why-pending", "-f", snapshotFile, "-n", "shop", "migrate-x7k2p", "-o", "json")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.errOut)
+		}
+		rep := report(t, r)
+		if len(rep.NotPending) != 1 || rep.NotPending[0].Phase != "Succeeded" || rep.NotPending[0].NodeName != "node-b" {
+			t.Errorf("notPending = %+v", rep.NotPending)
 		}
 	})
 }
@@ -273,6 +289,32 @@ func TestWhyPendingClusterErrors(t *testing.T) {
 		}
 		if rep := report(t, r); len(rep.Pods) != 1 {
 			t.Errorf("pods = %v", pendingNames(rep))
+		}
+	})
+	t.Run("pods forbidden cluster-wide with -A", func(t *testing.T) {
+		// A namespace-only user: -A shows the kubeconfig's namespace, says so once on stderr, exits 0.
+		client := cluster()
+		client.PrependReactor("list", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+			if a.GetNamespace() != "" {
+				return false, nil, nil
+			}
+			return forbidden("pods")(a)
+		})
+		r := execute(t, withClient(client), "", "why-pending", "--kubeconfig", kubeconfig, "-A")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.errOut)
+		}
+		want := `Warning: cannot list pods in all namespaces: pods is forbidden: User "jane" cannot list resource "pods"; showing namespace "shop" only: ` +
+			"spread, inter-pod affinity, host port and resource checks do not see Pods elsewhere; ask for the ClusterRole in docs/rbac.yaml\n"
+		if r.errOut != want {
+			t.Errorf("stderr = %q, want %q", r.errOut, want)
+		}
+		if !strings.HasPrefix(r.out, "Pod shop/web-0\n") || strings.Contains(r.out, "Warning") {
+			t.Errorf("stdout should be the report alone:\n%s", r.out)
+		}
+		r = execute(t, withClient(client), "", "why-pending", "--kubeconfig", kubeconfig, "-A", "-o", "json")
+		if rep := report(t, r); r.code != 0 || len(rep.Warnings) != 1 || len(rep.MissingPermissions) != 1 || len(rep.Pods) != 1 {
+			t.Errorf("exit %d, warnings %q, missing %v, pods %v", r.code, rep.Warnings, rep.MissingPermissions, pendingNames(rep))
 		}
 	})
 	t.Run("pods forbidden", func(t *testing.T) {

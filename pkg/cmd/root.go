@@ -12,9 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/cli-runtime/pkg/printers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-placement/kubectl-placement/pkg/render"
 )
 
 // displayName is how kubectl users type the plugin.
@@ -71,6 +72,15 @@ Never changes anything in the cluster.`,
 		Example: fmt.Sprintf(`  # Why are the Pods of the current namespace Pending?
   %[1]s why-pending
 
+  # Why is this one Pod Pending?
+  %[1]s why-pending web-7d9c8f5b4-x2x4k -n shop
+
+  # How are a Deployment's replicas spread across zones and nodes?
+  %[1]s spread deployment/web -n shop
+
+  # Explain a snapshot taken with kubectl get -o yaml, without cluster access
+  %[1]s why-pending -A -f cluster.yaml
+
   # Print the plugin's version
   %[1]s version`, displayName),
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: displayName},
@@ -86,6 +96,10 @@ Never changes anything in the cluster.`,
 	for _, newCmd := range subcommands {
 		root.AddCommand(newCmd(streams, newClient))
 	}
+	registerCompletions(root, newClient)
+	// kubectl completes plugins through kubectl_complete-placement; a script generated for the
+	// kubectl-placement binary is for the rare direct caller, so it stays out of the help.
+	root.CompletionOptions.HiddenDefaultCmd = true
 	return root
 }
 
@@ -100,7 +114,7 @@ func printWarning(w io.Writer, msg string) {
 }
 
 // oneLine folds a message that may carry newlines or terminal escapes (API server messages,
-// object names from files) into one safe line.
+// object names from files) into one safe line, with the reports' escaping rule.
 func oneLine(s string) string {
-	return printers.EscapeTerminal(strings.Join(strings.Fields(s), " "))
+	return render.Clean(strings.Join(strings.Fields(s), " "))
 }

@@ -15,7 +15,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -41,9 +43,13 @@ func newOutputFlags() outputFlags {
 	return outputFlags{Output: render.FormatText, Color: render.ColorAuto}
 }
 
-func (o *outputFlags) addOutputFlags(f *pflag.FlagSet) {
+// addOutputFlags registers -o and --color with their completions.
+func (o *outputFlags) addOutputFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
 	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format. One of: "+strings.Join(render.Formats, "|"))
 	f.StringVar(&o.Color, "color", o.Color, "Colour the text output. One of: "+strings.Join(colorModes, "|")+"; auto honours NO_COLOR and colours only a terminal")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(render.Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorModes, cobra.ShellCompDirectiveNoFileComp))
 }
 
 func (o *outputFlags) validateOutput() error {
@@ -61,6 +67,58 @@ func (o *outputFlags) human() bool {
 	return o.Output == render.FormatText || o.Output == render.FormatWide
 }
 
+// reportOptions are what the report commands (why-pending, spread) share: where the snapshot
+// comes from, how to print the report, and the streams.
+type reportOptions struct {
+	snapshotSource
+	outputFlags
+	genericiooptions.IOStreams
+}
+
+func newReportOptions(streams genericiooptions.IOStreams, newClient clientFactory) reportOptions {
+	return reportOptions{snapshotSource: newSnapshotSource(newClient), outputFlags: newOutputFlags(), IOStreams: streams}
+}
+
+func (o *reportOptions) validate() error {
+	if err := o.validateOutput(); err != nil {
+		return err
+	}
+	return o.validateSource()
+}
+
+// load reads the snapshot (-f - from the command's stdin) and prints its warnings to stderr,
+// once: text and wide output do not repeat them, -o json|yaml keep them in the report.
+func (o *reportOptions) load(ctx context.Context) (string, *snapshot.Snapshot, error) {
+	namespace, snap, err := o.loadSnapshot(ctx, o.In)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, w := range snap.Warnings {
+		printWarning(o.ErrOut, w)
+	}
+	return namespace, snap, nil
+}
+
+// options are a command's flags and arguments in kubectl's shape.
+type options interface {
+	Complete(cmd *cobra.Command, args []string) error
+	Validate() error
+	Run(ctx context.Context) error
+}
+
+// runOptions is the RunE of a command with options: complete, validate, run.
+func runOptions(o options) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := o.Complete(cmd, args); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		return o.Run(cmd.Context())
+	}
+}
+
 // snapshotSource is what a command needs to read a snapshot: files (-f) or the cluster through
 // kubectl's connection flags, and the scope (-n, -A, -l).
 type snapshotSource struct {
@@ -68,6 +126,9 @@ type snapshotSource struct {
 	AllNamespaces bool
 	Selector      string
 	Filenames     []string
+	// PodNames are Pods named on the command line, in the namespace in scope: the loaders keep
+	// them even when they have finished.
+	PodNames []string
 
 	// newClient builds the clientset from the connection flags, unless client is already set.
 	newClient clientFactory
@@ -141,7 +202,7 @@ func (s *snapshotSource) loadSnapshot(ctx context.Context, stdin io.Reader) (str
 		if s.configFlags.Namespace != nil && *s.configFlags.Namespace != "" {
 			namespace = *s.configFlags.Namespace
 		}
-		snap, err := snapshot.LoadFiles(s.Filenames, stdin)
+		snap, err := snapshot.LoadFiles(s.Filenames, stdin, s.namedPods(namespace)...)
 		return namespace, snap, err
 	}
 
@@ -149,7 +210,7 @@ func (s *snapshotSource) loadSnapshot(ctx context.Context, stdin io.Reader) (str
 	if err != nil {
 		return "", nil, err
 	}
-	opts := snapshot.ClusterOptions{Source: source, FallbackNamespace: namespace}
+	opts := snapshot.ClusterOptions{Source: source, FallbackNamespace: namespace, NamedPods: s.namedPods(namespace)}
 	if !s.AllNamespaces {
 		opts.EventNamespace = namespace
 	}
@@ -158,6 +219,31 @@ func (s *snapshotSource) loadSnapshot(ctx context.Context, stdin io.Reader) (str
 		return "", nil, s.clusterError(err)
 	}
 	return namespace, snap, nil
+}
+
+func (s *snapshotSource) namedPods(namespace string) []types.NamespacedName {
+	out := make([]types.NamespacedName, len(s.PodNames))
+	for i, name := range s.PodNames {
+		out[i] = types.NamespacedName{Namespace: namespace, Name: name}
+	}
+	return out
+}
+
+// noneFound says that nothing in scope matched, and what was looked at, like kubectl's
+// "No resources found": what is e.g. "Pending Pods".
+func (s *snapshotSource) noneFound(what, namespace string, snap *snapshot.Snapshot) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "No %s", what)
+	if s.Selector != "" {
+		fmt.Fprintf(&b, " matching %s", s.Selector)
+	}
+	if s.AllNamespaces {
+		b.WriteString(" in any namespace")
+	} else {
+		fmt.Fprintf(&b, " in namespace %s", namespace)
+	}
+	fmt.Fprintf(&b, " (%s: %d nodes, %d pods).", snap.Source, len(snap.Nodes), len(snap.Pods))
+	return oneLine(b.String())
 }
 
 // connect resolves the namespace and the cluster's name from the kubeconfig and builds the client.

@@ -1,14 +1,9 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -48,11 +43,7 @@ var spreadKinds = map[string]string{
 
 // SpreadOptions are the flags and arguments of `kubectl placement spread`.
 type SpreadOptions struct {
-	// source holds the flags shared with why-pending (-o, --color, -A, -l, -f and the connection
-	// flags) and loads the snapshot the same way.
-	// TODO: factor the connection and loading half of WhyPendingOptions into its own type.
-	source *WhyPendingOptions
-	genericiooptions.IOStreams
+	reportOptions
 
 	// Set by Complete.
 	kind, name string
@@ -60,13 +51,11 @@ type SpreadOptions struct {
 
 // NewSpreadOptions returns options with the flag defaults.
 func NewSpreadOptions(streams genericiooptions.IOStreams) *SpreadOptions {
-	return &SpreadOptions{source: NewWhyPendingOptions(streams), IOStreams: streams}
+	return &SpreadOptions{reportOptions: newReportOptions(streams, newClientset)}
 }
 
 func newCmdSpread(streams genericiooptions.IOStreams, newClient clientFactory) *cobra.Command {
-	o := NewSpreadOptions(streams)
-	o.source.newClient = newClient
-	s := o.source
+	o := &SpreadOptions{reportOptions: newReportOptions(streams, newClient)}
 	cmd := &cobra.Command{
 		Use:   "spread (TYPE/NAME | TYPE NAME | -l SELECTOR)",
 		Short: "Show how a workload's replicas are spread across zones and nodes, and where the next can go",
@@ -80,35 +69,16 @@ TYPE is deployment, statefulset, replicaset, daemonset, job or pod (a Pod stands
 With -l, every workload owning a matching Pod is shown.`,
 		Example: spreadExample,
 		Args:    cobra.MaximumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:    runOptions(o),
 	}
-	f := cmd.Flags()
-	f.StringVarP(&s.Output, "output", "o", s.Output, "Output format. One of: "+strings.Join(render.Formats, "|"))
-	f.StringVar(&s.Color, "color", s.Color, "Colour the text output. One of: "+strings.Join(colorModes, "|")+"; auto honours NO_COLOR and colours only a terminal")
-	f.BoolVarP(&s.AllNamespaces, "all-namespaces", "A", s.AllNamespaces, "With -l, look for matching Pods in all namespaces")
-	f.StringVarP(&s.Selector, "selector", "l", s.Selector, "Show the workloads of the Pods matching this label selector (e.g. -l app=web)")
-	f.StringSliceVarP(&s.Filenames, "filename", "f", s.Filenames, "Read a snapshot from these YAML/JSON files (kubectl get -o yaml|json output) instead of the cluster; - reads stdin")
-	s.configFlags.AddFlags(f)
-
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(render.Formats, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorModes, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
+	o.addOutputFlags(cmd)
+	o.addSourceFlags(cmd, "With -l, look for matching Pods in all namespaces", "Show the workloads of the Pods matching this label selector (e.g. -l app=web)")
 	return cmd
 }
 
 // Complete parses TYPE/NAME or TYPE NAME.
 func (o *SpreadOptions) Complete(cmd *cobra.Command, args []string) error {
-	if err := o.source.Complete(cmd, nil); err != nil {
-		return err
-	}
+	o.completeSource(cmd)
 	var typ string
 	switch len(args) {
 	case 0:
@@ -136,54 +106,41 @@ func (o *SpreadOptions) Complete(cmd *cobra.Command, args []string) error {
 // Validate rejects flag values and combinations that cannot work.
 func (o *SpreadOptions) Validate() error {
 	switch {
-	case o.kind == "" && o.source.Selector == "":
+	case o.kind == "" && o.Selector == "":
 		return errors.New("name a workload (TYPE/NAME, e.g. deployment/web) or select Pods with -l SELECTOR")
-	case o.kind != "" && o.source.Selector != "":
+	case o.kind != "" && o.Selector != "":
 		return errors.New("a workload name cannot be combined with -l/--selector: use one or the other")
-	case o.kind != "" && o.source.AllNamespaces:
+	case o.kind != "" && o.AllNamespaces:
 		return errors.New("a workload name cannot be combined with -A/--all-namespaces: name its namespace with -n NAMESPACE instead")
 	}
-	// The shared flags are checked exactly as why-pending checks them.
-	return o.source.Validate()
+	return o.validate()
 }
 
 // Run loads the snapshot, resolves the workloads, analyses and prints them.
 func (o *SpreadOptions) Run(ctx context.Context) error {
-	objects, err := o.fileWorkloads()
+	namespace, snap, err := o.load(ctx)
 	if err != nil {
 		return err
-	}
-	namespace, snap, err := o.source.load(ctx)
-	if err != nil {
-		return err
-	}
-	for _, w := range snap.Warnings {
-		printWarning(o.ErrOut, w)
 	}
 
 	var workloads []*spread.Workload
 	if o.kind == "" {
-		workloads = spread.BySelector(snap, namespace, o.source.AllNamespaces, o.source.selector)
+		workloads = spread.BySelector(snap, namespace, o.AllNamespaces, o.selector)
 		for i, w := range workloads {
-			if workloads[i], err = o.withObject(ctx, snap, objects, w); err != nil {
+			if workloads[i], err = o.withObject(ctx, snap, w); err != nil {
 				return err
 			}
 		}
 	} else {
-		w, err := o.resolve(ctx, snap, objects, namespace)
+		w, err := o.resolve(ctx, snap, namespace)
 		if err != nil {
 			return err
 		}
 		workloads = []*spread.Workload{w}
 	}
 	list := o.kind == ""
-	if list && len(workloads) == 0 && (o.source.Output == render.FormatText || o.source.Output == render.FormatWide) {
-		where := fmt.Sprintf("in namespace %s", namespace)
-		if o.source.AllNamespaces {
-			where = "in any namespace"
-		}
-		fmt.Fprintln(o.ErrOut, oneLine(fmt.Sprintf("No Pods matching %s %s (%s: %d nodes, %d pods).",
-			o.source.Selector, where, snap.Source, len(snap.Nodes), len(snap.Pods))))
+	if list && len(workloads) == 0 && o.human() {
+		fmt.Fprintln(o.ErrOut, o.noneFound("Pods", namespace, snap))
 		return nil
 	}
 	reports := make([]*spread.SpreadReport, 0, len(workloads))
@@ -194,16 +151,16 @@ func (o *SpreadOptions) Run(ctx context.Context) error {
 		}
 		reports = append(reports, r)
 	}
-	color, err := render.ColorEnabled(o.source.Color, o.Out)
+	color, err := render.ColorEnabled(o.Color, o.Out)
 	if err != nil {
 		return err
 	}
-	return render.Spread(o.Out, reports, list, render.Options{Format: o.source.Output, Color: color})
+	return render.Spread(o.Out, reports, list, render.Options{Format: o.Output, Color: color})
 }
 
 // resolve finds the named workload: a Pod stands for its owner; the object is read when it can
 // be, else the workload is known by its Pods.
-func (o *SpreadOptions) resolve(ctx context.Context, snap *snapshot.Snapshot, objects []runtime.Object, namespace string) (*spread.Workload, error) {
+func (o *SpreadOptions) resolve(ctx context.Context, snap *snapshot.Snapshot, namespace string) (*spread.Workload, error) {
 	kind, name := o.kind, o.name
 	if kind == spread.KindPod {
 		pod, err := spread.FindPod(snap, namespace, name)
@@ -215,7 +172,7 @@ func (o *SpreadOptions) resolve(ctx context.Context, snap *snapshot.Snapshot, ob
 			return &spread.Workload{Kind: kind, Namespace: namespace, Name: name, Pods: []*corev1.Pod{pod}}, nil
 		}
 	}
-	obj, err := o.object(ctx, objects, kind, namespace, name)
+	obj, err := o.object(ctx, snap, kind, namespace, name)
 	if err != nil {
 		return nil, err
 	}
@@ -226,11 +183,11 @@ func (o *SpreadOptions) resolve(ctx context.Context, snap *snapshot.Snapshot, ob
 }
 
 // withObject replaces a workload found by its Pods with one built from its object, when readable.
-func (o *SpreadOptions) withObject(ctx context.Context, snap *snapshot.Snapshot, objects []runtime.Object, w *spread.Workload) (*spread.Workload, error) {
+func (o *SpreadOptions) withObject(ctx context.Context, snap *snapshot.Snapshot, w *spread.Workload) (*spread.Workload, error) {
 	if w.Kind == spread.KindPod {
 		return w, nil
 	}
-	obj, err := o.object(ctx, objects, w.Kind, w.Namespace, w.Name)
+	obj, err := o.object(ctx, snap, w.Kind, w.Namespace, w.Name)
 	if err != nil {
 		var nf *spread.NotFoundError
 		if errors.As(err, &nf) {
@@ -246,11 +203,11 @@ func (o *SpreadOptions) withObject(ctx context.Context, snap *snapshot.Snapshot,
 
 // object reads a workload object: from the -f files, or live with one GET. nil, nil when it
 // cannot be read (offline without it, a kind we do not read, or forbidden).
-func (o *SpreadOptions) object(ctx context.Context, objects []runtime.Object, kind, namespace, name string) (runtime.Object, error) {
-	if len(o.source.Filenames) > 0 {
-		return spread.FindWorkload(objects, kind, namespace, name), nil
+func (o *SpreadOptions) object(ctx context.Context, snap *snapshot.Snapshot, kind, namespace, name string) (runtime.Object, error) {
+	if len(o.Filenames) > 0 {
+		return spread.FindWorkload(snap, kind, namespace, name), nil
 	}
-	c := o.source.client
+	c := o.client
 	if c == nil {
 		return nil, nil
 	}
@@ -287,55 +244,5 @@ func (o *SpreadOptions) object(ctx context.Context, objects []runtime.Object, ki
 			resource, namespace, snapshot.RBACHint))
 		return nil, nil
 	}
-	return nil, o.source.clusterError(fmt.Errorf("get %s %s/%s: %w", resource, namespace, name, err))
-}
-
-// fileWorkloads decodes the workload objects of the -f files, which the snapshot loader skips.
-// Standard input is read once here and handed on to the loader.
-// TODO: drop once pkg/snapshot keeps apps/v1 and batch/v1 workloads.
-func (o *SpreadOptions) fileWorkloads() ([]runtime.Object, error) {
-	var out []runtime.Object
-	for _, name := range o.source.Filenames {
-		if name == snapshot.StdinName {
-			if o.In == nil {
-				continue // the loader reports it
-			}
-			data, err := io.ReadAll(o.In)
-			if err != nil {
-				return nil, fmt.Errorf("cannot read snapshot from stdin: %w", err)
-			}
-			o.source.In = bytes.NewReader(data)
-			out = append(out, spread.DecodeWorkloads(data)...)
-			continue
-		}
-		for _, f := range snapshotFiles(name) {
-			if data, err := os.ReadFile(f); err == nil {
-				out = append(out, spread.DecodeWorkloads(data)...)
-			}
-		}
-	}
-	return out, nil
-}
-
-// snapshotFiles lists a -f path's files as the loader reads them; errors are left to the loader.
-func snapshotFiles(path string) []string {
-	fi, err := os.Stat(path)
-	if err != nil || !fi.IsDir() {
-		return []string{path}
-	}
-	entries, err := os.ReadDir(path)
-	if err != nil {
-		return nil
-	}
-	var files []string
-	for _, e := range entries {
-		switch strings.ToLower(filepath.Ext(e.Name())) {
-		case ".yaml", ".yml", ".json":
-			if !e.IsDir() {
-				files = append(files, filepath.Join(path, e.Name()))
-			}
-		}
-	}
-	sort.Strings(files)
-	return files
+	return nil, o.clusterError(fmt.Errorf("get %s %s/%s: %w", resource, namespace, name, err))
 }

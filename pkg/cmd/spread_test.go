@@ -136,6 +136,9 @@ func TestSpreadFile(t *testing.T) {
 	if !r.Workload.FromObject || *r.Workload.Replicas != 4 {
 		t.Errorf("the Deployment in the file was not used: %+v", r.Workload)
 	}
+	if errOut != "" {
+		t.Errorf("stderr = %q, want nothing: the loader keeps the Deployment", errOut)
+	}
 }
 
 func TestSpreadErrors(t *testing.T) {

@@ -82,7 +82,9 @@ func selectPods(s *snapshot.Snapshot, sel Selection) ([]*corev1.Pod, []PodPlacem
 	var notPending []PodPlacement
 	if len(sel.Names) > 0 {
 		byName := map[string]*corev1.Pod{}
-		for _, p := range s.Pods {
+		// Finished Pods are not in Pods (the scheduler ignores them), but a named one is reported
+		// as not Pending rather than not found.
+		for _, p := range append(append([]*corev1.Pod{}, s.Finished...), s.Pods...) {
 			if p.Namespace == sel.Namespace {
 				byName[p.Name] = p
 			}

@@ -266,6 +266,9 @@ func resourceFix(r *checks.ResourceEvidence, all []checks.Blocker) string {
 	if r.Requested.Cmp(bestAlloc) > 0 {
 		return fmt.Sprintf("The Pod requests %s %s, more than any of these %s has allocatable (at most %s); lower the request or add bigger nodes", r.Requested.String(), r.Resource, nodesN(len(all)), bestAlloc.String())
 	}
+	if best.IsZero() {
+		return fmt.Sprintf("The Pod requests %s %s and none of these %s has any free; free some (lower-priority or finished Pods) or add nodes", r.Requested.String(), r.Resource, nodesN(len(all)))
+	}
 	return fmt.Sprintf("The Pod requests %s %s but the most free on any of these %s is %s; lower the request to %s or less, free capacity, or add nodes", r.Requested.String(), r.Resource, nodesN(len(all)), best.String(), best.String())
 }
 
@@ -281,7 +284,8 @@ func spreadFix(e *checks.SpreadEvidence, spread []checks.SpreadDomains) string {
 			}
 		}
 	}
-	s := fmt.Sprintf("Spread over %s (maxSkew %d) allows at most %d matching Pods per domain now (the least-loaded domain has %d)", e.TopologyKey, e.MaxSkew, e.GlobalMinimum+e.MaxSkew, e.GlobalMinimum)
+	most := e.GlobalMinimum + e.MaxSkew
+	s := fmt.Sprintf("Spread over %s (maxSkew %d) allows at most %d matching %s per domain now (the least-loaded domain has %d)", e.TopologyKey, e.MaxSkew, most, verb(int(most), "Pod", "Pods"), e.GlobalMinimum)
 	if e.MinDomains > 0 && e.EligibleDomains < int(e.MinDomains) {
 		s += fmt.Sprintf("; only %d domain(s) are eligible against minDomains %d, which forces the minimum to 0: add domains or lower minDomains", e.EligibleDomains, e.MinDomains)
 	}

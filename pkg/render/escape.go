@@ -5,18 +5,19 @@ import (
 	"unicode/utf8"
 )
 
-// clean makes a cluster-sourced string safe for one line of a terminal: it drops every C0 control
+// Clean makes a cluster-sourced string safe for one line of a terminal: it drops every C0 control
 // (tab and newline included), DEL and every C1 control, so names, labels and messages cannot move
 // the cursor, recolour the screen or fake extra lines. Invalid UTF-8 becomes U+FFFD, because a
-// stray 0x9B byte is a C1 CSI to some terminals.
-func clean(s string) string {
+// stray 0x9B byte is a C1 CSI to some terminals. It is the one escaping rule: reports here,
+// error and warning lines in pkg/cmd.
+func Clean(s string) string {
 	if isClean(s, false) {
 		return s
 	}
 	return strip(s, false)
 }
 
-// cleanLines is clean for multi-line text we show as a block (fix actions with YAML): newlines stay.
+// cleanLines is Clean for multi-line text we show as a block (fix actions with YAML): newlines stay.
 func cleanLines(s string) string {
 	if isClean(s, true) {
 		return s
@@ -60,7 +61,7 @@ func isControl(r rune) bool {
 func cleanAll(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
-		out[i] = clean(s)
+		out[i] = Clean(s)
 	}
 	return out
 }

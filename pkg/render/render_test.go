@@ -165,8 +165,8 @@ func TestClean(t *testing.T) {
 		{"", "", ""},
 	}
 	for _, tt := range tests {
-		if got := clean(tt.in); got != tt.want {
-			t.Errorf("clean(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := Clean(tt.in); got != tt.want {
+			t.Errorf("Clean(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 		if got := cleanLines(tt.in); got != tt.wantLines {
 			t.Errorf("cleanLines(%q) = %q, want %q", tt.in, got, tt.wantLines)

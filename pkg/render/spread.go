@@ -51,7 +51,7 @@ func Spread(w io.Writer, reports []*spread.SpreadReport, list bool, o Options) e
 		for _, r := range reports {
 			var b strings.Builder
 			if err := writeSpreadReport(&b, r, p, wide); err != nil {
-				return fmt.Errorf("render %s %s/%s: %w", clean(r.Workload.Kind), clean(r.Workload.Namespace), clean(r.Workload.Name), err)
+				return fmt.Errorf("render %s %s/%s: %w", Clean(r.Workload.Kind), Clean(r.Workload.Namespace), Clean(r.Workload.Name), err)
 			}
 			blocks = append(blocks, b.String())
 		}
@@ -66,10 +66,8 @@ func Spread(w io.Writer, reports []*spread.SpreadReport, list bool, o Options) e
 func (p paint) green(s string) string { return p.apply(s, color.FgGreen) }
 
 func writeSpreadReport(b *strings.Builder, r *spread.SpreadReport, p paint, wide bool) error {
+	// Notes and missing permissions are not repeated: the command prints them to stderr.
 	writeWorkloadHeader(b, r, p)
-	for _, m := range r.MissingPermissions {
-		fmt.Fprintf(b, "%s %s\n", p.yellow("Warning:"), permissionPhrase(m))
-	}
 	if r.DefaultConstraints {
 		b.WriteByte('\n')
 		b.WriteString("No topologySpreadConstraints: only the scheduler's soft defaults apply (ScheduleAnyway, used\n" +
@@ -100,7 +98,7 @@ func writeSpreadReport(b *strings.Builder, r *spread.SpreadReport, p paint, wide
 
 func writeWorkloadHeader(b *strings.Builder, r *spread.SpreadReport, p paint) {
 	wl := r.Workload
-	fmt.Fprintf(b, "%s %s", clean(wl.Kind), p.bold(clean(wl.Namespace)+"/"+clean(wl.Name)))
+	fmt.Fprintf(b, "%s %s", Clean(wl.Kind), p.bold(Clean(wl.Namespace)+"/"+Clean(wl.Name)))
 	var parts []string
 	if wl.Replicas != nil {
 		parts = append(parts, plural(int(*wl.Replicas), "replica")+" wanted")
@@ -114,13 +112,13 @@ func writeWorkloadHeader(b *strings.Builder, r *spread.SpreadReport, p paint) {
 	parts = append(parts, pods+" ("+strings.Join(state, ", ")+")")
 	fmt.Fprintf(b, ": %s\n", strings.Join(parts, ", "))
 	if wl.Selector != "" {
-		fmt.Fprintf(b, "Selector: %s\n", clean(wl.Selector))
+		fmt.Fprintf(b, "Selector: %s\n", Clean(wl.Selector))
 	}
 	from := "its Pod template"
 	if strings.HasPrefix(wl.TemplateFrom, "pod ") {
-		from = "its newest Pod, " + clean(strings.TrimPrefix(wl.TemplateFrom, "pod "))
+		from = "its newest Pod, " + Clean(strings.TrimPrefix(wl.TemplateFrom, "pod "))
 	}
-	fmt.Fprintf(b, "Next replica modelled on %s; read from %s\n", from, clean(r.Source))
+	fmt.Fprintf(b, "Next replica modelled on %s; read from %s\n", from, Clean(r.Source))
 }
 
 // writeConstraint prints one constraint: its settings, the minimum and skew, and a bar per domain.
@@ -129,16 +127,16 @@ func writeConstraint(b *strings.Builder, c *spread.Constraint, defaults bool, p 
 	if defaults {
 		title = "Default constraint"
 	}
-	fmt.Fprintf(b, "%s %d: %s, maxSkew %d, %s, selector %s", title, c.Index, clean(c.TopologyKey), c.MaxSkew,
-		clean(string(c.WhenUnsatisfiable)), clean(c.Selector))
+	fmt.Fprintf(b, "%s %d: %s, maxSkew %d, %s, selector %s", title, c.Index, Clean(c.TopologyKey), c.MaxSkew,
+		Clean(string(c.WhenUnsatisfiable)), Clean(c.Selector))
 	if len(c.MatchLabelKeys) > 0 {
 		fmt.Fprintf(b, ", matchLabelKeys %s", strings.Join(cleanAll(c.MatchLabelKeys), ","))
 	}
 	if c.NodeAffinityPolicy != "" && c.NodeAffinityPolicy != "Honor" {
-		fmt.Fprintf(b, ", nodeAffinityPolicy %s", clean(string(c.NodeAffinityPolicy)))
+		fmt.Fprintf(b, ", nodeAffinityPolicy %s", Clean(string(c.NodeAffinityPolicy)))
 	}
 	if c.NodeTaintsPolicy != "" && c.NodeTaintsPolicy != "Ignore" {
-		fmt.Fprintf(b, ", nodeTaintsPolicy %s", clean(string(c.NodeTaintsPolicy)))
+		fmt.Fprintf(b, ", nodeTaintsPolicy %s", Clean(string(c.NodeTaintsPolicy)))
 	}
 	b.WriteByte('\n')
 	fmt.Fprintf(b, "  %s\n", minimumPhrase(c))
@@ -159,7 +157,7 @@ func writeConstraint(b *strings.Builder, c *spread.Constraint, defaults bool, p 
 			maxMatching = max(maxMatching, d.Matching)
 		}
 		row := func(d spread.Domain) []string {
-			r := []string{clean(d.Name), bar(int(d.Matching), int(maxMatching)), fmt.Sprint(d.Replicas), nextPhrase(c, d)}
+			r := []string{Clean(d.Name), bar(int(d.Matching), int(maxMatching)), fmt.Sprint(d.Replicas), nextPhrase(c, d)}
 			if wide {
 				r = append(r, fmt.Sprintf("%d/%d", d.Counted, d.Nodes))
 			}
@@ -182,7 +180,7 @@ func writeConstraint(b *strings.Builder, c *spread.Constraint, defaults bool, p 
 			for _, d := range byCount[:half] {
 				rows = append(rows, row(d))
 			}
-			more := []string{fmt.Sprintf("(%d more; -o wide lists all)", len(byCount)-2*half), "", "", ""}
+			more := []string{fmt.Sprintf("(%d more in between; -o wide lists all)", len(byCount)-2*half), "", "", ""}
 			rows = append(rows, more)
 			for _, d := range byCount[len(byCount)-half:] {
 				rows = append(rows, row(d))
@@ -197,7 +195,7 @@ func writeConstraint(b *strings.Builder, c *spread.Constraint, defaults bool, p 
 		if c.WhenUnsatisfiable != "DoNotSchedule" {
 			effect = "they are in no domain"
 		}
-		fmt.Fprintf(b, "  %s lack %s (%s): %s.\n", plural(n, "node"), clean(c.TopologyKey),
+		fmt.Fprintf(b, "  %s lack %s (%s): %s.\n", plural(n, "node"), Clean(c.TopologyKey),
 			listSome(cleanAll(c.NodesWithoutKey), maxListed), effect)
 	}
 	if len(c.OpenDomains) > 0 {
@@ -252,7 +250,8 @@ func nextPhrase(c *spread.Constraint, d spread.Domain) string {
 		s = fmt.Sprintf("yes (skew %d)", d.SkewIfPlaced)
 	}
 	if !d.Eligible {
-		s = "not eligible: " + exclusionPhrase(d.Excluded) + "; " + s
+		// "not eligible: ...; no node of it fits now" rather than a second "no:" mid-sentence.
+		s = "not eligible: " + exclusionPhrase(d.Excluded) + "; " + strings.TrimPrefix(s, "no: ")
 	} else if n := len(d.Excluded); n > 0 {
 		s += "; " + plural(n, "node") + " not counted: " + exclusionPhrase(d.Excluded)
 	}
@@ -279,7 +278,7 @@ func exclusionPhrase(ex []spread.Exclusion) string {
 		g.n++
 		switch {
 		case e.Taint != nil:
-			g.detail = append(g.detail, clean(taintText(*e.Taint)))
+			g.detail = append(g.detail, Clean(taintText(*e.Taint)))
 		case len(e.MissingKeys) > 0:
 			g.detail = append(g.detail, cleanAll(e.MissingKeys)...)
 		}
@@ -309,13 +308,13 @@ func writeAntiAffinity(b *strings.Builder, t *spread.AntiAffinityTerm, wide bool
 	if !t.Required {
 		kind = fmt.Sprintf("preferred, weight %d", t.Weight)
 	}
-	fmt.Fprintf(b, "Pod anti-affinity (%s) %d: %s, selector %s\n", kind, t.Index, clean(t.TopologyKey), clean(t.Selector))
+	fmt.Fprintf(b, "Pod anti-affinity (%s) %d: %s, selector %s\n", kind, t.Index, Clean(t.TopologyKey), Clean(t.Selector))
 	var held, free []string
 	for _, d := range t.Domains {
 		if d.Matching > 0 {
-			held = append(held, fmt.Sprintf("%s (%d)", clean(d.Name), d.Matching))
+			held = append(held, fmt.Sprintf("%s (%d)", Clean(d.Name), d.Matching))
 		} else {
-			free = append(free, clean(d.Name))
+			free = append(free, Clean(d.Name))
 		}
 	}
 	limit := maxListed
@@ -340,7 +339,7 @@ func writeAntiAffinity(b *strings.Builder, t *spread.AntiAffinityTerm, wide bool
 	case !t.SelfMatch:
 		b.WriteString("  The workload's own replicas do not match this term, so they never use up a domain.\n")
 	default:
-		fmt.Fprintf(b, "  %s lack %s and always satisfy the term: it never runs out.\n", plural(t.NodesWithoutKey, "node"), clean(t.TopologyKey))
+		fmt.Fprintf(b, "  %s lack %s and always satisfy the term: it never runs out.\n", plural(t.NodesWithoutKey, "node"), Clean(t.TopologyKey))
 	}
 }
 
@@ -366,7 +365,7 @@ func writeImpact(b *strings.Builder, im *spread.Impact, wide bool) error {
 	}
 	var rows [][]string
 	for _, z := range im.Zones {
-		name := clean(z.Name)
+		name := Clean(z.Name)
 		if z.Name == "" {
 			name = "<no zone label>"
 		}
@@ -385,7 +384,7 @@ func writeImpact(b *strings.Builder, im *spread.Impact, wide bool) error {
 	}
 	rows = rows[:0]
 	for _, n := range nodes {
-		rows = append(rows, []string{clean(n.Name), fmt.Sprint(n.Ready), fmt.Sprintf("%d%%", n.Percent)})
+		rows = append(rows, []string{Clean(n.Name), fmt.Sprint(n.Ready), fmt.Sprintf("%d%%", n.Percent)})
 	}
 	if len(rows) > 0 {
 		if err := writeTable(b, "  ", []string{"NODE", "READY", "LOST WITH IT"}, rows); err != nil {
@@ -402,7 +401,7 @@ func writeNextReplica(b *strings.Builder, r *spread.SpreadReport, p paint, wide 
 	n := r.NextReplica
 	if n.PreFilter != nil {
 		fmt.Fprintf(b, "Next replica: %s; the scheduler's %s plugin rejects it before looking at any node: %s.\n",
-			p.red("cannot be placed"), clean(n.PreFilter.Plugin), clean(n.PreFilter.Reason))
+			p.red("cannot be placed"), Clean(n.PreFilter.Plugin), Clean(n.PreFilter.Reason))
 		return
 	}
 	if len(n.Nodes) == 0 {
@@ -496,7 +495,7 @@ func spreadWarningWords(r *spread.SpreadReport, w spread.Warning) (msg, fix stri
 	default:
 		msg, fix = string(w.Kind), "see the JSON report."
 	}
-	return clean(msg), clean(fix)
+	return Clean(msg), Clean(fix)
 }
 
 func verbFor(n int, one, many string) string {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
 )
@@ -39,7 +41,7 @@ func writeHuman(w io.Writer, r *explain.WhyPendingReport, p paint, wide bool) er
 			err = writePodText(&b, pod, r.NodeCount, p)
 		}
 		if err != nil {
-			return fmt.Errorf("render pod %s/%s: %w", clean(pod.Namespace), clean(pod.Name), err)
+			return fmt.Errorf("render pod %s/%s: %w", Clean(pod.Namespace), Clean(pod.Name), err)
 		}
 		blocks = append(blocks, b.String())
 	}
@@ -47,43 +49,44 @@ func writeHuman(w io.Writer, r *explain.WhyPendingReport, p paint, wide bool) er
 	return err
 }
 
-// reportNotes are the report-level lines: warnings, missing permissions, Pods that are not
-// Pending, and the "nothing to explain" line.
+// reportNotes are the report-level lines: Pods that are not Pending, and the "nothing to explain"
+// line. Warnings and missing permissions are not repeated here: the command prints them to stderr.
 func reportNotes(r *explain.WhyPendingReport, p paint) string {
 	var b strings.Builder
-	for _, m := range r.MissingPermissions {
-		fmt.Fprintf(&b, "%s %s\n", p.yellow("Warning:"), permissionPhrase(m))
-	}
-	for _, s := range r.Warnings {
-		fmt.Fprintf(&b, "%s %s\n", p.yellow("Warning:"), clean(s))
-	}
 	for _, np := range r.NotPending {
-		name := clean(np.Namespace) + "/" + clean(np.Name)
-		if np.NodeName != "" {
-			fmt.Fprintf(&b, "Pod %s is not Pending: it runs on node %s (phase %s).\n", p.bold(name), clean(np.NodeName),
-				clean(np.Phase))
-		} else {
-			fmt.Fprintf(&b, "Pod %s is not Pending (phase %s).\n", p.bold(name), clean(np.Phase))
+		name := Clean(np.Namespace) + "/" + Clean(np.Name)
+		switch {
+		case np.Phase == string(corev1.PodSucceeded) || np.Phase == string(corev1.PodFailed):
+			fmt.Fprintf(&b, "Pod %s is not Pending: it has %s", p.bold(name), Clean(np.Phase))
+			if np.NodeName != "" {
+				fmt.Fprintf(&b, " (it ran on node %s)", Clean(np.NodeName))
+			}
+			b.WriteString(".\n")
+		case np.NodeName != "":
+			fmt.Fprintf(&b, "Pod %s is not Pending: it runs on node %s (phase %s).\n", p.bold(name), Clean(np.NodeName),
+				Clean(np.Phase))
+		default:
+			fmt.Fprintf(&b, "Pod %s is not Pending (phase %s).\n", p.bold(name), Clean(np.Phase))
 		}
 	}
 	if len(r.Pods) == 0 && len(r.NotPending) == 0 {
-		fmt.Fprintf(&b, "No Pending Pods found in %s.\n", clean(r.Source))
+		fmt.Fprintf(&b, "No Pending Pods found in %s.\n", Clean(r.Source))
 	}
 	return b.String()
 }
 
 // writePodHeader prints who the Pod is and its status, shared by text and wide.
 func writePodHeader(b *strings.Builder, pod *explain.PodReport, p paint) {
-	fmt.Fprintf(b, "Pod %s", p.bold(clean(pod.Namespace)+"/"+clean(pod.Name)))
+	fmt.Fprintf(b, "Pod %s", p.bold(Clean(pod.Namespace)+"/"+Clean(pod.Name)))
 	if pod.Owner != nil {
-		fmt.Fprintf(b, " (%s %s)", clean(pod.Owner.Kind), clean(pod.Owner.Name))
+		fmt.Fprintf(b, " (%s %s)", Clean(pod.Owner.Kind), Clean(pod.Owner.Name))
 	}
 	if n := len(pod.SamePods); n > 0 {
 		fmt.Fprintf(b, " and %s", plural(n, "identical Pod"))
 	}
 	b.WriteByte('\n')
 
-	status := clean(string(pod.Status))
+	status := Clean(string(pod.Status))
 	if status == "" {
 		status = "<unknown>"
 	}
@@ -101,12 +104,12 @@ func writePodHeader(b *strings.Builder, pod *explain.PodReport, p paint) {
 	if pod.Priority != 0 || pod.PriorityClassName != "" {
 		fmt.Fprintf(b, "Priority: %d", pod.Priority)
 		if pod.PriorityClassName != "" {
-			fmt.Fprintf(b, " (%s)", clean(pod.PriorityClassName))
+			fmt.Fprintf(b, " (%s)", Clean(pod.PriorityClassName))
 		}
 		b.WriteByte('\n')
 	}
 	if pod.NominatedNodeName != "" {
-		fmt.Fprintf(b, "Nominated node: %s\n", clean(pod.NominatedNodeName))
+		fmt.Fprintf(b, "Nominated node: %s\n", Clean(pod.NominatedNodeName))
 	}
 }
 
@@ -135,7 +138,7 @@ func writePodText(b *strings.Builder, pod *explain.PodReport, clusterNodes int, 
 func writeReasons(b *strings.Builder, pod *explain.PodReport, clusterNodes int, p paint) {
 	if pf := pod.PreFilter; pf != nil {
 		fmt.Fprintf(b, "The scheduler's %s plugin rejected the Pod before looking at any node: %s.\n",
-			clean(pf.Plugin), clean(pf.Reason))
+			Clean(pf.Plugin), Clean(pf.Reason))
 		return
 	}
 	if len(pod.Nodes) == 0 {
@@ -149,7 +152,7 @@ func writeReasons(b *strings.Builder, pod *explain.PodReport, clusterNodes int, 
 	var fit []string
 	for _, n := range pod.Nodes {
 		if n.Scheduler == nil && len(n.Blockers) == 0 {
-			fit = append(fit, clean(n.Name))
+			fit = append(fit, Clean(n.Name))
 		}
 	}
 	total, blocked := len(pod.Nodes), len(pod.Nodes)-len(fit)
@@ -238,16 +241,16 @@ func groupPhrases(g explain.NodeGroup, index map[string]*explain.NodeReport) []s
 // writeSpread prints one spread constraint's domain table. With more domains than fit (one per
 // node for kubernetes.io/hostname), it shows the emptiest and the fullest.
 func writeSpread(b *strings.Builder, sd checks.SpreadDomains) error {
-	fmt.Fprintf(b, "Spread constraint %d: %s, maxSkew %d", sd.Constraint, clean(sd.TopologyKey), sd.MaxSkew)
+	fmt.Fprintf(b, "Spread constraint %d: %s, maxSkew %d", sd.Constraint, Clean(sd.TopologyKey), sd.MaxSkew)
 	if sd.MinDomains > 0 {
 		fmt.Fprintf(b, ", minDomains %d", sd.MinDomains)
 	}
-	fmt.Fprintf(b, ", selector %s", clean(sd.Selector))
+	fmt.Fprintf(b, ", selector %s", Clean(sd.Selector))
 	if sd.NodeAffinityPolicy != "" && sd.NodeAffinityPolicy != "Honor" {
-		fmt.Fprintf(b, ", nodeAffinityPolicy %s", clean(string(sd.NodeAffinityPolicy)))
+		fmt.Fprintf(b, ", nodeAffinityPolicy %s", Clean(string(sd.NodeAffinityPolicy)))
 	}
 	if sd.NodeTaintsPolicy != "" && sd.NodeTaintsPolicy != "Ignore" {
-		fmt.Fprintf(b, ", nodeTaintsPolicy %s", clean(string(sd.NodeTaintsPolicy)))
+		fmt.Fprintf(b, ", nodeTaintsPolicy %s", Clean(string(sd.NodeTaintsPolicy)))
 	}
 	fmt.Fprintf(b, "; global minimum %d\n", sd.GlobalMinimum)
 	if len(sd.Domains) == 0 {
@@ -255,7 +258,7 @@ func writeSpread(b *strings.Builder, sd checks.SpreadDomains) error {
 		return nil
 	}
 	row := func(d checks.DomainCount) []string {
-		return []string{clean(d.Name), fmt.Sprint(d.Matching), fmt.Sprint(d.Nodes)}
+		return []string{Clean(d.Name), fmt.Sprint(d.Matching), fmt.Sprint(d.Nodes)}
 	}
 	var rows [][]string
 	if len(sd.Domains) <= maxDomains {
@@ -284,7 +287,7 @@ func writeClosest(b *strings.Builder, pod *explain.PodReport) {
 	index := nodeIndex(pod.Nodes)
 	names := make([]string, 0, len(pod.Closest))
 	for _, name := range pod.Closest {
-		s := clean(name)
+		s := Clean(name)
 		if n := index[name]; n != nil {
 			s += " (" + plural(len(n.Blockers), "blocker") + ")"
 		}
@@ -331,7 +334,7 @@ func writeScheduler(b *strings.Builder, pod *explain.PodReport, p paint) {
 	}
 	switch {
 	case pod.SchedulerMessage != "":
-		fmt.Fprintf(b, "Scheduler: %s\n", clean(pod.SchedulerMessage))
+		fmt.Fprintf(b, "Scheduler: %s\n", Clean(pod.SchedulerMessage))
 	case pod.Status == explain.StatusSchedulingGated:
 		b.WriteString("Scheduler: writes no message for a gated Pod\n")
 	case pod.Status == explain.StatusSchedulable:
@@ -351,7 +354,7 @@ func writeScheduler(b *strings.Builder, pod *explain.PodReport, p paint) {
 		"Event":        "the FailedScheduling event",
 	}[rec.Source]
 	if where == "" {
-		where = clean(rec.Source)
+		where = Clean(rec.Source)
 	}
 	if rec.Time != nil {
 		where += " of " + rec.Time.UTC().Format(time.RFC3339)
@@ -360,7 +363,7 @@ func writeScheduler(b *strings.Builder, pod *explain.PodReport, p paint) {
 		fmt.Fprintf(b, "Recorded: %s holds the same line\n", where)
 		return
 	}
-	msg := clean(rec.Message)
+	msg := Clean(rec.Message)
 	if msg == "" {
 		msg = "<none>"
 	}

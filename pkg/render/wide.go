@@ -21,7 +21,7 @@ func writePodWide(b *strings.Builder, pod *explain.PodReport, p paint) error {
 		for _, n := range nodes {
 			plugin := "<none>"
 			if n.Scheduler != nil && n.Scheduler.Plugin != "" {
-				plugin = clean(n.Scheduler.Plugin)
+				plugin = Clean(n.Scheduler.Plugin)
 			}
 			blockers := "<none>"
 			if len(n.Blockers) > 0 {
@@ -31,7 +31,7 @@ func writePodWide(b *strings.Builder, pod *explain.PodReport, p paint) error {
 				}
 				blockers = strings.Join(phrases, "; ")
 			}
-			rows = append(rows, []string{clean(n.Name), plugin, blockers})
+			rows = append(rows, []string{Clean(n.Name), plugin, blockers})
 		}
 		if err := writeTable(b, "", []string{"NODE", "SCHEDULER", "BLOCKERS"}, rows); err != nil {
 			return err

@@ -10,7 +10,6 @@ import (
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
-	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
 
 // Every sentence render prints about a report is built here, so text and wide say the same thing
@@ -69,7 +68,7 @@ func phrase(bs []checks.Blocker) string {
 			s += " (" + b.Plugin + ")"
 		}
 	}
-	return clean(s)
+	return Clean(s)
 }
 
 // sameSubject reports whether two blockers are the same obstacle on different nodes (the same
@@ -331,24 +330,36 @@ func spreadSkewPhrase(bs []checks.Blocker) string {
 			holds[s.Domain] = n
 		}
 	}
-	domains := make([]string, 0, len(holds))
-	for d := range holds {
-		domains = append(domains, d)
+	// Say the would-be count as such ("placing it in X would make 2 there"): beside a domain table
+	// showing today's 1, a bare "X 2" reads as a miscount.
+	byCount := map[int32][]string{}
+	for d, n := range holds {
+		byCount[n] = append(byCount[n], d)
 	}
-	sort.Strings(domains)
-	tail := fmt.Sprintf("against a minimum of %d (maxSkew %d)", e.GlobalMinimum, e.MaxSkew)
-	var s string
-	if len(domains) == 1 {
-		s = fmt.Sprintf("placing it would make %s=%s hold %s %s", e.TopologyKey, domains[0],
-			plural(int(holds[domains[0]]), "matching Pod"), tail)
-	} else {
-		counts := make([]string, len(domains))
-		for i, d := range domains {
-			counts[i] = fmt.Sprintf("%s %d", d, holds[d])
+	counts := make([]int32, 0, len(byCount))
+	for n := range byCount {
+		counts = append(counts, n)
+		sort.Strings(byCount[n])
+	}
+	sort.Slice(counts, func(i, j int) bool { return counts[i] < counts[j] })
+	where := func(domains []string) string {
+		if len(holds) == 1 {
+			return e.TopologyKey + "=" + domains[0]
 		}
-		s = fmt.Sprintf("placing it would make its %s domain hold too many matching Pods %s: %s",
-			e.TopologyKey, tail, listSome(counts, maxListed))
+		return listOr(domains)
 	}
+	s := fmt.Sprintf("placing it in %s", where(byCount[counts[0]]))
+	if len(holds) > 1 {
+		s += fmt.Sprintf(" (%s)", e.TopologyKey)
+	}
+	s += fmt.Sprintf(" would make %s there", plural(int(counts[0]), "matching Pod"))
+	for _, n := range counts[1:] {
+		s += fmt.Sprintf(", in %s %d", where(byCount[n]), n)
+	}
+	if len(counts) > 1 {
+		s += ","
+	}
+	s += fmt.Sprintf(" against a minimum of %d (maxSkew %d allows at most %d)", e.GlobalMinimum, e.MaxSkew, e.GlobalMinimum+e.MaxSkew)
 	if e.MinDomains > 0 && int32(e.EligibleDomains) < e.MinDomains {
 		s += fmt.Sprintf("; the minimum counts as 0 because only %s are eligible, fewer than minDomains %d",
 			plural(e.EligibleDomains, "domain"), e.MinDomains)
@@ -429,7 +440,7 @@ func statusPhrase(p *explain.PodReport) string {
 		return "held back by scheduling gates " + strings.Join(cleanAll(p.SchedulingGates), ", ") +
 			"; the scheduler will not try to place it until they are removed"
 	case explain.StatusOtherScheduler:
-		return fmt.Sprintf("spec.schedulerName is %s; analysed as default-scheduler would see it", clean(p.SchedulerName))
+		return fmt.Sprintf("spec.schedulerName is %s; analysed as default-scheduler would see it", Clean(p.SchedulerName))
 	case explain.StatusPreemptionPending:
 		return "preemption will make room; it waits for the evicted Pods to leave"
 	}
@@ -441,15 +452,16 @@ func preemptionPhrase(p explain.Preemption) string {
 	switch p.Outcome {
 	case explain.PreemptionWouldSucceed:
 		if len(p.Victims) == 0 {
-			return "evicting lower-priority Pods on node " + clean(p.Node) + " would make room"
+			return "evicting lower-priority Pods on node " + Clean(p.Node) + " would make room"
 		}
 		return fmt.Sprintf("evicting %s on node %s would make room (%s)", plural(len(p.Victims), "lower-priority Pod"),
-			clean(p.Node), listSome(cleanAll(p.Victims), maxListed))
+			Clean(p.Node), listSome(cleanAll(p.Victims), maxListed))
 	case explain.PreemptionNoCandidates:
 		return "would not help: no node fits even after evicting every lower-priority Pod"
 	case explain.PreemptionNotEligible:
 		if p.Message != "" {
-			return clean(p.Message)
+			// The scheduler's "preemption: not eligible ..." follows our own "Preemption:" label.
+			return Clean(strings.TrimPrefix(p.Message, "preemption: "))
 		}
 		return "not eligible"
 	case explain.PreemptionNotAttempted:
@@ -473,20 +485,7 @@ func differencePhrase(d string) string {
 	case "", "Unknown":
 		return "for a reason this analysis cannot tell"
 	}
-	return "(" + clean(d) + ")"
-}
-
-// permissionPhrase names what the user could not read.
-func permissionPhrase(p snapshot.Permission) string {
-	res := p.Resource
-	if p.Group != "" {
-		res += "." + p.Group
-	}
-	where := "cluster-wide"
-	if p.Namespace != "" {
-		where = "in namespace " + p.Namespace
-	}
-	return clean(fmt.Sprintf("cannot %s %s %s; the analysis goes without them", p.Verb, res, where))
+	return "(" + Clean(d) + ")"
 }
 
 // plural writes a count with its noun: "1 node", "12 nodes".

@@ -39,8 +39,8 @@ func TestPhrase(t *testing.T) {
 				"metadata.name notin (n1) [found n1] (term 1 is empty and matches no node)"},
 		{"spread over many hostnames, minDomains not met",
 			[]checks.Blocker{spread("n1", 1), spread("n2", 1), spread("n3", 2), spread("n4", 1)},
-			"placing it would make its kubernetes.io/hostname domain hold too many matching Pods against a " +
-				"minimum of 0 (maxSkew 1): n1 1, n2 1, n3 2 and 1 more; the minimum counts as 0 because only 3 " +
+			"placing it in n1, n2 or n4 (kubernetes.io/hostname) would make 1 matching Pod there, in n3 2, against a " +
+				"minimum of 0 (maxSkew 1 allows at most 1); the minimum counts as 0 because only 3 " +
 				"domains are eligible, fewer than minDomains 5"},
 		{"request larger than any node", []checks.Blocker{resourceBlocker("memory", "64Gi", "0", "16Gi"),
 			resourceBlocker("memory", "64Gi", "1Gi", "32Gi")},

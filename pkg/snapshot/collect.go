@@ -5,11 +5,14 @@ import (
 	"sort"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // ReasonFailedScheduling is the event reason the scheduler records when no node fits.
@@ -33,6 +36,15 @@ type collector struct {
 	pvcs            map[string]*corev1.PersistentVolumeClaim
 	storageClasses  map[string]*storagev1.StorageClass
 	events          map[string]Event
+	deployments     map[string]*appsv1.Deployment
+	statefulSets    map[string]*appsv1.StatefulSet
+	replicaSets     map[string]*appsv1.ReplicaSet
+	daemonSets      map[string]*appsv1.DaemonSet
+	jobs            map[string]*batchv1.Job
+	// named are the Pods given on the command line; finished holds those that have Succeeded or
+	// Failed, which are otherwise dropped.
+	named    map[string]bool
+	finished map[string]*corev1.Pod
 	// pvcsRead and storageClassesRead tell an empty list from one that could not be read.
 	pvcsRead, storageClassesRead bool
 
@@ -40,8 +52,8 @@ type collector struct {
 	missing  []Permission
 }
 
-func newCollector() *collector {
-	return &collector{
+func newCollector(named []types.NamespacedName) *collector {
+	c := &collector{
 		nodes:           map[string]*corev1.Node{},
 		pods:            map[string]*corev1.Pod{},
 		namespaces:      map[string]*corev1.Namespace{},
@@ -49,7 +61,18 @@ func newCollector() *collector {
 		pvcs:            map[string]*corev1.PersistentVolumeClaim{},
 		storageClasses:  map[string]*storagev1.StorageClass{},
 		events:          map[string]Event{},
+		deployments:     map[string]*appsv1.Deployment{},
+		statefulSets:    map[string]*appsv1.StatefulSet{},
+		replicaSets:     map[string]*appsv1.ReplicaSet{},
+		daemonSets:      map[string]*appsv1.DaemonSet{},
+		jobs:            map[string]*batchv1.Job{},
+		named:           map[string]bool{},
+		finished:        map[string]*corev1.Pod{},
 	}
+	for _, n := range named {
+		c.named[key(n.Namespace, n.Name)] = true
+	}
+	return c
 }
 
 func (c *collector) warnf(format string, args ...any) {
@@ -66,17 +89,65 @@ func (c *collector) addNode(n *corev1.Node) {
 }
 
 func (c *collector) addPod(p *corev1.Pod) {
-	if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
-		return
-	}
 	if p.Namespace == "" {
 		p.Namespace = metav1.NamespaceDefault
+	}
+	k := key(p.Namespace, p.Name)
+	if Finished(p) && !c.named[k] {
+		return
 	}
 	trimMeta(&p.ObjectMeta)
 	trimContainers(p.Spec.InitContainers)
 	trimContainers(p.Spec.Containers)
 	p.Spec.EphemeralContainers = nil // never counted by the scheduler
-	c.pods[key(p.Namespace, p.Name)] = p
+	if Finished(p) {
+		c.finished[k] = p
+		return
+	}
+	c.pods[k] = p
+}
+
+// Finished reports a Pod that has Succeeded or Failed: the scheduler no longer counts it.
+func Finished(p *corev1.Pod) bool {
+	return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+}
+
+// missingNamed lists the Pods named on the command line that neither list returned.
+func (c *collector) missingNamed() []types.NamespacedName {
+	var out []types.NamespacedName
+	for k := range c.named {
+		if c.pods[k] == nil && c.finished[k] == nil {
+			ns, name, _ := strings.Cut(k, "/")
+			out = append(out, types.NamespacedName{Namespace: ns, Name: name})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// addWorkload keeps an apps/v1 or batch/v1 controller for spread; its Pod template is trimmed
+// like a Pod.
+func (c *collector) addWorkload(obj metav1.Object, template *corev1.PodTemplateSpec) {
+	if obj.GetNamespace() == "" {
+		obj.SetNamespace(metav1.NamespaceDefault)
+	}
+	obj.SetManagedFields(nil)
+	obj.SetAnnotations(nil) // no filter reads a controller's annotations
+	trimContainers(template.Spec.InitContainers)
+	trimContainers(template.Spec.Containers)
+	k := key(obj.GetNamespace(), obj.GetName())
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		c.deployments[k] = o
+	case *appsv1.StatefulSet:
+		c.statefulSets[k] = o
+	case *appsv1.ReplicaSet:
+		c.replicaSets[k] = o
+	case *appsv1.DaemonSet:
+		c.daemonSets[k] = o
+	case *batchv1.Job:
+		c.jobs[k] = o
+	}
 }
 
 func (c *collector) addNamespace(ns *corev1.Namespace) {
@@ -169,8 +240,16 @@ func (c *collector) snapshot(source string) *Snapshot {
 		Pods:            sortedValues(c.pods),
 		Namespaces:      sortedValues(c.namespaces),
 		PriorityClasses: sortedValues(c.priorityClasses),
-		Warnings:        c.warnings,
-		Missing:         c.missing,
+		Finished:        sortedValues(c.finished),
+		Workloads: Workloads{
+			Deployments:  sortedValues(c.deployments),
+			StatefulSets: sortedValues(c.statefulSets),
+			ReplicaSets:  sortedValues(c.replicaSets),
+			DaemonSets:   sortedValues(c.daemonSets),
+			Jobs:         sortedValues(c.jobs),
+		},
+		Warnings: c.warnings,
+		Missing:  c.missing,
 	}
 	if c.pvcsRead {
 		s.PVCs = sortedValues(c.pvcs)

@@ -14,12 +14,15 @@ import (
 	"strconv"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 )
@@ -29,12 +32,13 @@ const StdinName = "-"
 
 // LoadFiles reads a snapshot from YAML or JSON files as `kubectl get ... -o yaml|json` prints them:
 // a List, a multi-document stream, or single objects. "-" reads stdin; a directory reads its
-// .yaml, .yml and .json files. Kinds the analysis does not use are skipped with a warning.
-func LoadFiles(paths []string, stdin io.Reader) (*Snapshot, error) {
+// .yaml, .yml and .json files. Kinds the analysis does not use are skipped with a warning. Of the
+// finished (Succeeded or Failed) Pods, only the named ones are kept, in Finished.
+func LoadFiles(paths []string, stdin io.Reader, named ...types.NamespacedName) (*Snapshot, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("no snapshot files given")
 	}
-	c := newCollector()
+	c := newCollector(named)
 	var names []string
 	for _, p := range paths {
 		files, err := expandPath(p)
@@ -321,6 +325,11 @@ var snapshotKinds = map[schema.GroupVersionKind]bool{
 	eventsv1.SchemeGroupVersion.WithKind("Event"):               true,
 	schedulingv1.SchemeGroupVersion.WithKind("PriorityClass"):   true,
 	storagev1.SchemeGroupVersion.WithKind("StorageClass"):       true,
+	appsv1.SchemeGroupVersion.WithKind("Deployment"):            true,
+	appsv1.SchemeGroupVersion.WithKind("StatefulSet"):           true,
+	appsv1.SchemeGroupVersion.WithKind("ReplicaSet"):            true,
+	appsv1.SchemeGroupVersion.WithKind("DaemonSet"):             true,
+	batchv1.SchemeGroupVersion.WithKind("Job"):                  true,
 }
 
 // decodeObject decodes one object of a snapshot kind into c, and counts any other kind as ignored.
@@ -351,6 +360,16 @@ func decodeObject(c *collector, data []byte, gvk schema.GroupVersionKind, ignore
 		c.addPriorityClass(o)
 	case *storagev1.StorageClass:
 		c.addStorageClass(o)
+	case *appsv1.Deployment:
+		c.addWorkload(o, &o.Spec.Template)
+	case *appsv1.StatefulSet:
+		c.addWorkload(o, &o.Spec.Template)
+	case *appsv1.ReplicaSet:
+		c.addWorkload(o, &o.Spec.Template)
+	case *appsv1.DaemonSet:
+		c.addWorkload(o, &o.Spec.Template)
+	case *batchv1.Job:
+		c.addWorkload(o, &o.Spec.Template)
 	default:
 		return fmt.Errorf("unexpected %T for %s", obj, kindName(gvk))
 	}

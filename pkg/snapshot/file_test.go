@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 func podNames(s *Snapshot) []string {
@@ -84,8 +85,29 @@ func TestLoadFilesList(t *testing.T) {
 	if diff := cmp.Diff(want, s.Events); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"testdata/list.yaml: ignored 1 Deployment.apps (not used by the analysis)"}, s.Warnings); diff != "" {
-		t.Errorf("warnings (-want +got):\n%s", diff)
+	if len(s.Warnings) != 0 {
+		t.Errorf("warnings = %q, want none: the Deployment is kept for spread", s.Warnings)
+	}
+	if d := s.Workloads.Deployments; len(d) != 1 || d[0].Namespace != "shop" || d[0].Name != "web" || d[0].Spec.Template.Labels["app"] != "web" {
+		t.Errorf("deployments = %v", d)
+	}
+	if len(s.Finished) != 0 {
+		t.Errorf("finished = %v, want none: no Pod was named", s.Finished)
+	}
+}
+
+func TestLoadFilesNamedFinishedPod(t *testing.T) {
+	named := []types.NamespacedName{{Namespace: "shop", Name: "migrate-x7k2p"}, {Namespace: "shop", Name: "web-0"}}
+	s, err := LoadFiles([]string{"testdata/list.yaml"}, nil, named...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Finished) != 1 || s.Finished[0].Name != "migrate-x7k2p" || s.Finished[0].Spec.NodeName != "node-b" {
+		t.Errorf("finished = %v, want shop/migrate-x7k2p", s.Finished)
+	}
+	// A finished Pod is never one the scheduler counts.
+	if diff := cmp.Diff([]string{"shop/db-0", "shop/web-0"}, podNames(s)); diff != "" {
+		t.Errorf("pods (-want +got):\n%s", diff)
 	}
 }
 

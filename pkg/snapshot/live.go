@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -30,14 +31,18 @@ type ClusterOptions struct {
 	FallbackNamespace string
 	// EventNamespace limits the FailedScheduling events listed to one namespace; empty lists all.
 	EventNamespace string
+	// NamedPods are the Pods given on the command line. The Pod list leaves finished Pods on the
+	// server, so a named one it lacks is read with a GET and, if it has finished, kept in Finished.
+	NamedPods []types.NamespacedName
 }
 
-// FromCluster reads a snapshot from a live cluster with LIST requests only. Refusals to read
+// FromCluster reads a snapshot from a live cluster with LIST requests (and a GET per named Pod
+// the lists lack). Refusals to read
 // optional data (PVCs, StorageClasses, PriorityClasses, Namespaces, events) and Nodes become
 // warnings and Missing entries; Pods fall back to FallbackNamespace. Other errors are returned
 // wrapped, for the caller to recognise with apierrors and errors.As.
 func FromCluster(ctx context.Context, client kubernetes.Interface, opts ClusterOptions) (*Snapshot, error) {
-	c := newCollector()
+	c := newCollector(opts.NamedPods)
 	// Terminal Pods never hold resources or count for spread and affinity; leave them on the server.
 	activePods := fields.AndSelectors(
 		fields.OneTermNotEqualSelector("status.phase", string(corev1.PodSucceeded)),
@@ -130,11 +135,12 @@ func FromCluster(ctx context.Context, client kubernetes.Interface, opts ClusterO
 	for _, r := range results[1:] {
 		switch {
 		case r.fellBack != nil && r.err == nil:
-			partial := ""
+			// The refusal names the user and the permission; what was read instead is the namespace.
+			instead := fmt.Sprintf("read namespace %q only", opts.FallbackNamespace)
 			if r.fellBack.Resource == "pods" {
-				partial = consequence["pods"]
+				instead = fmt.Sprintf("showing namespace %q only%s", opts.FallbackNamespace, consequence["pods"])
 			}
-			c.refused(fmt.Sprintf("cannot list %s in all namespaces: read namespace %q only%s; ask for the ClusterRole in %s", r.fellBack.Resource, opts.FallbackNamespace, partial, RBACHint), *r.fellBack)
+			c.refused(fmt.Sprintf("cannot list %s in all namespaces: %v; %s; ask for the ClusterRole in %s", r.fellBack.Resource, r.refusal, instead, RBACHint), *r.fellBack)
 		case r.fellBack != nil:
 			c.refused(fmt.Sprintf("cannot list %s in all namespaces, nor in namespace %q%s", r.perm.Resource, opts.FallbackNamespace, consequence[r.perm.Resource]), *r.fellBack, r.perm)
 		case r.err != nil:
@@ -175,6 +181,12 @@ func FromCluster(ctx context.Context, client kubernetes.Interface, opts ClusterO
 	for _, e := range events {
 		c.addCoreEvent(e)
 	}
+	for _, n := range c.missingNamed() {
+		// Not found, refused or unreachable alike: the Pod stays unknown and explain says so.
+		if p, err := core.Pods(n.Namespace).Get(ctx, n.Name, metav1.GetOptions{}); err == nil && Finished(p) {
+			c.addPod(p)
+		}
+	}
 	return c.snapshot(opts.Source), nil
 }
 
@@ -202,11 +214,13 @@ func (c *collector) refused(warning string, perms ...Permission) {
 }
 
 // listResult is one LIST's outcome: err is the refusal or failure, perm what was asked for, and
-// fellBack the cluster-wide permission that was refused before a namespace read succeeded.
+// fellBack the cluster-wide permission that was refused (with refusal, the API server's words)
+// before the namespace was read.
 type listResult struct {
 	err      error
 	perm     Permission
 	fellBack *Permission
+	refusal  error
 }
 
 type (
@@ -227,7 +241,7 @@ func listInAllOrFallback[L interface{ GetContinue() string }, T any](
 	if err == nil || !apierrors.IsForbidden(err) || fallback == "" {
 		return listResult{err: err, perm: all}
 	}
-	r := listResult{perm: Permission{Verb: "list", Resource: resource, Namespace: fallback}, fellBack: &all}
+	r := listResult{perm: Permission{Verb: "list", Resource: resource, Namespace: fallback}, fellBack: &all, refusal: err}
 	*out, r.err = listPaged(ctx, lister(fallback), items, opts)
 	return r
 }

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
@@ -115,6 +116,51 @@ func TestFromCluster(t *testing.T) {
 	}
 }
 
+func TestFromClusterNamedFinishedPod(t *testing.T) {
+	client := fake.NewClientset(clusterObjects()...)
+	// The API server applies the phase field selector; the fake does not, so do it here.
+	client.PrependReactor("list", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		all, err := client.Tracker().List(corev1.SchemeGroupVersion.WithResource("pods"), corev1.SchemeGroupVersion.WithKind("Pod"), a.GetNamespace())
+		if err != nil {
+			return true, nil, err
+		}
+		l := all.(*corev1.PodList)
+		var active []corev1.Pod
+		for _, p := range l.Items {
+			if !Finished(&p) {
+				active = append(active, p)
+			}
+		}
+		l.Items = active
+		return true, l, nil
+	})
+	named := []types.NamespacedName{{Namespace: "shop", Name: "migrate"}, {Namespace: "shop", Name: "nope"}, {Namespace: "shop", Name: "web-0"}}
+	s, err := FromCluster(context.Background(), client, ClusterOptions{FallbackNamespace: "shop", NamedPods: named})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Finished) != 1 || s.Finished[0].Name != "migrate" || s.Finished[0].Status.Phase != corev1.PodSucceeded {
+		t.Errorf("finished = %v, want shop/migrate", s.Finished)
+	}
+	if diff := cmp.Diff([]string{"kube-system/dns-0", "shop/db-0", "shop/web-0"}, podNames(s)); diff != "" {
+		t.Errorf("pods (-want +got):\n%s", diff)
+	}
+	var gets []string
+	for _, a := range client.Actions() {
+		switch a.GetVerb() {
+		case "list":
+		case "get":
+			gets = append(gets, a.GetNamespace()+"/"+a.(k8stesting.GetAction).GetName())
+		default:
+			t.Errorf("unexpected %s %s", a.GetVerb(), a.GetResource().Resource)
+		}
+	}
+	// Only the named Pods the list lacked are read one by one.
+	if diff := cmp.Diff([]string{"shop/migrate", "shop/nope"}, gets); diff != "" {
+		t.Errorf("gets (-want +got):\n%s", diff)
+	}
+}
+
 func TestFromClusterEventNamespace(t *testing.T) {
 	client := fake.NewClientset(clusterObjects()...)
 	if _, err := FromCluster(context.Background(), client, ClusterOptions{FallbackNamespace: "shop", EventNamespace: "shop"}); err != nil {
@@ -168,7 +214,9 @@ func TestFromClusterPodsFallBackToNamespace(t *testing.T) {
 	if diff := cmp.Diff(want, s.Missing); diff != "" {
 		t.Errorf("missing (-want +got):\n%s", diff)
 	}
-	if len(s.Warnings) != 3 || !strings.HasPrefix(s.Warnings[0], `cannot list pods in all namespaces: read namespace "shop" only: spread`) {
+	if len(s.Warnings) != 3 || s.Warnings[0] != `cannot list pods in all namespaces: pods is forbidden: User "jane" cannot list resource "pods"; `+
+		`showing namespace "shop" only: spread, inter-pod affinity, host port and resource checks do not see Pods elsewhere; ask for the ClusterRole in docs/rbac.yaml` ||
+		!strings.HasPrefix(s.Warnings[1], `cannot list persistentvolumeclaims in all namespaces: persistentvolumeclaims is forbidden: User "jane" cannot list resource "persistentvolumeclaims"; read namespace "shop" only;`) {
 		t.Errorf("warnings = %q", s.Warnings)
 	}
 }

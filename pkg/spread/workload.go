@@ -93,6 +93,37 @@ func FromObject(obj runtime.Object, snap *snapshot.Snapshot) (*Workload, error) 
 	return w, nil
 }
 
+// FindWorkload returns the snapshot's workload object of kind named namespace/name, or nil.
+func FindWorkload(snap *snapshot.Snapshot, kind, namespace, name string) runtime.Object {
+	switch kind {
+	case KindDeployment:
+		return find(snap.Workloads.Deployments, namespace, name)
+	case KindStatefulSet:
+		return find(snap.Workloads.StatefulSets, namespace, name)
+	case KindReplicaSet:
+		return find(snap.Workloads.ReplicaSets, namespace, name)
+	case KindDaemonSet:
+		return find(snap.Workloads.DaemonSets, namespace, name)
+	case KindJob:
+		return find(snap.Workloads.Jobs, namespace, name)
+	}
+	return nil
+}
+
+// find returns the object named namespace/name; a nil pointer is returned as a nil interface.
+func find[T any, P interface {
+	*T
+	runtime.Object
+	metav1.Object
+}](objs []P, namespace, name string) runtime.Object {
+	for _, o := range objs {
+		if o.GetNamespace() == namespace && o.GetName() == name {
+			return o
+		}
+	}
+	return nil
+}
+
 // FromPods finds a workload by its Pods' ownerReferences, for snapshots that lack the object.
 func FromPods(snap *snapshot.Snapshot, kind, namespace, name string) (*Workload, error) {
 	pods := podsOf(snap, kind, namespace, name)

@@ -1,6 +1,7 @@
 package spread
 
 import (
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -46,8 +47,8 @@ func TestWorkloadPods(t *testing.T) {
 	}
 }
 
-func TestDecodeWorkloads(t *testing.T) {
-	data := []byte(`apiVersion: v1
+func TestFindWorkloadInSnapshotFile(t *testing.T) {
+	data := `apiVersion: v1
 kind: List
 items:
 - apiVersion: apps/v1
@@ -60,8 +61,8 @@ items:
       metadata: {labels: {app: web}}
       spec: {containers: [{name: app, image: x}]}
 - apiVersion: v1
-  kind: Pod
-  metadata: {name: p}
+  kind: Node
+  metadata: {name: n1}
 ---
 apiVersion: batch/v1
 kind: Job
@@ -69,24 +70,27 @@ metadata: {name: migrate}
 spec:
   template:
     spec: {containers: [{name: app, image: x}], restartPolicy: Never}
-`)
-	objs := DecodeWorkloads(data)
-	if len(objs) != 2 {
-		t.Fatalf("want the Deployment and the Job, got %d objects", len(objs))
+`
+	snap, err := snapshot.LoadFiles([]string{snapshot.StdinName}, strings.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
 	}
-	d, ok := FindWorkload(objs, KindDeployment, "shop", "web").(*appsv1.Deployment)
+	d, ok := FindWorkload(snap, KindDeployment, "shop", "web").(*appsv1.Deployment)
 	if !ok || *d.Spec.Replicas != 3 {
 		t.Fatalf("deployment: %#v", d)
 	}
-	if FindWorkload(objs, KindJob, "default", "migrate") == nil {
+	if FindWorkload(snap, KindJob, "default", "migrate") == nil {
 		t.Error("a Job without namespace is in default")
 	}
-	w, err := FromObject(d, &snapshot.Snapshot{})
+	if o := FindWorkload(snap, KindStatefulSet, "shop", "web"); o != nil {
+		t.Errorf("statefulset shop/web: %#v, want nil", o)
+	}
+	w, err := FromObject(d, snap)
 	if err != nil || w.Template == nil || w.Replicas == nil {
 		t.Fatalf("FromObject: %v %+v", err, w)
 	}
 	// Without Pods, the template stands for the next replica.
-	r, err := Analyze(&snapshot.Snapshot{Nodes: []*corev1.Node{fixture.Node("n1")}}, w)
+	r, err := Analyze(snap, w)
 	if err != nil || r.Workload.TemplateFrom != "template" || !r.Workload.FromObject {
 		t.Errorf("analyse from template: %v %+v", err, r)
 	}

@@ -1,0 +1,468 @@
+package cmd
+
+import (
+	"cmp"
+	"context"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
+	"github.com/kubectl-placement/kubectl-placement/pkg/spread"
+)
+
+// completionTimeout bounds a completion's API requests when --request-timeout is unset: a shell
+// waiting on <TAB> is worse than no suggestions.
+const completionTimeout = 5 * time.Second
+
+// completionDirective keeps our order (Pending Pods first) and never falls back to file names.
+const completionDirective = cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
+
+// workloadKinds are the kinds `spread` completes as TYPE/NAME, in suggestion order.
+var workloadKinds = []string{spread.KindDeployment, spread.KindStatefulSet, spread.KindDaemonSet,
+	spread.KindReplicaSet, spread.KindJob, spread.KindPod}
+
+// registerCompletions adds the completions that read the cluster (or the -f files): Pod names for
+// why-pending, workloads for spread, namespaces and kubeconfig names for the connection flags.
+func registerCompletions(root *cobra.Command, newClient clientFactory) {
+	for _, cmd := range root.Commands() {
+		switch cmd.Name() {
+		case "why-pending":
+			cmd.ValidArgsFunction = completePods(newClient)
+		case "spread":
+			cmd.ValidArgsFunction = completeWorkloads(newClient)
+		}
+		if cmd.Flags().Lookup("namespace") == nil {
+			continue
+		}
+		_ = cmd.RegisterFlagCompletionFunc("namespace", completeNamespaces(newClient))
+		for _, name := range []string{"context", "cluster", "user"} {
+			_ = cmd.RegisterFlagCompletionFunc(name, completeKubeconfigNames(newClient, name))
+		}
+	}
+}
+
+// completePods offers the Pods of the namespace, Pending ones first, without those already named.
+func completePods(newClient clientFactory) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if all, _ := cmd.Flags().GetBool("all-namespaces"); all {
+			return nil, completionDirective // POD names cannot be combined with -A
+		}
+		ctx, cancel := completionContext(cmd)
+		defer cancel()
+		src, err := newCompletionSource(ctx, cmd, newClient)
+		if err != nil {
+			return completionFailed(err)
+		}
+		pods, err := src.pods(ctx)
+		if err != nil {
+			return completionFailed(err)
+		}
+		sel := labels.Everything()
+		if s, _ := cmd.Flags().GetString("selector"); s != "" {
+			if parsed, err := labels.Parse(s); err == nil {
+				sel = parsed
+			}
+		}
+		var pending, others []cobra.Completion
+		for _, p := range pods {
+			if !strings.HasPrefix(p.Name, toComplete) || slices.Contains(args, p.Name) || !sel.Matches(labels.Set(p.Labels)) {
+				continue
+			}
+			switch {
+			case finished(p):
+				// Nothing to explain.
+			case p.Status.Phase == corev1.PodPending:
+				pending = append(pending, cobra.CompletionWithDesc(p.Name, string(p.Status.Phase)))
+			default:
+				others = append(others, cobra.CompletionWithDesc(p.Name, string(p.Status.Phase)))
+			}
+		}
+		sort.Strings(pending)
+		sort.Strings(others)
+		return append(pending, others...), completionDirective
+	}
+}
+
+// completeWorkloads offers TYPE/NAME for the workloads of the namespace (deployment/web, ...), or
+// NAME after a TYPE argument, keeping the TYPE spelling the user started with (deploy/, sts/).
+func completeWorkloads(newClient clientFactory) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if s, _ := cmd.Flags().GetString("selector"); s != "" {
+			return nil, completionDirective // -l takes no workload name
+		}
+		var typ, prefix string
+		var typed bool // TYPE/NAME being typed
+		switch {
+		case len(args) == 0:
+			typ, prefix, typed = strings.Cut(toComplete, "/")
+			if !typed {
+				typ, prefix = "", toComplete
+			}
+		case len(args) == 1 && !strings.Contains(args[0], "/"):
+			typ, prefix = args[0], toComplete
+		default:
+			return nil, completionDirective
+		}
+		kinds := workloadKinds
+		if typ != "" {
+			kind, ok := spreadKinds[strings.ToLower(typ)]
+			if !ok {
+				return nil, completionDirective
+			}
+			kinds = []string{kind}
+		}
+
+		ctx, cancel := completionContext(cmd)
+		defer cancel()
+		src, err := newCompletionSource(ctx, cmd, newClient)
+		if err != nil {
+			return completionFailed(err)
+		}
+		refs, err := src.workloads(ctx, kinds, typ == "")
+		if err != nil {
+			return completionFailed(err)
+		}
+		var out []cobra.Completion
+		for _, r := range refs {
+			switch {
+			case len(args) == 1:
+				if strings.HasPrefix(r.name, prefix) {
+					out = append(out, r.name)
+				}
+			case typed:
+				if strings.HasPrefix(r.name, prefix) {
+					out = append(out, typ+"/"+r.name)
+				}
+			default:
+				if ref := strings.ToLower(r.kind) + "/" + r.name; strings.HasPrefix(ref, prefix) {
+					out = append(out, ref)
+				} else if kind, ok := spreadKinds[strings.ToLower(prefix)]; ok && kind == r.kind {
+					out = append(out, prefix+"/"+r.name) // "sts<TAB>"
+				}
+			}
+		}
+		return out, completionDirective
+	}
+}
+
+// completeNamespaces offers the cluster's (or the snapshot's) namespaces.
+func completeNamespaces(newClient clientFactory) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		ctx, cancel := completionContext(cmd)
+		defer cancel()
+		src, err := newCompletionSource(ctx, cmd, newClient)
+		if err != nil {
+			return completionFailed(err)
+		}
+		names, err := src.namespaces(ctx)
+		if err != nil {
+			return completionFailed(err)
+		}
+		return withPrefix(names, toComplete), completionDirective
+	}
+}
+
+// completeKubeconfigNames offers the contexts, clusters or users of the kubeconfig, as kubectl does.
+func completeKubeconfigNames(newClient clientFactory, flag string) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		s, err := sourceFromFlags(cmd, newClient)
+		if err != nil {
+			return completionFailed(err)
+		}
+		raw, err := s.configFlags.ToRawKubeConfigLoader().RawConfig()
+		if err != nil {
+			return completionFailed(err)
+		}
+		var names []string
+		switch flag {
+		case "context":
+			for name := range raw.Contexts {
+				names = append(names, name)
+			}
+		case "cluster":
+			for name := range raw.Clusters {
+				names = append(names, name)
+			}
+		case "user":
+			for name := range raw.AuthInfos {
+				names = append(names, name)
+			}
+		}
+		sort.Strings(names)
+		return withPrefix(names, toComplete), completionDirective
+	}
+}
+
+// completionSource is where completion reads names: the -f files, or the cluster with one LIST
+// per resource (never the whole snapshot, which may be thousands of objects and events).
+type completionSource struct {
+	namespace string
+	snap      *snapshot.Snapshot   // -f
+	client    kubernetes.Interface // live
+}
+
+// newCompletionSource connects with the command's own flags (-f, -n, --context, ...).
+func newCompletionSource(ctx context.Context, cmd *cobra.Command, newClient clientFactory) (*completionSource, error) {
+	s, err := sourceFromFlags(cmd, newClient)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Filenames) > 0 {
+		if slices.Contains(s.Filenames, snapshot.StdinName) {
+			return &completionSource{snap: &snapshot.Snapshot{}}, nil // stdin belongs to the shell
+		}
+		namespace, snap, err := s.loadSnapshot(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &completionSource{namespace: namespace, snap: snap}, nil
+	}
+	if !cmd.Flags().Changed("request-timeout") && s.configFlags.Timeout != nil {
+		*s.configFlags.Timeout = completionTimeout.String()
+	}
+	namespace, _, err := s.connect()
+	if err != nil {
+		return nil, err
+	}
+	return &completionSource{namespace: namespace, client: s.client}, nil
+}
+
+// sourceFromFlags builds a snapshotSource holding the values of the command's -f and connection
+// flags; the command's own options are out of reach from a completion function.
+func sourceFromFlags(cmd *cobra.Command, newClient clientFactory) (*snapshotSource, error) {
+	s := newSnapshotSource(newClient)
+	fs := pflag.NewFlagSet("completion", pflag.ContinueOnError)
+	s.configFlags.AddFlags(fs)
+	var err error
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if fs.Lookup(f.Name) != nil && err == nil {
+			if sv, ok := f.Value.(pflag.SliceValue); ok {
+				for _, v := range sv.GetSlice() {
+					err = fs.Set(f.Name, v)
+				}
+				return
+			}
+			err = fs.Set(f.Name, f.Value.String())
+		}
+	})
+	s.Filenames, _ = cmd.Flags().GetStringSlice("filename")
+	return &s, err
+}
+
+// listOptions serve completion from the API server's watch cache rather than etcd.
+var listOptions = metav1.ListOptions{ResourceVersion: "0"}
+
+// pods are the Pods of the namespace.
+func (c *completionSource) pods(ctx context.Context) ([]*corev1.Pod, error) {
+	if c.snap != nil {
+		var out []*corev1.Pod
+		for _, p := range c.snap.Pods {
+			if p.Namespace == c.namespace {
+				out = append(out, p)
+			}
+		}
+		return out, nil
+	}
+	list, err := c.client.CoreV1().Pods(c.namespace).List(ctx, listOptions)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*corev1.Pod, len(list.Items))
+	for i := range list.Items {
+		out[i] = &list.Items[i]
+	}
+	return out, nil
+}
+
+// namespaces are the namespace names, sorted.
+func (c *completionSource) namespaces(ctx context.Context) ([]string, error) {
+	set := map[string]bool{}
+	if c.snap != nil {
+		for _, ns := range c.snap.Namespaces {
+			set[ns.Name] = true
+		}
+		for _, p := range c.snap.Pods {
+			set[p.Namespace] = true
+		}
+	} else {
+		list, err := c.client.CoreV1().Namespaces().List(ctx, listOptions)
+		if err != nil {
+			return nil, err
+		}
+		for _, ns := range list.Items {
+			set[ns.Name] = true
+		}
+	}
+	names := make([]string, 0, len(set))
+	for n := range set {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// workloadRef names a workload of the namespace.
+type workloadRef struct{ kind, name string }
+
+// workloads are the workloads of the given kinds in the namespace, in kinds order then by name.
+// They are the objects, and the controllers the Pods name where the objects cannot be listed
+// (forbidden, or a snapshot of Pods only), as spread then finds a workload by its Pods.
+// topLevel leaves out what another workload owns (a Deployment's ReplicaSets, its Pods).
+func (c *completionSource) workloads(ctx context.Context, kinds []string, topLevel bool) ([]workloadRef, error) {
+	set := map[workloadRef]bool{}
+	add := func(kind string, obj metav1.Object) {
+		if obj.GetNamespace() == c.namespace && (!topLevel || metav1.GetControllerOfNoCopy(obj) == nil) {
+			set[workloadRef{kind, obj.GetName()}] = true
+		}
+	}
+	byPods := map[string]bool{} // kinds to take from the Pods' controllers
+	for _, kind := range kinds {
+		if kind == spread.KindPod {
+			continue
+		}
+		objs, err := c.workloadObjects(ctx, kind)
+		if err != nil {
+			cobra.CompDebugln("list "+kind+": "+err.Error(), false)
+		}
+		byPods[kind] = err != nil || c.snap != nil
+		for _, o := range objs {
+			add(kind, o)
+		}
+	}
+	if slices.Contains(kinds, spread.KindPod) || slices.Contains(slices.Collect(maps.Values(byPods)), true) {
+		pods, err := c.pods(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pods {
+			if slices.Contains(kinds, spread.KindPod) && !finished(p) {
+				add(spread.KindPod, p)
+			}
+			if kind, name, ok := snapshot.ControllerOf(p); ok && byPods[kind] {
+				set[workloadRef{kind, name}] = true
+			}
+		}
+	}
+	refs := slices.Collect(maps.Keys(set))
+	slices.SortFunc(refs, func(a, b workloadRef) int {
+		if c := cmp.Compare(slices.Index(workloadKinds, a.kind), slices.Index(workloadKinds, b.kind)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	return refs, nil
+}
+
+// workloadObjects are the objects of one workload kind: from the snapshot, or one LIST.
+func (c *completionSource) workloadObjects(ctx context.Context, kind string) ([]metav1.Object, error) {
+	var out []metav1.Object
+	if c.snap != nil {
+		w := c.snap.Workloads
+		switch kind {
+		case spread.KindDeployment:
+			out = appendObjects(out, w.Deployments)
+		case spread.KindStatefulSet:
+			out = appendObjects(out, w.StatefulSets)
+		case spread.KindDaemonSet:
+			out = appendObjects(out, w.DaemonSets)
+		case spread.KindReplicaSet:
+			out = appendObjects(out, w.ReplicaSets)
+		case spread.KindJob:
+			out = appendObjects(out, w.Jobs)
+		}
+		return out, nil
+	}
+	apps, ns := c.client.AppsV1(), c.namespace
+	switch kind {
+	case spread.KindDeployment:
+		l, err := apps.Deployments(ns).List(ctx, listOptions)
+		if err != nil {
+			return nil, err
+		}
+		out = appendItems(out, l.Items)
+	case spread.KindStatefulSet:
+		l, err := apps.StatefulSets(ns).List(ctx, listOptions)
+		if err != nil {
+			return nil, err
+		}
+		out = appendItems(out, l.Items)
+	case spread.KindDaemonSet:
+		l, err := apps.DaemonSets(ns).List(ctx, listOptions)
+		if err != nil {
+			return nil, err
+		}
+		out = appendItems(out, l.Items)
+	case spread.KindReplicaSet:
+		l, err := apps.ReplicaSets(ns).List(ctx, listOptions)
+		if err != nil {
+			return nil, err
+		}
+		out = appendItems(out, l.Items)
+	case spread.KindJob:
+		l, err := c.client.BatchV1().Jobs(ns).List(ctx, listOptions)
+		if err != nil {
+			return nil, err
+		}
+		out = appendItems(out, l.Items)
+	}
+	return out, nil
+}
+
+func appendObjects[T metav1.Object](out []metav1.Object, objs []T) []metav1.Object {
+	for _, o := range objs {
+		out = append(out, o)
+	}
+	return out
+}
+
+// appendItems appends pointers to a List's items, which are values.
+func appendItems[T any, PT interface {
+	*T
+	metav1.Object
+}](out []metav1.Object, items []T) []metav1.Object {
+	for i := range items {
+		out = append(out, PT(&items[i]))
+	}
+	return out
+}
+
+// finished Pods are not in a snapshot: the scheduler ignores them.
+func finished(p *corev1.Pod) bool {
+	return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+}
+
+func withPrefix(names []string, prefix string) []cobra.Completion {
+	var out []cobra.Completion
+	for _, n := range names {
+		if strings.HasPrefix(n, prefix) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// completionContext bounds the whole completion, whatever the flags say.
+func completionContext(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return context.WithTimeout(ctx, 2*completionTimeout)
+}
+
+// completionFailed offers nothing: a completion never prints an error into the command line. The
+// reason goes to cobra's debug log (BASH_COMP_DEBUG_FILE).
+func completionFailed(err error) ([]cobra.Completion, cobra.ShellCompDirective) {
+	cobra.CompDebugln("completion: "+err.Error(), false)
+	return nil, completionDirective
+}
