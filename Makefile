@@ -1,6 +1,6 @@
 # Targets used by README, CI and release. Each runs a script or plain go commands, so that
 # `bash .ci/run` and a developer get the same thing.
-.PHONY: build test fidelity e2e release-check
+.PHONY: build test fidelity e2e release-check docs
 
 build:
 	go build -o bin/kubectl-placement ./cmd/kubectl-placement
@@ -16,3 +16,8 @@ e2e:
 
 release-check:
 	bash hack/release-check.sh
+
+# Regenerate the command reference and the real output quoted in docs/*.md.
+docs:
+	go run ./hack/gendocs
+	go test ./pkg/cmd -run TestDocsOutput -update-docs

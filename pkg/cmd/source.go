@@ -146,7 +146,11 @@ type snapshotSource struct {
 }
 
 func newSnapshotSource(newClient clientFactory) snapshotSource {
-	return snapshotSource{configFlags: genericclioptions.NewConfigFlags(true), newClient: newClient, selector: labels.Everything()}
+	flags := genericclioptions.NewConfigFlags(true)
+	// Show the real default in --help; "0" would read as "no timeout".
+	timeout := defaultRequestTimeout.String()
+	flags.Timeout = &timeout
+	return snapshotSource{configFlags: flags, newClient: newClient, selector: labels.Everything()}
 }
 
 // addSourceFlags registers -A, -l, -f and kubectl's connection flags; the help texts say what -A

@@ -68,7 +68,12 @@ warnings with fixes.
 TYPE is deployment, statefulset, replicaset, daemonset, job or pod (a Pod stands for its owner).
 With -l, every workload owning a matching Pod is shown.`,
 		Example: spreadExample,
-		Args:    cobra.MaximumNArgs(2),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 2 {
+				return fmt.Errorf("expected one workload as TYPE/NAME or TYPE NAME, got %d arguments; to see several workloads use -l SELECTOR", len(args))
+			}
+			return nil
+		},
 		RunE:    runOptions(o),
 	}
 	o.addOutputFlags(cmd)
