@@ -74,7 +74,7 @@ With -l, every workload owning a matching Pod is shown.`,
 			}
 			return nil
 		},
-		RunE:    runOptions(o),
+		RunE: runOptions(o),
 	}
 	o.addOutputFlags(cmd)
 	o.addSourceFlags(cmd, "With -l, look for matching Pods in all namespaces", "Show the workloads of the Pods matching this label selector (e.g. -l app=web)")

@@ -31,10 +31,15 @@ func preempt(ps *checks.PodState, outcomes []nodeOutcome, idx *clusterIndex) Pre
 	}
 
 	// Only nodes whose status is Unschedulable are candidates; all others count as absent. Any
-	// candidate means success and no preemption text, so the first one found is the one reported
-	// (the scheduler's own pick among candidates also weighs PDBs and start times).
+	// candidate means success and no preemption text. Among candidates the scheduler prefers the
+	// lowest highest-victim priority, then the lowest priority sum, then the fewest victims (after
+	// PodDisruptionBudgets, not modelled), and breaks ties at random.
 	var verdicts []*SchedulerVerdict
-	for _, o := range outcomes {
+	var best *nodeOutcome
+	var bestVictims []*corev1.Pod
+	var bestKey [3]int64
+	candidates := 0
+	for i, o := range outcomes {
 		if o.verdict == nil || o.verdict.Code != checks.Unschedulable {
 			continue
 		}
@@ -53,11 +58,17 @@ func preempt(ps *checks.PodState, outcomes []nodeOutcome, idx *clusterIndex) Pre
 			verdicts = append(verdicts, &SchedulerVerdict{Plugin: st[0].Plugin, Code: st[0].Code, Reasons: st[0].Reasons})
 			continue
 		}
+		candidates++
+		if key := victimKey(victims); best == nil || lessKey(key, bestKey) {
+			best, bestVictims, bestKey = &outcomes[i], victims, key
+		}
+	}
+	if best != nil {
 		var names []string
-		for _, v := range reprieve(ps, o.ni, victims, idx) {
+		for _, v := range reprieve(ps, best.ni, bestVictims, idx) {
 			names = append(names, v.Namespace+"/"+v.Name)
 		}
-		return Preemption{Outcome: PreemptionWouldSucceed, Node: o.ni.Node.Name, Victims: names}
+		return Preemption{Outcome: PreemptionWouldSucceed, Node: best.ni.Node.Name, Victims: names, Candidates: candidates}
 	}
 	n := len(outcomes)
 	return Preemption{
@@ -81,6 +92,28 @@ func reprieve(ps *checks.PodState, ni *checks.NodeInfo, potential []*corev1.Pod,
 		}
 	}
 	return victims
+}
+
+// victimKey orders candidate nodes by their potential victims: highest priority, priority sum, count.
+func victimKey(victims []*corev1.Pod) [3]int64 {
+	var top, sum int64 = -1 << 31, 0
+	for _, v := range victims {
+		p := int64(priorityOf(v))
+		sum += p
+		if p > top {
+			top = p
+		}
+	}
+	return [3]int64{top, sum, int64(len(victims))}
+}
+
+func lessKey(a, b [3]int64) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
 }
 
 // terminatingByPreemption: a victim the scheduler already evicted and that is still terminating.

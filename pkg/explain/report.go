@@ -129,9 +129,11 @@ type Preemption struct {
 	Outcome string `json:"outcome"`
 	// Message is the PostFilter text the scheduler appends (after "no new claims to deallocate, ").
 	Message string `json:"message,omitempty"`
-	// Node and Victims, when preemption would succeed.
-	Node    string   `json:"node,omitempty"`
-	Victims []string `json:"victims,omitempty"`
+	// Node and Victims, when preemption would succeed: the likeliest choice among Candidates
+	// nodes (the scheduler breaks ties at random).
+	Node       string   `json:"node,omitempty"`
+	Victims    []string `json:"victims,omitempty"`
+	Candidates int      `json:"candidates,omitempty"`
 }
 
 // NodeReport is one node: what the scheduler recorded and every blocker.

@@ -454,8 +454,12 @@ func preemptionPhrase(p explain.Preemption) string {
 		if len(p.Victims) == 0 {
 			return "evicting lower-priority Pods on node " + Clean(p.Node) + " would make room"
 		}
-		return fmt.Sprintf("evicting %s on node %s would make room (%s)", plural(len(p.Victims), "lower-priority Pod"),
+		s := fmt.Sprintf("evicting %s on node %s would make room (%s)", plural(len(p.Victims), "lower-priority Pod"),
 			Clean(p.Node), listSome(cleanAll(p.Victims), maxListed))
+		if p.Candidates > 1 {
+			s += fmt.Sprintf("; %d nodes could, and the scheduler picks one", p.Candidates)
+		}
+		return s
 	case explain.PreemptionNoCandidates:
 		return "would not help: no node fits even after evicting every lower-priority Pod"
 	case explain.PreemptionNotEligible:
