@@ -154,8 +154,8 @@ type nodeOutcome struct {
 	verdict  *SchedulerVerdict
 }
 
-func analyzePod(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod) PodReport {
-	pr := PodReport{
+func analyzePod(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod) (pr PodReport) {
+	pr = PodReport{
 		Namespace: pod.Namespace, Name: pod.Name, Owner: ownerOf(pod),
 		Priority: priorityOf(pod), PriorityClassName: pod.Spec.PriorityClassName,
 		NominatedNodeName: pod.Status.NominatedNodeName, Nodes: []NodeReport{}, Groups: []NodeGroup{},
@@ -166,6 +166,7 @@ func analyzePod(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod) PodReport
 	for _, g := range pod.Spec.SchedulingGates {
 		pr.SchedulingGates = append(pr.SchedulingGates, g.Name)
 	}
+	// Compared last, once the message is final (pr is the named result, so this sticks).
 	defer func() { pr.Recorded = recordedMessage(idx, pod, &pr) }()
 
 	if len(c.Nodes) == 0 {

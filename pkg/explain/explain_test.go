@@ -214,3 +214,31 @@ func TestIdenticalPodsAnalysedOnce(t *testing.T) {
 	}
 	_ = resource.MustParse
 }
+
+func TestRecordedMessageCompared(t *testing.T) {
+	want := "0/1 nodes are available: 1 node(s) were unschedulable. no new claims to deallocate, preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+	recorded := func(msg string) fx.PodOption {
+		return func(p *corev1.Pod) {
+			p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable, Message: msg}}
+		}
+	}
+	for _, tt := range []struct {
+		name, msg, difference string
+		matches               bool
+	}{
+		{"same", want, "", true},
+		{"older scheduler", "0/1 nodes are available: 1 node(s) were unschedulable. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.", DifferenceOlderScheduler, false},
+		{"stale", "0/2 nodes are available: 2 Insufficient cpu.", DifferenceStale, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Explain(snap([]*corev1.Node{fx.Node("n1", fx.Cordoned())}, fx.Pod(ns, "p", recorded(tt.msg))), Selection{AllNamespaces: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := r.Pods[0].Recorded
+			if r.Pods[0].SchedulerMessage != want || rec == nil || rec.Matches != tt.matches || rec.Difference != tt.difference || rec.Source != "PodScheduled" {
+				t.Fatalf("message %q, recorded %+v", r.Pods[0].SchedulerMessage, rec)
+			}
+		})
+	}
+}

@@ -56,7 +56,7 @@ func whyDifferent(recorded, computed string, pr *PodReport, reporter string) str
 	// Wording of schedulers before 1.34 (named taints; no DRA PostFilter) or with DRA disabled.
 	case strings.Contains(recorded, "had untolerated taint {"),
 		strings.Contains(recorded, "had volume node affinity conflict"),
-		strings.Contains(computed, "no new claims to deallocate") && !strings.Contains(recorded, "no new claims to deallocate") && strings.Contains(recorded, "nodes are available"):
+		strings.Contains(computed, "no new claims to deallocate") && !strings.Contains(recorded, "no new claims to deallocate") && strings.Contains(recorded, "preemption: "):
 		return DifferenceOlderScheduler
 	default:
 		return DifferenceStale
