@@ -3,7 +3,8 @@
 # built from test/fidelity (no Docker, no downloads besides Go modules).
 #
 #   bash hack/e2e.sh                       load all scenarios, run why-pending as three users, compare
-#                                          with the scheduler's messages, check the audit log
+#                                          with the scheduler's messages, check spread's open/closed
+#                                          domains by placing replicas, check the audit log
 #   bash hack/e2e.sh --regenerate-example  rewrite examples/cluster.yaml and examples/scheduler-messages.txt
 #   bash hack/e2e.sh --up [scenario,...]   start, load, print kubeconfigs, wait for ^C (development)
 #

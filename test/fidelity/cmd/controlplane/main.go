@@ -2,7 +2,8 @@
 // the live checks of kubectl-placement (hack/e2e.sh builds everything and calls it):
 //
 //	controlplane e2e     load the example and the extra scenarios, run the plugin as three users,
-//	                     compare its messages with the scheduler's, check the audit log
+//	                     compare its messages with the scheduler's, then run the spread scenarios
+//	                     (e2e/spread.go) on a cleared cluster, check the audit log
 //	controlplane example load the example scenario alone and write examples/cluster.yaml,
 //	                     examples/scheduler-messages.txt
 //	controlplane up      load scenarios and wait for ^C, printing the kubeconfigs (for developers)
@@ -201,11 +202,11 @@ func runE2E(ctx context.Context, o options, cp *e2e.ControlPlane, admin kubernet
 		}
 		fmt.Fprintf(os.Stderr, "e2e: why-pending -A as %s: exit %d in %s\n", user, r.ExitCode, time.Since(start).Round(10*time.Millisecond))
 		if r.ExitCode != 0 || r.Crashed() {
-			fail("why-pending -A as %s: exit %d, stderr:\n%s", user, r.ExitCode, indent(r.Stderr))
+			fail("why-pending -A as %s: exit %d, stderr:\n%s", user, r.ExitCode, e2e.IndentLines(r.Stderr))
 			continue
 		}
 		if strings.TrimSpace(r.Stderr) != "" {
-			fmt.Fprintf(os.Stderr, "e2e: why-pending as %s wrote to stderr:\n%s\n", user, indent(r.Stderr))
+			fmt.Fprintf(os.Stderr, "e2e: why-pending as %s wrote to stderr:\n%s\n", user, e2e.IndentLines(r.Stderr))
 		}
 		n, diffs, err := e2e.CompareMessages(recorded, r.Stdout)
 		if err != nil {
@@ -214,7 +215,7 @@ func runE2E(ctx context.Context, o options, cp *e2e.ControlPlane, admin kubernet
 		}
 		equal[user] = n - len(diffs)
 		if len(diffs) > 0 {
-			fail("why-pending -A as %s: %d of %d messages differ from the scheduler's:\n%s", user, len(diffs), n, indent(strings.Join(diffs, "\n")))
+			fail("why-pending -A as %s: %d of %d messages differ from the scheduler's:\n%s", user, len(diffs), n, e2e.IndentLines(strings.Join(diffs, "\n")))
 		}
 	}
 
@@ -232,12 +233,12 @@ func runE2E(ctx context.Context, o options, cp *e2e.ControlPlane, admin kubernet
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "e2e: why-pending %s as %s: exit %d; stderr:\n%s\n", strings.Join(args, " "), e2e.UserNamespaceReader, r.ExitCode, indent(r.Stderr))
+		fmt.Fprintf(os.Stderr, "e2e: why-pending %s as %s: exit %d; stderr:\n%s\n", strings.Join(args, " "), e2e.UserNamespaceReader, r.ExitCode, e2e.IndentLines(r.Stderr))
 		switch {
 		case r.Crashed():
-			fail("why-pending %s as %s crashed (exit %d):\n%s", strings.Join(args, " "), e2e.UserNamespaceReader, r.ExitCode, indent(r.Stderr))
+			fail("why-pending %s as %s crashed (exit %d):\n%s", strings.Join(args, " "), e2e.UserNamespaceReader, r.ExitCode, e2e.IndentLines(r.Stderr))
 		case !strings.Contains(r.Stderr, mustName):
-			fail("why-pending %s as %s: stderr does not name the missing permission on %s:\n%s", strings.Join(args, " "), e2e.UserNamespaceReader, mustName, indent(r.Stderr))
+			fail("why-pending %s as %s: stderr does not name the missing permission on %s:\n%s", strings.Join(args, " "), e2e.UserNamespaceReader, mustName, e2e.IndentLines(r.Stderr))
 		case r.ExitCode == 0:
 			if args[0] == "-A" {
 				break
@@ -248,10 +249,18 @@ func runE2E(ctx context.Context, o options, cp *e2e.ControlPlane, admin kubernet
 				fail("why-pending %s as %s: exit 0 but %v", strings.Join(args, " "), e2e.UserNamespaceReader, err)
 			}
 		case strings.Count(strings.TrimSpace(r.Stderr), "\n") > 0:
-			fail("why-pending %s as %s: exit %d with a multi-line error; want one clear line:\n%s", strings.Join(args, " "), e2e.UserNamespaceReader, r.ExitCode, indent(r.Stderr))
+			fail("why-pending %s as %s: exit %d with a multi-line error; want one clear line:\n%s", strings.Join(args, " "), e2e.UserNamespaceReader, r.ExitCode, e2e.IndentLines(r.Stderr))
 		}
 		nsRuns++
 	}
+
+	// Spread: after the why-pending checks, because it replaces the scenarios' nodes and pods
+	// with its own; before the audit check, which then covers the spread runs too.
+	spreadRes, err := e2e.RunSpread(ctx, cp, o.plugin, os.Stderr)
+	if err != nil {
+		return err
+	}
+	failures = append(failures, spreadRes.Failures...)
 
 	// Audit: the plugin's users sent reads only, and each of them was seen (an empty or
 	// unreadable log must not pass).
@@ -267,7 +276,7 @@ func runE2E(ctx context.Context, o options, cp *e2e.ControlPlane, admin kubernet
 		requests += audit.Requests[u]
 	}
 	if len(audit.Writes) > 0 {
-		fail("audit: the plugin's users made %d non-read requests:\n%s", len(audit.Writes), indent(strings.Join(audit.Writes, "\n")))
+		fail("audit: the plugin's users made %d non-read requests:\n%s", len(audit.Writes), e2e.IndentLines(strings.Join(audit.Writes, "\n")))
 	}
 	// Canary: a write by a reader-bound user must be caught by the same checker on the same log.
 	if err := canaryWrite(ctx, cp); err != nil {
@@ -286,6 +295,7 @@ func runE2E(ctx context.Context, o options, cp *e2e.ControlPlane, admin kubernet
 	}
 	fmt.Printf("e2e: %d pending pods, %d messages equal as %s and %d as %s; %s degraded cleanly (%d runs); audit: 0 writes by plugin users (%d requests), canary write caught\n",
 		len(recorded), equal[e2e.UserReader], e2e.UserReader, equal[e2e.UserPluginAdmin], e2e.UserPluginAdmin, e2e.UserNamespaceReader, nsRuns, requests)
+	fmt.Println(spreadRes.Summary())
 	return nil
 }
 
@@ -312,10 +322,3 @@ func canaryWrite(ctx context.Context, cp *e2e.ControlPlane) error {
 	return nil
 }
 
-func indent(s string) string {
-	s = strings.TrimRight(s, "\n")
-	if s == "" {
-		return "    (empty)"
-	}
-	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
-}
