@@ -321,4 +321,3 @@ func canaryWrite(ctx context.Context, cp *e2e.ControlPlane) error {
 	}
 	return nil
 }
-
