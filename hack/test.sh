@@ -16,12 +16,35 @@ if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/kubectl-placement-test.XXXXXX")
+trap 'rm -rf "$LOGS"' EXIT
+passed=0
+failed=0
+
+# gotest DIR NAME ARGS...: runs go test -v in DIR, prints the package lines (and every failure in
+# full), and adds the test counts to the totals.
+gotest() {
+  local dir=$1 name=$2; shift 2
+  local log="$LOGS/$name.log" rc=0
+  (cd "$dir" && go test -count=1 -v "$@") >"$log" 2>&1 || rc=$?
+  grep -E '^(ok|FAIL|panic:|--- FAIL)|fidelity: |mutation' "$log" || true
+  passed=$((passed + $(grep -c -- '--- PASS' "$log" || true)))
+  failed=$((failed + $(grep -c -- '--- FAIL' "$log" || true)))
+  if [ "$rc" -ne 0 ]; then
+    echo "--- $name failed; the full log follows"
+    cat "$log"
+    echo "$passed passed, $((failed > 0 ? failed : 1)) failed"
+  fi
+  return "$rc"
+}
+
 step "unit, golden and command tests"
 go vet ./...
-go test -count=1 ./...
+gotest . unit ./...
 
 step "fidelity: differential test against kube-scheduler v1.36.3"
-(cd test/fidelity && go vet ./... && go test -count=1 -timeout 45m ./...)
+(cd test/fidelity && go vet ./...)
+gotest test/fidelity fidelity -timeout 45m ./...
 
 if [ "${SKIP_E2E:-}" != 1 ]; then
   step "live end-to-end"
@@ -33,3 +56,4 @@ if [ "${SKIP_RELEASE:-}" != 1 ]; then
   bash hack/release-check.sh
 fi
 step "all tests passed"
+echo "$passed passed, $failed failed"
