@@ -57,4 +57,3 @@ func BenchmarkLoadFiles(b *testing.B) {
 		})
 	}
 }
-
