@@ -42,6 +42,10 @@ type Cluster struct {
 	PVCs map[string]*corev1.PersistentVolumeClaim
 	// StorageClasses by name; nil when they could not be read.
 	StorageClasses map[string]*storagev1.StorageClass
+	// PVs by name; nil when they could not be read (VolumeBinding then judges only what needs none).
+	PVs map[string]*corev1.PersistentVolume
+	// pvsByClass is the scheduler's PV index by class (annotation first), each list by name.
+	pvsByClass map[string][]*corev1.PersistentVolume
 }
 
 // NewCluster indexes a snapshot: nodes with the Pods bound to them.
@@ -66,6 +70,17 @@ func NewCluster(s *snapshot.Snapshot) *Cluster {
 		c.PVCs = make(map[string]*corev1.PersistentVolumeClaim, len(s.PVCs))
 		for _, pvc := range s.PVCs {
 			c.PVCs[pvc.Namespace+"/"+pvc.Name] = pvc
+		}
+	}
+	if s.PVs != nil {
+		c.PVs = make(map[string]*corev1.PersistentVolume, len(s.PVs))
+		c.pvsByClass = map[string][]*corev1.PersistentVolume{}
+		for _, pv := range s.PVs {
+			c.PVs[pv.Name] = pv
+		}
+		for _, pv := range sortedPVs(c.PVs) {
+			class := pvClass(pv)
+			c.pvsByClass[class] = append(c.pvsByClass[class], pv)
 		}
 	}
 	if s.StorageClasses != nil {
@@ -98,6 +113,9 @@ type PodState struct {
 	Affinity *AffinityState
 	// NamespaceLabels of the incoming Pod's namespace.
 	NamespaceLabels map[string]string
+	// Volumes are the Pod's claims as VolumeBinding's PreFilter sorts them; nil when the plugin
+	// skips (no claims) or the claims could not be judged (PVCs or classes unreadable).
+	Volumes *VolumeClaims
 }
 
 // PreFilterRejection is a PreFilter status that stops the cycle before any Filter runs.
@@ -111,7 +129,7 @@ type PreFilterRejection struct {
 }
 
 // PreFilter mirrors the default profile's PreFilter phase, in order: NodeAffinity, NodePorts,
-// NodeResourcesFit, VolumeRestrictions, VolumeBinding, PodTopologySpread, InterPodAffinity. The
+// NodeResourcesFit, VolumeRestrictions, VolumeBinding, VolumeZone, PodTopologySpread, InterPodAffinity. The
 // first UnschedulableAndUnresolvable rejection aborts, as in the scheduler.
 func PreFilter(pod *corev1.Pod, c *Cluster) (*PodState, *PreFilterRejection) {
 	ps := &PodState{
@@ -126,7 +144,7 @@ func PreFilter(pod *corev1.Pod, c *Cluster) (*PodState, *PreFilterRejection) {
 	}
 	ps.HostPorts = podHostPorts(pod)
 	ps.Request = podRequest(pod, false)
-	if rej = preFilterVolumes(pod, c); rej != nil {
+	if ps.Volumes, rej = preFilterVolumes(pod, c); rej != nil {
 		return nil, rej
 	}
 	if ps.Spread, rej = newSpreadState(ps, c); rej != nil {
@@ -160,6 +178,8 @@ func Filter(ps *PodState, ni *NodeInfo) []Status {
 	add(CheckNodeAffinity(ps, ni.Node))
 	add(CheckNodePorts(ps, ni))
 	add(CheckNodeResourcesFit(ps, ni))
+	// VolumeRestrictions and NodeVolumeLimits filter here in the real order; they are not modelled.
+	add(CheckVolumeBinding(ps, ni))
 	add(CheckPodTopologySpread(ps, ni))
 	add(CheckInterPodAffinity(ps, ni))
 	return out

@@ -32,6 +32,7 @@ const (
 	PluginNodeResourcesFit   = "NodeResourcesFit"
 	PluginVolumeRestrictions = "VolumeRestrictions"
 	PluginVolumeBinding      = "VolumeBinding"
+	PluginVolumeZone         = "VolumeZone" // PreFilter only (its Filter is not modelled)
 	PluginPodTopologySpread  = "PodTopologySpread"
 	PluginInterPodAffinity   = "InterPodAffinity"
 )
@@ -62,6 +63,11 @@ const (
 	ReasonUnboundImmediatePVC   = "pod has unbound immediate PersistentVolumeClaims"
 	ReasonPVCNotFoundFmt        = "persistentvolumeclaim %q not found"
 	ReasonPVCBeingDeletedFmt    = "persistentvolumeclaim %q is being deleted"
+	ReasonVolumeNodeConflict    = "node(s) didn't match PersistentVolume's node affinity"
+	ReasonVolumeBindConflict    = "node(s) didn't find available persistent volumes to bind"
+	ReasonVolumeNotEnoughSpace  = "node(s) did not have enough free storage"
+	ReasonVolumePVNotExist      = "node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)"
+	ReasonPVNotFoundFmt         = "persistentvolume %q not found"
 	ReasonNoNodes               = "no nodes available to schedule pods"
 	ReasonNoPreemptionVictims   = "No preemption victims found for incoming pod"
 	ReasonPreemptionNotHelpful  = "Preemption is not helpful for scheduling"
@@ -96,6 +102,9 @@ const (
 	KindPodAffinityUnsatisfied  BlockerKind = "PodAffinityUnsatisfied"  // InterPodAffinity, one per term
 	KindPodAntiAffinityConflict BlockerKind = "PodAntiAffinityConflict" // InterPodAffinity, incoming pod's term
 	KindExistingAntiAffinity    BlockerKind = "ExistingPodAntiAffinity" // InterPodAffinity, an existing pod's term
+	KindVolumeNodeConflict      BlockerKind = "VolumeNodeConflict"      // VolumeBinding, a bound claim's PV node affinity
+	KindVolumeBindConflict      BlockerKind = "VolumeBindConflict"      // VolumeBinding, a claim with no volume to bind or provision
+	KindVolumeMissingPV         BlockerKind = "VolumeMissingPV"         // VolumeBinding, a bound claim's PV does not exist
 )
 
 // Blocker is one violation on one node with its evidence. Exactly one evidence field is set,
@@ -112,6 +121,7 @@ type Blocker struct {
 	Resource     *ResourceEvidence     `json:"resource,omitempty"`
 	Spread       *SpreadEvidence       `json:"spread,omitempty"`
 	PodAffinity  *PodAffinityEvidence  `json:"podAffinity,omitempty"`
+	Volume       *VolumeEvidence       `json:"volume,omitempty"`
 }
 
 // TaintEvidence: a NoSchedule/NoExecute taint no toleration of the pod tolerates.
@@ -213,6 +223,40 @@ type PodAffinityEvidence struct {
 	Pod string `json:"pod,omitempty"`
 	// Selector is the term's label selector as text ("app=web"), for people and for grouping.
 	Selector string `json:"selector,omitempty"`
+}
+
+// BindConflict says why a WaitForFirstConsumer claim can be neither bound nor provisioned here.
+type BindConflict string
+
+const (
+	// BindNoProvisioner: no Available PV matches and the class cannot provision
+	// (provisioner "" or kubernetes.io/no-provisioner).
+	BindNoProvisioner BindConflict = "NoProvisioner"
+	// BindAllowedTopologies: no Available PV matches and the class's allowedTopologies exclude the node.
+	BindAllowedTopologies BindConflict = "AllowedTopologies"
+	// BindSelectedNode: the claim's volume.kubernetes.io/selected-node annotation names another node.
+	BindSelectedNode BindConflict = "SelectedNode"
+)
+
+// VolumeEvidence: one PersistentVolumeClaim of the Pod that VolumeBinding rejects on the node.
+type VolumeEvidence struct {
+	PVC string `json:"pvc"` // namespace/name
+	// PV is the bound (or, for MissingPV, the named but absent) volume.
+	PV string `json:"pv,omitempty"`
+	// NodeAffinity lists why each of the PV's required nodeSelectorTerms fails (NodeConflict).
+	NodeAffinity []TermMismatch `json:"nodeAffinity,omitempty"`
+	// StorageClass and Provisioner of an unbound claim (BindConflict).
+	StorageClass string `json:"storageClass,omitempty"`
+	Provisioner  string `json:"provisioner,omitempty"`
+	// Conflict says which provisioning check failed (BindConflict).
+	Conflict BindConflict `json:"conflict,omitempty"`
+	// AllowedTopologies of the class, when they exclude the node.
+	AllowedTopologies []corev1.TopologySelectorTerm `json:"allowedTopologies,omitempty"`
+	// SelectedNode is the claim's selected-node annotation (Conflict SelectedNode).
+	SelectedNode string `json:"selectedNode,omitempty"`
+	// CandidatePVs is how many PVs of the claim's class the scheduler looked at (BindConflict);
+	// none of them matched the claim on this node.
+	CandidatePVs int `json:"candidatePVs,omitempty"`
 }
 
 // SpreadDomains is one topology spread constraint's domain table, as PodTopologySpread counts it.

@@ -20,13 +20,27 @@ const (
 	reasonEphemeralNotOwnerFmt   = "PVC %s/%s was not created for pod %s/%s (pod is not owner)"
 )
 
+// VolumeClaims are the Pod's claims as VolumeBinding's PreFilter sorts them (GetPodVolumeClaims),
+// with what its Filter reads.
+type VolumeClaims struct {
+	// Bound are the fully bound claims (volumeName and bind-completed), in volume order.
+	Bound []*corev1.PersistentVolumeClaim
+	// Delayed are the unbound WaitForFirstConsumer claims, in volume order.
+	Delayed []*corev1.PersistentVolumeClaim
+
+	pvs        map[string]*corev1.PersistentVolume // nil: PVs unreadable
+	pvsByClass map[string][]*corev1.PersistentVolume
+	classes    map[string]*storagev1.StorageClass
+}
+
 // preFilterVolumes mirrors the volume PreFilter rejections, in plugin order: VolumeRestrictions (a
 // referenced PVC does not exist), then VolumeBinding (podHasPVCs' invalid claims, then unbound
-// claims that are not WaitForFirstConsumer). nil when nothing rejects or when the PVCs (or a
-// StorageClass needed to decide) could not be read.
-func preFilterVolumes(pod *corev1.Pod, c *Cluster) *PreFilterRejection {
+// claims that are not WaitForFirstConsumer), then VolumeZone (a bound claim's PV does not exist).
+// The rejection is nil when nothing rejects or when the PVCs (or a StorageClass needed to decide)
+// could not be read. The claims are nil when VolumeBinding skips (no claims) or cannot be judged.
+func preFilterVolumes(pod *corev1.Pod, c *Cluster) (*VolumeClaims, *PreFilterRejection) {
 	if pod == nil || c == nil || c.PVCs == nil {
-		return nil
+		return nil, nil
 	}
 	pvc := func(name string) *corev1.PersistentVolumeClaim { return c.PVCs[pod.Namespace+"/"+name] }
 	reject := func(plugin, name, reason string) *PreFilterRejection {
@@ -37,7 +51,7 @@ func preFilterVolumes(pod *corev1.Pod, c *Cluster) *PreFilterRejection {
 	for _, v := range pod.Spec.Volumes {
 		if v.PersistentVolumeClaim != nil && pvc(v.PersistentVolumeClaim.ClaimName) == nil {
 			name := v.PersistentVolumeClaim.ClaimName
-			return reject(PluginVolumeRestrictions, name, fmt.Sprintf(ReasonPVCNotFoundFmt, name))
+			return nil, reject(PluginVolumeRestrictions, name, fmt.Sprintf(ReasonPVCNotFoundFmt, name))
 		}
 	}
 
@@ -51,21 +65,22 @@ func preFilterVolumes(pod *corev1.Pod, c *Cluster) *PreFilterRejection {
 		claim := pvc(name)
 		switch {
 		case claim == nil && isEphemeral:
-			return reject(PluginVolumeBinding, name, fmt.Sprintf(reasonEphemeralPVCMissingFmt, name))
+			return nil, reject(PluginVolumeBinding, name, fmt.Sprintf(reasonEphemeralPVCMissingFmt, name))
 		case claim == nil:
-			return reject(PluginVolumeBinding, name, fmt.Sprintf(ReasonPVCNotFoundFmt, name))
+			return nil, reject(PluginVolumeBinding, name, fmt.Sprintf(ReasonPVCNotFoundFmt, name))
 		case claim.Status.Phase == corev1.ClaimLost:
-			return reject(PluginVolumeBinding, name, fmt.Sprintf(reasonPVCLostFmt, claim.Name, claim.Spec.VolumeName))
+			return nil, reject(PluginVolumeBinding, name, fmt.Sprintf(reasonPVCLostFmt, claim.Name, claim.Spec.VolumeName))
 		case claim.DeletionTimestamp != nil:
-			return reject(PluginVolumeBinding, name, fmt.Sprintf(ReasonPVCBeingDeletedFmt, claim.Name))
+			return nil, reject(PluginVolumeBinding, name, fmt.Sprintf(ReasonPVCBeingDeletedFmt, claim.Name))
 		case isEphemeral && (claim.Namespace != pod.Namespace || !metav1.IsControlledBy(claim, pod)):
-			return reject(PluginVolumeBinding, name, fmt.Sprintf(reasonEphemeralNotOwnerFmt, claim.Namespace, claim.Name, pod.Namespace, pod.Name))
+			return nil, reject(PluginVolumeBinding, name, fmt.Sprintf(reasonEphemeralNotOwnerFmt, claim.Namespace, claim.Name, pod.Namespace, pod.Name))
 		}
 	}
 
 	// VolumeBinding GetPodVolumeClaims: an unbound claim is Immediate unless its class is
 	// WaitForFirstConsumer and it is not pre-bound by volumeName.
 	var firstImmediate string
+	claims := &VolumeClaims{pvs: c.PVs, pvsByClass: c.pvsByClass, classes: c.StorageClasses}
 	for i := range pod.Spec.Volumes {
 		name, _ := claimName(pod, &pod.Spec.Volumes[i])
 		if name == "" {
@@ -73,22 +88,45 @@ func preFilterVolumes(pod *corev1.Pod, c *Cluster) *PreFilterRejection {
 		}
 		claim := pvc(name)
 		if claim.Spec.VolumeName != "" && metav1.HasAnnotation(claim.ObjectMeta, annBindCompleted) {
-			continue // fully bound
+			claims.Bound = append(claims.Bound, claim)
+			continue
 		}
 		delay, known := delayBinding(claim, c.StorageClasses)
 		if !known {
 			// A StorageClass we could not read, or one without volumeBindingMode (the scheduler
 			// then fails with an internal error): cannot judge.
-			return nil
+			return nil, nil
 		}
-		if (!delay || claim.Spec.VolumeName != "") && firstImmediate == "" {
-			firstImmediate = name
+		if !delay || claim.Spec.VolumeName != "" {
+			if firstImmediate == "" {
+				firstImmediate = name
+			}
+			continue
 		}
+		claims.Delayed = append(claims.Delayed, claim)
 	}
 	if firstImmediate != "" {
-		return reject(PluginVolumeBinding, firstImmediate, ReasonUnboundImmediatePVC)
+		return nil, reject(PluginVolumeBinding, firstImmediate, ReasonUnboundImmediatePVC)
 	}
-	return nil
+	if claims.Bound == nil && claims.Delayed == nil {
+		return nil, nil // podHasPVCs is false: VolumeBinding skips its Filter
+	}
+
+	// VolumeZone (getPVbyPod): a bound claim's PV must exist. Only spec.volumes[].persistentVolumeClaim
+	// counts here, not generic ephemeral volumes; unbound claims reaching this point are all
+	// WaitForFirstConsumer, which it skips.
+	if c.PVs != nil {
+		for _, v := range pod.Spec.Volumes {
+			if v.PersistentVolumeClaim == nil {
+				continue
+			}
+			claim := pvc(v.PersistentVolumeClaim.ClaimName)
+			if pv := claim.Spec.VolumeName; pv != "" && c.PVs[pv] == nil {
+				return nil, reject(PluginVolumeZone, claim.Name, fmt.Sprintf(ReasonPVNotFoundFmt, pv))
+			}
+		}
+	}
+	return claims, nil
 }
 
 // claimName is the PVC a volume uses: its claimName, or <pod>-<volume> for a generic ephemeral

@@ -93,7 +93,8 @@ func TestPreFilterVolumes(t *testing.T) {
 					c.StorageClasses[sc.Name] = sc
 				}
 			}
-			if diff := cmp.Diff(tt.want, preFilterVolumes(tt.pod, c)); diff != "" {
+			_, got := preFilterVolumes(tt.pod, c)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	fx "github.com/kubectl-placement/kubectl-placement/internal/fixture"
@@ -240,5 +241,46 @@ func TestRecordedMessageCompared(t *testing.T) {
 				t.Fatalf("message %q, recorded %+v", r.Pods[0].SchedulerMessage, rec)
 			}
 		})
+	}
+}
+
+// TestVolumeBinding: a claim bound to a local PV on n1 and a claim no local PV can serve; the
+// reasons and their order were checked against the real scheduler by the differential test.
+func TestVolumeBinding(t *testing.T) {
+	local := fx.StorageClass("local", "WaitForFirstConsumer")
+	local.Provisioner = "kubernetes.io/no-provisioner"
+	s := snap([]*corev1.Node{fx.Node("n1", fx.Labels("kubernetes.io/hostname", "n1")), fx.Node("n2", fx.Labels("kubernetes.io/hostname", "n2"))},
+		fx.Pod(ns, "p", fx.ClaimVolume("a", "data"), fx.ClaimVolume("b", "scratch")))
+	s.StorageClasses = []*storagev1.StorageClass{local}
+	s.PVCs = []*corev1.PersistentVolumeClaim{
+		fx.PVC(ns, "data", fx.ClaimClass("local"), fx.BoundTo("pv1")),
+		fx.PVC(ns, "scratch", fx.ClaimClass("local"), fx.ClaimRequest("1Gi", corev1.ReadWriteOnce)),
+	}
+	s.PVs = []*corev1.PersistentVolume{fx.PV("pv1", "local", "10Gi", fx.PVClaimedBy(ns, "data"),
+		fx.PVNodeAffinity(fx.Expr("kubernetes.io/hostname", corev1.NodeSelectorOpIn, "n1")))}
+	rep, err := Explain(s, Selection{Namespace: ns, Names: []string{"p"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := rep.Pods[0]
+	want := "0/2 nodes are available: 1 node(s) didn't match PersistentVolume's node affinity, 2 node(s) didn't find available persistent volumes to bind. no new claims to deallocate, preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
+	if pr.SchedulerMessage != want {
+		t.Errorf("message\n got  %s\n want %s", pr.SchedulerMessage, want)
+	}
+	var actions []string
+	for _, f := range pr.Fixes {
+		actions = append(actions, f.Action)
+	}
+	wantFixes := []string{
+		`No free PV of StorageClass "local" matches PVC default/scratch on 2 nodes and the class cannot provision; create a PV there with enough capacity, the access modes and labels the claim asks for, or use a class with a provisioner`,
+		"PVC default/data is bound to PV pv1, whose data lives only on nodes matching its node affinity; make room on such a node, or recreate the claim (losing that data) to get a volume elsewhere",
+	}
+	if len(actions) != len(wantFixes) {
+		t.Fatalf("fixes = %q", actions)
+	}
+	for i := range wantFixes {
+		if actions[i] != wantFixes[i] {
+			t.Errorf("fix %d\n got  %s\n want %s", i, actions[i], wantFixes[i])
+		}
 	}
 }

@@ -141,8 +141,27 @@ func fixAction(pod *corev1.Pod, b checks.Blocker, all []checks.Blocker, nodes []
 			return fmt.Sprintf("%s %s the label %q that the required pod affinity needs", nodesN(len(nodes)), verb(len(nodes), "lacks", "lack"), a.TopologyKey)
 		}
 		return fmt.Sprintf("Required pod affinity (%s over %s) finds no matching Pod in the domain of %s; start the Pods it depends on first, or relax the term", a.Selector, a.TopologyKey, nodesN(len(nodes)))
+	case checks.KindVolumeNodeConflict:
+		v := b.Volume
+		return fmt.Sprintf("PVC %s is bound to PV %s, whose data lives only on nodes matching its node affinity; make room on such a node, or recreate the claim (losing that data) to get a volume elsewhere", v.PVC, v.PV)
+	case checks.KindVolumeMissingPV:
+		v := b.Volume
+		return fmt.Sprintf("PVC %s is bound to PV %s, which no longer exists; restore the PV, or delete and recreate the claim", v.PVC, v.PV)
+	case checks.KindVolumeBindConflict:
+		return volumeBindFix(b.Volume, nodes)
 	}
 	return ""
+}
+
+// volumeBindFix: what gives an unbound WaitForFirstConsumer claim a volume.
+func volumeBindFix(v *checks.VolumeEvidence, nodes []string) string {
+	switch v.Conflict {
+	case checks.BindSelectedNode:
+		return fmt.Sprintf("PVC %s is already being provisioned for node %s (annotation volume.kubernetes.io/selected-node); let the Pod go there, or remove the annotation if provisioning on that node failed", v.PVC, v.SelectedNode)
+	case checks.BindAllowedTopologies:
+		return fmt.Sprintf("StorageClass %q's allowedTopologies exclude %s and no free PV matches PVC %s there; keep the Pod on nodes the class serves, or widen allowedTopologies", v.StorageClass, nodesN(len(nodes)), v.PVC)
+	}
+	return fmt.Sprintf("No free PV of StorageClass %q matches PVC %s on %s and the class cannot provision; create a PV there with enough capacity, the access modes and labels the claim asks for, or use a class with a provisioner", v.StorageClass, v.PVC, nodesN(len(nodes)))
 }
 
 // hasEvidence guards against a blocker whose evidence the kind needs is missing.
@@ -164,6 +183,8 @@ func hasEvidence(b checks.Blocker) bool {
 		return b.Spread != nil
 	case checks.KindPodAntiAffinityConflict, checks.KindExistingAntiAffinity, checks.KindPodAffinityUnsatisfied:
 		return b.PodAffinity != nil
+	case checks.KindVolumeNodeConflict, checks.KindVolumeMissingPV, checks.KindVolumeBindConflict:
+		return b.Volume != nil
 	}
 	return true
 }

@@ -38,6 +38,8 @@ func BlockerKey(b checks.Blocker) string {
 		detail = fmt.Sprintf("%d:%s", b.Spread.Constraint, b.Spread.TopologyKey)
 	case b.PodAffinity != nil:
 		detail = fmt.Sprintf("%d:%s:%s", b.PodAffinity.Term, b.PodAffinity.TopologyKey, b.PodAffinity.Selector)
+	case b.Volume != nil:
+		detail = fmt.Sprintf("%s:%s:%s:%s", b.Volume.PVC, b.Volume.PV, b.Volume.Conflict, b.Volume.SelectedNode)
 	}
 	return b.Plugin + "/" + string(b.Kind) + "/" + detail
 }

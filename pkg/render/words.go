@@ -61,6 +61,12 @@ func phrase(bs []checks.Blocker) string {
 		s = podAntiAffinityPhrase(bs)
 	case checks.KindExistingAntiAffinity:
 		s = existingAntiAffinityPhrase(bs)
+	case checks.KindVolumeNodeConflict:
+		s = volumeNodeConflictPhrase(bs)
+	case checks.KindVolumeMissingPV:
+		s = volumeMissingPVPhrase(b.Volume)
+	case checks.KindVolumeBindConflict:
+		s = volumeBindConflictPhrase(b.Volume)
 	default:
 		// A kind added to checks before render learns it: say what we know rather than nothing.
 		s = string(b.Kind)
@@ -92,8 +98,67 @@ func sameSubject(a, b checks.Blocker) bool {
 		return a.Spread.Constraint == b.Spread.Constraint
 	case a.PodAffinity != nil && b.PodAffinity != nil:
 		return a.PodAffinity.Term == b.PodAffinity.Term && a.PodAffinity.Selector == b.PodAffinity.Selector
+	case a.Volume != nil && b.Volume != nil:
+		return a.Volume.PVC == b.Volume.PVC && a.Volume.PV == b.Volume.PV && a.Volume.Conflict == b.Volume.Conflict
 	}
 	return true
+}
+
+// volumeNodeConflictPhrase: the bound PV's node affinity, with what the nodes carry instead.
+func volumeNodeConflictPhrase(bs []checks.Blocker) string {
+	e := bs[0].Volume
+	if e == nil {
+		return "a bound PersistentVolume's node affinity does not match"
+	}
+	return termsPhrase(fmt.Sprintf("PVC %s is bound to PV %s, whose node affinity", e.PVC, e.PV), bs,
+		func(b checks.Blocker) []checks.TermMismatch {
+			if b.Volume == nil {
+				return nil
+			}
+			return b.Volume.NodeAffinity
+		})
+}
+
+func volumeMissingPVPhrase(e *checks.VolumeEvidence) string {
+	if e == nil {
+		return "a claim is bound to a PersistentVolume that does not exist"
+	}
+	return fmt.Sprintf("PVC %s is bound to PV %s, which does not exist", e.PVC, e.PV)
+}
+
+func volumeBindConflictPhrase(e *checks.VolumeEvidence) string {
+	if e == nil {
+		return "no PersistentVolume to bind or provision"
+	}
+	switch e.Conflict {
+	case checks.BindSelectedNode:
+		return fmt.Sprintf("PVC %s is being provisioned for node %s (annotation volume.kubernetes.io/selected-node)", e.PVC, e.SelectedNode)
+	case checks.BindAllowedTopologies:
+		return fmt.Sprintf("PVC %s has no matching free PV here, and class %s provisions only where %s", e.PVC, e.StorageClass, topologyText(e.AllowedTopologies))
+	}
+	if e.CandidatePVs == 0 {
+		return fmt.Sprintf("PVC %s: no PV of class %q exists, and the class cannot provision (provisioner %q)", e.PVC, e.StorageClass, e.Provisioner)
+	}
+	return fmt.Sprintf("PVC %s: none of the %d PVs of class %q is free and matches here, and the class cannot provision (provisioner %q)",
+		e.PVC, e.CandidatePVs, e.StorageClass, e.Provisioner)
+}
+
+// topologyText writes allowedTopologies: terms ORed, expressions ANDed, each an In.
+func topologyText(terms []corev1.TopologySelectorTerm) string {
+	var out []string
+	for _, t := range terms {
+		var exprs []string
+		for _, e := range t.MatchLabelExpressions {
+			exprs = append(exprs, fmt.Sprintf("%s in (%s)", e.Key, strings.Join(e.Values, ", ")))
+		}
+		if len(exprs) > 0 {
+			out = append(out, strings.Join(exprs, " and "))
+		}
+	}
+	if len(out) == 0 {
+		return "nowhere"
+	}
+	return strings.Join(out, ", or ")
 }
 
 func nodeNamePhrase(e *checks.NodeNameEvidence) string {
@@ -174,8 +239,19 @@ func nodeAffinityPhrase(bs []checks.Blocker) string {
 	if e == nil || len(e.Terms) == 0 {
 		return "required node affinity does not match"
 	}
+	return termsPhrase("required node affinity", bs, func(b checks.Blocker) []checks.TermMismatch {
+		if b.NodeAffinity == nil {
+			return nil
+		}
+		return b.NodeAffinity.Terms
+	})
+}
+
+// termsPhrase says why nodeSelectorTerms (the Pod's or a PV's) failed, each expression with what
+// the nodes carry instead. termsOf picks the terms out of one node's blocker.
+func termsPhrase(subject string, bs []checks.Blocker, termsOf func(checks.Blocker) []checks.TermMismatch) string {
 	var wants, notes []string
-	for i, t := range e.Terms {
+	for i, t := range termsOf(bs[0]) {
 		switch {
 		case t.Empty:
 			notes = append(notes, fmt.Sprintf("term %d is empty and matches no node", t.Term))
@@ -185,32 +261,33 @@ func nodeAffinityPhrase(bs []checks.Blocker) string {
 			exprs := make([]string, 0, len(t.Failed))
 			for j, f := range t.Failed {
 				exprs = append(exprs, fmt.Sprintf("%s [found %s]", requirementText(f.Requirement),
-					listOr(affinityFound(bs, i, j))))
+					listOr(affinityFound(bs, termsOf, i, j))))
 			}
 			wants = append(wants, strings.Join(exprs, " and "))
 		}
 	}
 	switch {
 	case len(wants) == 0 && len(notes) == 0:
-		return "required node affinity does not match"
+		return subject + " does not match"
 	case len(wants) == 0:
-		return "required node affinity " + joinLast(notes, " and ")
+		return subject + " " + joinLast(notes, " and ")
 	case len(notes) == 0:
-		return "required node affinity wants " + strings.Join(wants, ", or ")
+		return subject + " wants " + strings.Join(wants, ", or ")
 	}
-	return "required node affinity wants " + strings.Join(wants, ", or ") + " (" + joinLast(notes, " and ") + ")"
+	return subject + " wants " + strings.Join(wants, ", or ") + " (" + joinLast(notes, " and ") + ")"
 }
 
 // affinityFound collects what the nodes carry for the j-th failed expression of the i-th term.
-func affinityFound(bs []checks.Blocker, i, j int) []string {
-	want := bs[0].NodeAffinity.Terms[i]
+func affinityFound(bs []checks.Blocker, termsOf func(checks.Blocker) []checks.TermMismatch, i, j int) []string {
+	want := termsOf(bs[0])[i]
 	key := want.Failed[j].Requirement.Key
 	var found []string
 	for _, b := range bs {
-		if b.NodeAffinity == nil || i >= len(b.NodeAffinity.Terms) {
+		terms := termsOf(b)
+		if i >= len(terms) {
 			continue
 		}
-		t := b.NodeAffinity.Terms[i]
+		t := terms[i]
 		if t.Term != want.Term || j >= len(t.Failed) || t.Failed[j].Requirement.Key != key {
 			continue
 		}

@@ -19,6 +19,11 @@ func TestPhrase(t *testing.T) {
 		return checks.Blocker{Kind: kind, PodAffinity: &checks.PodAffinityEvidence{
 			TopologyKey: "kubernetes.io/hostname", Domain: domain, Pod: pod, Selector: "app=db"}}
 	}
+	volumeNode := func(actual string) checks.Blocker {
+		return checks.Blocker{Kind: checks.KindVolumeNodeConflict, Volume: &checks.VolumeEvidence{PVC: "shop/data", PV: "local-7",
+			NodeAffinity: []checks.TermMismatch{{Failed: []checks.ExpressionMismatch{{Actual: &actual,
+				Requirement: corev1.NodeSelectorRequirement{Key: "kubernetes.io/hostname", Operator: corev1.NodeSelectorOpIn, Values: []string{"n9"}}}}}}}}
+	}
 	tests := []struct {
 		name string
 		bs   []checks.Blocker
@@ -72,6 +77,20 @@ func TestPhrase(t *testing.T) {
 			NearestToleration: &corev1.Toleration{Key: "dedicate", Operator: corev1.TolerationOpEqual, Value: "db"},
 			NearMiss:          "key"}}},
 			"untolerated taint dedicated=db:NoExecute (the Pod's toleration dedicate=db has a different key)"},
+		{"bound PV pinned to other nodes", []checks.Blocker{volumeNode("n1"), volumeNode("n2")},
+			"PVC shop/data is bound to PV local-7, whose node affinity wants kubernetes.io/hostname in (n9) [found n1 or n2]"},
+		{"bound PV missing", []checks.Blocker{{Kind: checks.KindVolumeMissingPV, Volume: &checks.VolumeEvidence{PVC: "shop/data", PV: "pv-gone"}}},
+			"PVC shop/data is bound to PV pv-gone, which does not exist"},
+		{"no local PV", []checks.Blocker{{Kind: checks.KindVolumeBindConflict, Volume: &checks.VolumeEvidence{PVC: "shop/data",
+			StorageClass: "local", Provisioner: "kubernetes.io/no-provisioner", Conflict: checks.BindNoProvisioner, CandidatePVs: 3}}},
+			`PVC shop/data: none of the 3 PVs of class "local" is free and matches here, and the class cannot provision (provisioner "kubernetes.io/no-provisioner")`},
+		{"class outside its topology", []checks.Blocker{{Kind: checks.KindVolumeBindConflict, Volume: &checks.VolumeEvidence{PVC: "shop/data",
+			StorageClass: "zonal", Conflict: checks.BindAllowedTopologies, AllowedTopologies: []corev1.TopologySelectorTerm{{
+				MatchLabelExpressions: []corev1.TopologySelectorLabelRequirement{{Key: "topology.kubernetes.io/zone", Values: []string{"a", "b"}}}}}}}},
+			"PVC shop/data has no matching free PV here, and class zonal provisions only where topology.kubernetes.io/zone in (a, b)"},
+		{"claim selected for another node", []checks.Blocker{{Kind: checks.KindVolumeBindConflict, Volume: &checks.VolumeEvidence{PVC: "shop/data",
+			Conflict: checks.BindSelectedNode, SelectedNode: "n3"}}},
+			"PVC shop/data is being provisioned for node n3 (annotation volume.kubernetes.io/selected-node)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,6 +23,11 @@ const ReasonFailedScheduling = "FailedScheduling"
 var keptAnnotations = map[string]bool{
 	"kubernetes.io/config.mirror": true,
 	"kubernetes.io/config.source": true,
+	// Claims and volumes: VolumeBinding reads these (bound vs pre-bound, the node chosen for
+	// provisioning, the legacy class annotation that wins over spec.storageClassName).
+	"pv.kubernetes.io/bind-completed":    true,
+	"volume.kubernetes.io/selected-node": true,
+	corev1.BetaStorageClassAnnotation:    true,
 }
 
 // collector builds a Snapshot from objects of either source: it drops what the analysis never
@@ -34,6 +39,7 @@ type collector struct {
 	namespaces      map[string]*corev1.Namespace
 	priorityClasses map[string]*schedulingv1.PriorityClass
 	pvcs            map[string]*corev1.PersistentVolumeClaim
+	pvs             map[string]*corev1.PersistentVolume
 	storageClasses  map[string]*storagev1.StorageClass
 	events          map[string]Event
 	deployments     map[string]*appsv1.Deployment
@@ -46,7 +52,7 @@ type collector struct {
 	named    map[string]bool
 	finished map[string]*corev1.Pod
 	// pvcsRead and storageClassesRead tell an empty list from one that could not be read.
-	pvcsRead, storageClassesRead bool
+	pvcsRead, pvsRead, storageClassesRead bool
 
 	warnings []string
 	missing  []Permission
@@ -59,6 +65,7 @@ func newCollector(named []types.NamespacedName) *collector {
 		namespaces:      map[string]*corev1.Namespace{},
 		priorityClasses: map[string]*schedulingv1.PriorityClass{},
 		pvcs:            map[string]*corev1.PersistentVolumeClaim{},
+		pvs:             map[string]*corev1.PersistentVolume{},
 		storageClasses:  map[string]*storagev1.StorageClass{},
 		events:          map[string]Event{},
 		deployments:     map[string]*appsv1.Deployment{},
@@ -169,6 +176,12 @@ func (c *collector) addPVC(pvc *corev1.PersistentVolumeClaim) {
 	c.pvcs[key(pvc.Namespace, pvc.Name)] = pvc
 }
 
+func (c *collector) addPV(pv *corev1.PersistentVolume) {
+	trimMeta(&pv.ObjectMeta)
+	c.pvsRead = true
+	c.pvs[pv.Name] = pv
+}
+
 func (c *collector) addStorageClass(sc *storagev1.StorageClass) {
 	trimMeta(&sc.ObjectMeta)
 	c.storageClassesRead = true
@@ -253,6 +266,9 @@ func (c *collector) snapshot(source string) *Snapshot {
 	}
 	if c.pvcsRead {
 		s.PVCs = sortedValues(c.pvcs)
+	}
+	if c.pvsRead {
+		s.PVs = sortedValues(c.pvs)
 	}
 	if c.storageClassesRead {
 		s.StorageClasses = sortedValues(c.storageClasses)

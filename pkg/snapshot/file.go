@@ -321,6 +321,7 @@ var snapshotKinds = map[schema.GroupVersionKind]bool{
 	corev1.SchemeGroupVersion.WithKind("Pod"):                   true,
 	corev1.SchemeGroupVersion.WithKind("Namespace"):             true,
 	corev1.SchemeGroupVersion.WithKind("PersistentVolumeClaim"): true,
+	corev1.SchemeGroupVersion.WithKind("PersistentVolume"):      true,
 	corev1.SchemeGroupVersion.WithKind("Event"):                 true,
 	eventsv1.SchemeGroupVersion.WithKind("Event"):               true,
 	schedulingv1.SchemeGroupVersion.WithKind("PriorityClass"):   true,
@@ -352,6 +353,8 @@ func decodeObject(c *collector, data []byte, gvk schema.GroupVersionKind, ignore
 		c.addNamespace(o)
 	case *corev1.PersistentVolumeClaim:
 		c.addPVC(o)
+	case *corev1.PersistentVolume:
+		c.addPV(o)
 	case *corev1.Event:
 		c.addCoreEvent(o)
 	case *eventsv1.Event:

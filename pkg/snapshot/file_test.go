@@ -48,8 +48,8 @@ func TestLoadFilesList(t *testing.T) {
 	if len(s.PriorityClasses) != 1 || s.PriorityClasses[0].Value != 1000 {
 		t.Errorf("priority classes = %v", s.PriorityClasses)
 	}
-	if s.PVCs != nil || s.StorageClasses != nil {
-		t.Errorf("PVCs and StorageClasses should be nil (unknown) when the file has none")
+	if s.PVCs != nil || s.StorageClasses != nil || s.PVs != nil {
+		t.Errorf("PVCs, PVs and StorageClasses should be nil (unknown) when the file has none")
 	}
 
 	web := s.Pods[1]
@@ -129,8 +129,15 @@ func TestLoadFilesJSONAndStream(t *testing.T) {
 	if got := s.Pods[1].Spec.Containers[0].Ports[0].HostPort; got != 80 {
 		t.Errorf("api-0 hostPort = %d", got)
 	}
-	if len(s.PVCs) != 1 || len(s.StorageClasses) != 1 {
-		t.Errorf("PVCs %d, StorageClasses %d; want 1 and 1", len(s.PVCs), len(s.StorageClasses))
+	if len(s.PVCs) != 1 || len(s.StorageClasses) != 1 || len(s.PVs) != 1 {
+		t.Fatalf("PVCs %d, StorageClasses %d, PVs %d; want 1 each", len(s.PVCs), len(s.StorageClasses), len(s.PVs))
+	}
+	// VolumeBinding reads bind-completed; other annotations are dropped.
+	if diff := cmp.Diff(map[string]string{"pv.kubernetes.io/bind-completed": "yes"}, s.PVCs[0].Annotations); diff != "" {
+		t.Errorf("PVC annotations (-want +got):\n%s", diff)
+	}
+	if na := s.PVs[0].Spec.NodeAffinity; na == nil || na.Required == nil || len(na.Required.NodeSelectorTerms) != 1 {
+		t.Errorf("PV node affinity lost: %+v", na)
 	}
 	if len(s.Events) != 1 {
 		t.Fatalf("events = %v", s.Events)

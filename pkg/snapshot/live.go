@@ -56,11 +56,12 @@ func FromCluster(ctx context.Context, client kubernetes.Interface, opts ClusterO
 		namespaces []*corev1.Namespace
 		pcs        []*schedulingv1.PriorityClass
 		pvcs       []*corev1.PersistentVolumeClaim
+		pvs        []*corev1.PersistentVolume
 		scs        []*storagev1.StorageClass
 		events     []*corev1.Event
 	)
 	// The lists are independent; reading them at once keeps a remote cluster's latency to one round.
-	results := make([]listResult, 7)
+	results := make([]listResult, 8)
 	var wg sync.WaitGroup
 	run := func(i int, f func() listResult) {
 		wg.Add(1)
@@ -112,6 +113,15 @@ func FromCluster(ctx context.Context, client kubernetes.Interface, opts ClusterO
 		return listInAllOrFallback(ctx, opts.FallbackNamespace, "events", metav1.ListOptions{FieldSelector: failedScheduling}, &events,
 			func(ns string) eventLister { return core.Events(ns).List },
 			func(l *corev1.EventList) []corev1.Event { return l.Items })
+	})
+	run(7, func() listResult {
+		// CSIStorageCapacity and CSIDriver are not read: VolumeBinding's storage capacity check
+		// (node(s) did not have enough free storage) is not modelled, so provisioning is taken
+		// to have room.
+		var r listResult
+		pvs, r.err = listPaged(ctx, core.PersistentVolumes().List, func(l *corev1.PersistentVolumeList) []corev1.PersistentVolume { return l.Items }, metav1.ListOptions{})
+		r.perm = Permission{Verb: "list", Resource: "persistentvolumes"}
+		return r
 	})
 	wg.Wait()
 
@@ -178,6 +188,12 @@ func FromCluster(ctx context.Context, client kubernetes.Interface, opts ClusterO
 			c.addStorageClass(sc)
 		}
 	}
+	if results[7].err == nil {
+		c.pvsRead = true
+		for _, pv := range pvs {
+			c.addPV(pv)
+		}
+	}
 	for _, e := range events {
 		c.addCoreEvent(e)
 	}
@@ -197,6 +213,7 @@ var consequence = map[string]string{
 	"priorityclasses":        ": Pods without spec.priority are taken as priority 0",
 	"persistentvolumeclaims": ": volume checks are skipped",
 	"storageclasses":         ": volume binding checks are skipped",
+	"persistentvolumes":      ": bound volumes' node affinity and matching volumes are not checked",
 	"events":                 ": the scheduler's recorded messages are not compared",
 }
 

@@ -42,6 +42,7 @@ func clusterObjects() []runtime.Object {
 		&schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: "high"}, Value: 1000},
 		&corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "data"}},
 		&storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: "fast"}, Provisioner: "example.com/fast"},
+		fixture.PV("local-1", "fast", "10Gi"),
 		&corev1.Event{
 			ObjectMeta:     metav1.ObjectMeta{Namespace: "shop", Name: "web-0.1"},
 			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: "shop", Name: "web-0"},
@@ -85,9 +86,9 @@ func TestFromCluster(t *testing.T) {
 	if web.Annotations != nil || web.ManagedFields != nil {
 		t.Errorf("web-0 not trimmed: %v %v", web.Annotations, web.ManagedFields)
 	}
-	if len(s.Namespaces) != 1 || len(s.PriorityClasses) != 1 || len(s.PVCs) != 1 || len(s.StorageClasses) != 1 {
-		t.Errorf("optional objects: %d namespaces, %d priority classes, %d PVCs, %d storage classes",
-			len(s.Namespaces), len(s.PriorityClasses), len(s.PVCs), len(s.StorageClasses))
+	if len(s.Namespaces) != 1 || len(s.PriorityClasses) != 1 || len(s.PVCs) != 1 || len(s.StorageClasses) != 1 || len(s.PVs) != 1 {
+		t.Errorf("optional objects: %d namespaces, %d priority classes, %d PVCs, %d storage classes, %d PVs",
+			len(s.Namespaces), len(s.PriorityClasses), len(s.PVCs), len(s.StorageClasses), len(s.PVs))
 	}
 	if len(s.Events) != 1 || s.Events[0].PodName != "web-0" || s.Events[0].Reporter != "default-scheduler" {
 		t.Errorf("events = %+v", s.Events)
@@ -223,15 +224,15 @@ func TestFromClusterPodsFallBackToNamespace(t *testing.T) {
 
 func TestFromClusterOptionalForbidden(t *testing.T) {
 	client := fake.NewClientset(clusterObjects()...)
-	for _, r := range []string{"namespaces", "priorityclasses", "persistentvolumeclaims", "storageclasses", "events"} {
+	for _, r := range []string{"namespaces", "priorityclasses", "persistentvolumeclaims", "storageclasses", "events", "persistentvolumes"} {
 		client.PrependReactor("list", r, forbid(r, false))
 	}
 	s, err := FromCluster(context.Background(), client, ClusterOptions{FallbackNamespace: "shop"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.PVCs != nil || s.StorageClasses != nil {
-		t.Errorf("unreadable PVCs/StorageClasses must be nil, got %v %v", s.PVCs, s.StorageClasses)
+	if s.PVCs != nil || s.StorageClasses != nil || s.PVs != nil {
+		t.Errorf("unreadable PVCs/StorageClasses/PVs must be nil, got %v %v %v", s.PVCs, s.StorageClasses, s.PVs)
 	}
 	if len(s.Pods) != 3 || len(s.Nodes) != 2 {
 		t.Errorf("%d pods, %d nodes", len(s.Pods), len(s.Nodes))
@@ -242,11 +243,12 @@ func TestFromClusterOptionalForbidden(t *testing.T) {
 		`cannot list persistentvolumeclaims in all namespaces, nor in namespace "shop": volume checks are skipped`,
 		"cannot list storageclasses.storage.k8s.io at cluster scope: volume binding checks are skipped",
 		`cannot list events in all namespaces, nor in namespace "shop": the scheduler's recorded messages are not compared`,
+		"cannot list persistentvolumes at cluster scope: bound volumes' node affinity and matching volumes are not checked",
 	}
 	if diff := cmp.Diff(wantWarnings, s.Warnings); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
-	if len(s.Missing) != 7 {
+	if len(s.Missing) != 8 {
 		t.Errorf("missing = %v", s.Missing)
 	}
 }

@@ -29,6 +29,9 @@ type Snapshot struct {
 	// PVCs and StorageClasses back the volume PreFilter checks; nil when they could not be read.
 	PVCs           []*corev1.PersistentVolumeClaim
 	StorageClasses []*storagev1.StorageClass
+	// PVs back the VolumeBinding filter (bound claims' node affinity, matching volumes for
+	// WaitForFirstConsumer claims); nil when they could not be read.
+	PVs []*corev1.PersistentVolume
 	// Events are the FailedScheduling events recorded for Pods, newest last per Pod.
 	Events []Event
 	// Workloads are the controllers found in snapshot files (live, spread GETs the one it needs).

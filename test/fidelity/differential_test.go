@@ -14,6 +14,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -62,6 +63,17 @@ func snapshotOf(c *gen.Case) *snapshot.Snapshot {
 	for _, pc := range c.PriorityClasses {
 		s.PriorityClasses = append(s.PriorityClasses, pc.DeepCopy())
 	}
+	// The fake cluster's PVCs, PVs and StorageClasses are all known (empty is not unreadable).
+	s.PVCs, s.PVs, s.StorageClasses = []*corev1.PersistentVolumeClaim{}, []*corev1.PersistentVolume{}, []*storagev1.StorageClass{}
+	for _, o := range c.PVCs {
+		s.PVCs = append(s.PVCs, o.DeepCopy())
+	}
+	for _, o := range c.PVs {
+		s.PVs = append(s.PVs, o.DeepCopy())
+	}
+	for _, o := range c.StorageClasses {
+		s.StorageClasses = append(s.StorageClasses, o.DeepCopy())
+	}
 	return s
 }
 
@@ -70,6 +82,7 @@ func snapshotOf(c *gen.Case) *snapshot.Snapshot {
 func judge(ctx context.Context, c *gen.Case, mutate func(*snapshot.Snapshot)) (*verdict, error) {
 	truth, err := harness.Run(ctx, harness.Objects{
 		Nodes: c.Nodes, Pods: c.Pods, Namespaces: c.Namespaces, PriorityClasses: c.PriorityClasses,
+		PVCs: c.PVCs, PVs: c.PVs, StorageClasses: c.StorageClasses,
 	}, c.Pending.Namespace, c.Pending.Name)
 	if err != nil {
 		return nil, fmt.Errorf("seed %d: scheduler: %w", c.Seed, err)
@@ -246,7 +259,8 @@ func shrink(ctx context.Context, c *gen.Case, class string, mutate func(*snapsho
 func reductions(c *gen.Case) []*gen.Case {
 	var out []*gen.Case
 	clone := func() *gen.Case {
-		x := &gen.Case{Seed: c.Seed, Focus: c.Focus, Namespaces: c.Namespaces, PriorityClasses: c.PriorityClasses}
+		x := &gen.Case{Seed: c.Seed, Focus: c.Focus, Namespaces: c.Namespaces, PriorityClasses: c.PriorityClasses,
+			Volumes: c.Volumes, PVs: c.PVs, PVCs: c.PVCs, StorageClasses: c.StorageClasses}
 		x.Nodes = append(x.Nodes, c.Nodes...)
 		for _, p := range c.Pods {
 			if p == c.Pending {
@@ -460,6 +474,10 @@ func (c coverage) add(r *harness.Result) {
 		}
 		for _, reason := range s.Reasons {
 			c[fmt.Sprintf("node: %s %s: %s", plugin, s.Code, reason)]++
+		}
+		if len(s.Reasons) > 1 && s.Plugin != "NodeResourcesFit" {
+			// Several reasons in one status (VolumeBinding): their order is the plugin's.
+			c[fmt.Sprintf("node: %s %s: %s", plugin, s.Code, strings.Join(s.Reasons, " + "))]++
 		}
 	}
 }

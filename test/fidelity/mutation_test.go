@@ -56,6 +56,21 @@ func TestDifferentialCatchesMutations(t *testing.T) {
 			}
 			return terminating && len(c.Pending.Spec.TopologySpreadConstraints) > 0
 		},
+	}, {
+		name: "PersistentVolume node affinity ignored",
+		mutate: func(s *snapshot.Snapshot) {
+			for _, pv := range s.PVs {
+				pv.Spec.NodeAffinity = nil
+			}
+		},
+		relevant: func(c *gen.Case) bool {
+			for _, pv := range c.PVs {
+				if pv.Spec.NodeAffinity != nil {
+					return true
+				}
+			}
+			return false
+		},
 	}}
 
 	ctx := context.Background()

@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -37,6 +38,12 @@ type Case struct {
 	Namespaces      []*corev1.Namespace
 	PriorityClasses []*schedulingv1.PriorityClass
 	Pending         *corev1.Pod
+	// Volumes is set for the cases drawn with the volume overlay (see genVolumes); the objects
+	// below are then what the Pending Pod's volumes refer to.
+	Volumes        bool
+	PVs            []*corev1.PersistentVolume
+	PVCs           []*corev1.PersistentVolumeClaim
+	StorageClasses []*storagev1.StorageClass
 }
 
 type g struct {
@@ -101,6 +108,12 @@ func Generate(seed int64) *Case {
 	g.genNodes()
 	g.genBoundPods()
 	g.genPending()
+	// The volume overlay draws from its own stream, so every case without it is the same as
+	// before volumes were generated.
+	vr := rand.New(rand.NewSource(seed*7919 + 17))
+	if vr.Float64() < volumeFraction {
+		(&g2{g: g, r: vr}).genVolumes()
+	}
 	return g.c
 }
 

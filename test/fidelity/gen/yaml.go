@@ -22,6 +22,15 @@ func (c *Case) YAML() ([]byte, error) {
 	for _, o := range c.Pods {
 		items = append(items, o)
 	}
+	for _, o := range c.StorageClasses {
+		items = append(items, o)
+	}
+	for _, o := range c.PVs {
+		items = append(items, o)
+	}
+	for _, o := range c.PVCs {
+		items = append(items, o)
+	}
 	list := map[string]any{"apiVersion": "v1", "kind": "List", "items": items}
 	b, err := yaml.Marshal(list)
 	if err != nil {

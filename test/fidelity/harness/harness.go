@@ -33,6 +33,7 @@ type Objects struct {
 	Namespaces      []*corev1.Namespace
 	PriorityClasses []*schedulingv1.PriorityClass
 	PVCs            []*corev1.PersistentVolumeClaim
+	PVs             []*corev1.PersistentVolume
 	StorageClasses  []*storagev1.StorageClass
 }
 
@@ -111,6 +112,9 @@ func Run(ctx context.Context, objs Objects, namespace, name string) (*Result, er
 	}
 	for _, pvc := range objs.PVCs {
 		runtimeObjs = append(runtimeObjs, pvc.DeepCopy())
+	}
+	for _, pv := range objs.PVs {
+		runtimeObjs = append(runtimeObjs, pv.DeepCopy())
 	}
 	for _, sc := range objs.StorageClasses {
 		runtimeObjs = append(runtimeObjs, sc.DeepCopy())

@@ -1,0 +1,331 @@
+package checks
+
+import (
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
+)
+
+// Names VolumeBinding reads, verbatim from k8s.io/component-helpers/storage/volume (not imported,
+// see annBindCompleted).
+const (
+	annSelectedNode         = "volume.kubernetes.io/selected-node"
+	notSupportedProvisioner = "kubernetes.io/no-provisioner"
+)
+
+// CheckVolumeBinding mirrors the VolumeBinding filter (volumeBinder.FindPodVolumes): bound claims'
+// PV node affinity, then for unbound WaitForFirstConsumer claims a matching Available PV on this
+// node or else dynamic provisioning. Reasons come in the plugin's order (node conflict, bind
+// conflict, missing PV), all UnschedulableAndUnresolvable.
+//
+// Not modelled, so never reported: the CSIStorageCapacity check ("node(s) did not have enough free
+// storage"; CSIDriver and CSIStorageCapacity are not read) and the CSI translation of in-tree
+// volumes (awsElasticBlockStore, gcePersistentDisk, azureDisk, cinder, portworxVolume), whose
+// node affinity depends on the node's CSINode and is therefore not judged. What needs PVs is
+// skipped when they could not be read.
+func CheckVolumeBinding(ps *PodState, ni *NodeInfo) *Status {
+	if ps == nil || ps.Volumes == nil || ni == nil || ni.Node == nil {
+		return nil
+	}
+	v, node := ps.Volumes, ni.Node
+	var (
+		nodeConflict, bindConflict, pvMissing bool
+		blockers                              []Blocker
+	)
+	block := func(kind BlockerKind, e *VolumeEvidence) {
+		blockers = append(blockers, Blocker{Plugin: PluginVolumeBinding, Kind: kind, Volume: e})
+	}
+
+	// checkBoundClaims: the first claim whose PV is missing or does not fit ends the walk.
+	if v.pvs != nil {
+		for _, claim := range v.Bound {
+			e := &VolumeEvidence{PVC: claim.Namespace + "/" + claim.Name, PV: claim.Spec.VolumeName}
+			pv := v.pvs[claim.Spec.VolumeName]
+			if pv == nil {
+				pvMissing = true
+				block(KindVolumeMissingPV, e)
+				break
+			}
+			if inTreeMigratable(pv) {
+				continue
+			}
+			if ok, terms := pvNodeAffinity(pv, node); !ok {
+				nodeConflict = true
+				e.NodeAffinity = terms
+				block(KindVolumeNodeConflict, e)
+				break
+			}
+		}
+	}
+
+	bindConflict = v.checkDelayed(node, func(e *VolumeEvidence) { block(KindVolumeBindConflict, e) })
+
+	var reasons []string
+	if nodeConflict {
+		reasons = append(reasons, ReasonVolumeNodeConflict)
+	}
+	if bindConflict {
+		reasons = append(reasons, ReasonVolumeBindConflict)
+	}
+	if pvMissing {
+		reasons = append(reasons, ReasonVolumePVNotExist)
+	}
+	if len(reasons) == 0 {
+		return nil
+	}
+	return &Status{Plugin: PluginVolumeBinding, Code: UnschedulableAndUnresolvable, Reasons: reasons, Blockers: blockers}
+}
+
+// checkDelayed mirrors the unbound half of FindPodVolumes and reports whether the claims conflict
+// on node (ErrReasonBindConflict), calling block with the claim that does.
+func (v *VolumeClaims) checkDelayed(node *corev1.Node, block func(*VolumeEvidence)) bool {
+	if len(v.Delayed) == 0 {
+		return false
+	}
+	var toMatch, toProvision []*corev1.PersistentVolumeClaim
+	for _, claim := range v.Delayed {
+		selected, ok := claim.Annotations[annSelectedNode]
+		if !ok {
+			toMatch = append(toMatch, claim)
+			continue
+		}
+		if selected != node.Name {
+			// The scheduler's fast path: no matching or provisioning check for the other claims.
+			block(&VolumeEvidence{PVC: claim.Namespace + "/" + claim.Name, StorageClass: claimClass(claim),
+				Conflict: BindSelectedNode, SelectedNode: selected})
+			return true
+		}
+		toProvision = append(toProvision, claim)
+	}
+
+	// findMatchingVolumes: smallest request first, each chosen PV excluded for the next claim.
+	// Without PVs there is nothing to match against: those claims are not judged.
+	if len(toMatch) > 0 && v.pvs != nil {
+		sort.Sort(byPVCSize(toMatch))
+		chosen := map[string]bool{}
+		for _, claim := range toMatch {
+			pv, ok := findMatchingVolume(claim, v.pvsByClass[claimClass(claim)], node, chosen)
+			if !ok {
+				return false // an invalid selector: the scheduler fails with an error, not judged
+			}
+			if pv == nil {
+				toProvision = append(toProvision, claim)
+				continue
+			}
+			chosen[pv.Name] = true
+		}
+	}
+
+	// checkVolumeProvisions: the first claim the class cannot provision for this node.
+	for _, claim := range toProvision {
+		className := claimClass(claim)
+		class := v.classes[className]
+		if class == nil {
+			return false // the scheduler fails with an error ("failed to find storage class"), not judged
+		}
+		e := &VolumeEvidence{PVC: claim.Namespace + "/" + claim.Name, StorageClass: className,
+			Provisioner: class.Provisioner, CandidatePVs: len(v.pvsByClass[className])}
+		if _, ok := claim.Annotations[annSelectedNode]; ok {
+			e.SelectedNode = node.Name
+		}
+		if class.Provisioner == "" || class.Provisioner == notSupportedProvisioner {
+			e.Conflict = BindNoProvisioner
+			block(e)
+			return true
+		}
+		if !matchTopologySelectorTerms(class.AllowedTopologies, node.Labels) {
+			e.Conflict, e.AllowedTopologies = BindAllowedTopologies, class.AllowedTopologies
+			block(e)
+			return true
+		}
+	}
+	return false
+}
+
+// byPVCSize is the scheduler's sort of the claims to match, by storage request. sort.Sort is not
+// stable, but it is deterministic: the same input order gives the scheduler's order.
+type byPVCSize []*corev1.PersistentVolumeClaim
+
+func (a byPVCSize) Len() int      { return len(a) }
+func (a byPVCSize) Swap(i, j int) { a[i], a[j] = a[j], a[i] }
+func (a byPVCSize) Less(i, j int) bool {
+	iSize := a[i].Spec.Resources.Requests[corev1.ResourceStorage]
+	jSize := a[j].Spec.Resources.Requests[corev1.ResourceStorage]
+	return iSize.Cmp(jSize) == -1
+}
+
+// findMatchingVolume mirrors volume.FindMatchingVolume on the scheduler path (node set,
+// delayBinding true, VolumeAttributesClass on): a PV pre-bound to the claim wins (or, if it does
+// not fit the node, nothing matches); otherwise the smallest Available PV of the class that fits.
+// ok is false when the claim's selector is invalid (an error in the scheduler).
+//
+// The scheduler lists the class's PVs from an informer index in map order, so between two
+// equally small matches its pick is random; pvs here are sorted by name and the first wins.
+func findMatchingVolume(claim *corev1.PersistentVolumeClaim, pvs []*corev1.PersistentVolume, node *corev1.Node, excluded map[string]bool) (match *corev1.PersistentVolume, ok bool) {
+	requested := claim.Spec.Resources.Requests[corev1.ResourceStorage]
+	requestedClass := claimClass(claim)
+	var selector labels.Selector
+	if claim.Spec.Selector != nil {
+		s, err := metav1.LabelSelectorAsSelector(claim.Spec.Selector)
+		if err != nil {
+			return nil, false
+		}
+		selector = s
+	}
+	claimVAC := deref(claim.Spec.VolumeAttributesClassName)
+	var smallest *corev1.PersistentVolume
+	for _, pv := range pvs {
+		if excluded[pv.Name] {
+			continue
+		}
+		boundToClaim := volumeBoundToClaim(pv, claim)
+		if pv.Spec.ClaimRef != nil && !boundToClaim {
+			continue
+		}
+		size := pv.Spec.Capacity[corev1.ResourceStorage]
+		if size.Cmp(requested) < 0 {
+			continue
+		}
+		if volumeModeMismatch(claim, pv) || claimVAC != deref(pv.Spec.VolumeAttributesClassName) || pv.DeletionTimestamp != nil {
+			continue
+		}
+		fits, _ := pvNodeAffinity(pv, node)
+		if boundToClaim {
+			if !fits {
+				return nil, true
+			}
+			return pv, true
+		}
+		if pv.Status.Phase != corev1.VolumeAvailable {
+			continue
+		}
+		if selector != nil && !selector.Matches(labels.Set(pv.Labels)) {
+			continue
+		}
+		if pvClass(pv) != requestedClass || !fits || !accessModesCover(claim, pv) {
+			continue
+		}
+		if smallest == nil {
+			smallest = pv
+			continue
+		}
+		if smallestSize := smallest.Spec.Capacity[corev1.ResourceStorage]; smallestSize.Cmp(size) > 0 {
+			smallest = pv
+		}
+	}
+	return smallest, true
+}
+
+// volumeBoundToClaim mirrors volume.IsVolumeBoundToClaim.
+func volumeBoundToClaim(pv *corev1.PersistentVolume, claim *corev1.PersistentVolumeClaim) bool {
+	ref := pv.Spec.ClaimRef
+	if ref == nil || ref.Name != claim.Name || ref.Namespace != claim.Namespace {
+		return false
+	}
+	return ref.UID == "" || ref.UID == claim.UID
+}
+
+// volumeModeMismatch mirrors volume.CheckVolumeModeMismatches: unset means Filesystem.
+func volumeModeMismatch(claim *corev1.PersistentVolumeClaim, pv *corev1.PersistentVolume) bool {
+	mode := func(m *corev1.PersistentVolumeMode) corev1.PersistentVolumeMode {
+		if m == nil {
+			return corev1.PersistentVolumeFilesystem
+		}
+		return *m
+	}
+	return mode(claim.Spec.VolumeMode) != mode(pv.Spec.VolumeMode)
+}
+
+// accessModesCover mirrors volume.CheckAccessModes: the PV offers every mode the claim asks for.
+func accessModesCover(claim *corev1.PersistentVolumeClaim, pv *corev1.PersistentVolume) bool {
+	offered := map[corev1.PersistentVolumeAccessMode]bool{}
+	for _, m := range pv.Spec.AccessModes {
+		offered[m] = true
+	}
+	for _, m := range claim.Spec.AccessModes {
+		if !offered[m] {
+			return false
+		}
+	}
+	return true
+}
+
+// pvNodeAffinity mirrors volume.CheckNodeAffinity: the required terms are matched against a node
+// that has only the labels (so matchFields never match). When they fail, terms says why each did.
+func pvNodeAffinity(pv *corev1.PersistentVolume, node *corev1.Node) (bool, []TermMismatch) {
+	if pv.Spec.NodeAffinity == nil || pv.Spec.NodeAffinity.Required == nil {
+		return true, nil
+	}
+	labelsOnly := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Labels: node.Labels}}
+	required := pv.Spec.NodeAffinity.Required
+	if ok, err := nodeaffinity.NewLazyErrorNodeSelector(required).Match(labelsOnly); ok && err == nil {
+		return true, nil
+	}
+	return false, termMismatches(required, labelsOnly)
+}
+
+// matchTopologySelectorTerms mirrors v1helper.MatchTopologySelectorTerms (k8s.io/kubernetes, not
+// importable here): no terms match every node; an empty term matches none; terms are ORed and the
+// expressions of a term ANDed, each an In.
+func matchTopologySelectorTerms(terms []corev1.TopologySelectorTerm, nodeLabels map[string]string) bool {
+	if len(terms) == 0 {
+		return true
+	}
+	for _, t := range terms {
+		if len(t.MatchLabelExpressions) == 0 {
+			continue
+		}
+		selector := labels.NewSelector()
+		valid := true
+		for _, e := range t.MatchLabelExpressions {
+			r, err := labels.NewRequirement(e.Key, selection.In, e.Values)
+			if err != nil {
+				valid = false
+				break
+			}
+			selector = selector.Add(*r)
+		}
+		if valid && selector.Matches(labels.Set(nodeLabels)) {
+			return true
+		}
+	}
+	return false
+}
+
+// inTreeMigratable reports an in-tree volume the scheduler translates to CSI when the node's
+// CSINode says the plugin is migrated (isCSIMigrationOnForPlugin): its effective node affinity
+// depends on that translation, which is not modelled.
+func inTreeMigratable(pv *corev1.PersistentVolume) bool {
+	s := pv.Spec.PersistentVolumeSource
+	return s.AWSElasticBlockStore != nil || s.GCEPersistentDisk != nil || s.AzureDisk != nil ||
+		s.Cinder != nil || s.PortworxVolume != nil
+}
+
+// pvClass mirrors volume.GetPersistentVolumeClass: the beta annotation wins over the field.
+func pvClass(pv *corev1.PersistentVolume) string {
+	if class, ok := pv.Annotations[corev1.BetaStorageClassAnnotation]; ok {
+		return class
+	}
+	return pv.Spec.StorageClassName
+}
+
+// sortedPVs returns the PVs by name.
+func sortedPVs(m map[string]*corev1.PersistentVolume) []*corev1.PersistentVolume {
+	out := make([]*corev1.PersistentVolume, 0, len(m))
+	for _, pv := range m {
+		out = append(out, pv)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
