@@ -51,6 +51,17 @@ func TestPodRequest(t *testing.T) {
 				Name: name, Resources: &corev1.ResourceRequirements{Requests: rl}, AllocatedResources: rl})
 		}
 	}
+	// podResize records a pod-level resize of cpu: actuated and allocated, maybe infeasible.
+	podResize := func(actuated, allocated string, infeasible bool) fixture.PodOption {
+		return func(p *corev1.Pod) {
+			p.Status.Resources = &corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(actuated)}}
+			p.Status.AllocatedResources = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(allocated)}
+			if infeasible {
+				p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{Type: corev1.PodResizePending,
+					Status: corev1.ConditionTrue, Reason: corev1.PodReasonInfeasible})
+			}
+		}
+	}
 	tests := []struct {
 		name      string
 		pod       *corev1.Pod
@@ -98,6 +109,23 @@ func TestPodRequest(t *testing.T) {
 			name: "incoming pod: spec only",
 			pod:  fixture.Pod("ns", "p", fixture.Requests("cpu", "1"), withStatus("app", "cpu", "2")),
 			want: Resources{corev1.ResourceCPU: 1000},
+		},
+		{
+			name:      "running pod: a pod-level resize counts max(spec, actuated, allocated)",
+			pod:       fixture.Pod("ns", "p", fixture.On("n1"), fixture.Requests("cpu", "1"), fixture.PodRequests("cpu", "2", "memory", "1Gi"), podResize("3", "2500m", false)),
+			useStatus: true,
+			want:      Resources{corev1.ResourceCPU: 3000, corev1.ResourceMemory: 1 << 30},
+		},
+		{
+			name:      "running pod: an infeasible pod-level resize counts max(actuated, allocated), not the spec",
+			pod:       fixture.Pod("ns", "p", fixture.On("n1"), fixture.Requests("cpu", "1"), fixture.PodRequests("cpu", "4"), podResize("2", "1500m", true)),
+			useStatus: true,
+			want:      Resources{corev1.ResourceCPU: 2000},
+		},
+		{
+			name: "incoming pod: pod-level spec only",
+			pod:  fixture.Pod("ns", "p", fixture.Requests("cpu", "1"), fixture.PodRequests("cpu", "2"), podResize("3", "3", false)),
+			want: Resources{corev1.ResourceCPU: 2000},
 		},
 		{name: "nil pod", pod: nil, want: Resources{}},
 	}

@@ -180,6 +180,7 @@ func Filter(ps *PodState, ni *NodeInfo) []Status {
 	add(CheckNodeResourcesFit(ps, ni))
 	// VolumeRestrictions and NodeVolumeLimits filter here in the real order; they are not modelled.
 	add(CheckVolumeBinding(ps, ni))
+	add(CheckVolumeZone(ps, ni))
 	add(CheckPodTopologySpread(ps, ni))
 	add(CheckInterPodAffinity(ps, ni))
 	return out

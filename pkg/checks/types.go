@@ -32,7 +32,7 @@ const (
 	PluginNodeResourcesFit   = "NodeResourcesFit"
 	PluginVolumeRestrictions = "VolumeRestrictions"
 	PluginVolumeBinding      = "VolumeBinding"
-	PluginVolumeZone         = "VolumeZone" // PreFilter only (its Filter is not modelled)
+	PluginVolumeZone         = "VolumeZone"
 	PluginPodTopologySpread  = "PodTopologySpread"
 	PluginInterPodAffinity   = "InterPodAffinity"
 )
@@ -40,7 +40,7 @@ const (
 // FilterOrder is the default profile's Filter order for the plugins modelled here.
 var FilterOrder = []string{
 	PluginNodeUnschedulable, PluginNodeName, PluginTaintToleration, PluginNodeAffinity, PluginNodePorts,
-	PluginNodeResourcesFit, PluginVolumeRestrictions, PluginVolumeBinding, PluginPodTopologySpread,
+	PluginNodeResourcesFit, PluginVolumeRestrictions, PluginVolumeBinding, PluginVolumeZone, PluginPodTopologySpread,
 	PluginInterPodAffinity,
 }
 
@@ -68,6 +68,7 @@ const (
 	ReasonVolumeNotEnoughSpace  = "node(s) did not have enough free storage"
 	ReasonVolumePVNotExist      = "node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)"
 	ReasonPVNotFoundFmt         = "persistentvolume %q not found"
+	ReasonVolumeZoneConflict    = "node(s) had no available volume zone"
 	ReasonNoNodes               = "no nodes available to schedule pods"
 	ReasonNoPreemptionVictims   = "No preemption victims found for incoming pod"
 	ReasonPreemptionNotHelpful  = "Preemption is not helpful for scheduling"
@@ -105,6 +106,7 @@ const (
 	KindVolumeNodeConflict      BlockerKind = "VolumeNodeConflict"      // VolumeBinding, a bound claim's PV node affinity
 	KindVolumeBindConflict      BlockerKind = "VolumeBindConflict"      // VolumeBinding, a claim with no volume to bind or provision
 	KindVolumeMissingPV         BlockerKind = "VolumeMissingPV"         // VolumeBinding, a bound claim's PV does not exist
+	KindVolumeZoneConflict      BlockerKind = "VolumeZoneConflict"      // VolumeZone, one per PV zone/region label the node fails
 )
 
 // Blocker is one violation on one node with its evidence. Exactly one evidence field is set,
@@ -238,7 +240,8 @@ const (
 	BindSelectedNode BindConflict = "SelectedNode"
 )
 
-// VolumeEvidence: one PersistentVolumeClaim of the Pod that VolumeBinding rejects on the node.
+// VolumeEvidence: one PersistentVolumeClaim of the Pod that VolumeBinding (or, for
+// VolumeZoneConflict, VolumeZone) rejects on the node.
 type VolumeEvidence struct {
 	PVC string `json:"pvc"` // namespace/name
 	// PV is the bound (or, for MissingPV, the named but absent) volume.
@@ -257,6 +260,14 @@ type VolumeEvidence struct {
 	// CandidatePVs is how many PVs of the claim's class the scheduler looked at (BindConflict);
 	// none of them matched the claim on this node.
 	CandidatePVs int `json:"candidatePVs,omitempty"`
+	// ZoneLabel is the bound PV's zone/region label the node fails (VolumeZoneConflict), and
+	// Zones the values it allows (a "__"-separated label value is a set).
+	ZoneLabel string   `json:"zoneLabel,omitempty"`
+	Zones     []string `json:"zones,omitempty"`
+	// NodeZoneLabel and NodeZone are the node's label compared with it (the GA key when the PV's
+	// beta key is missing on the node); NodeZone is nil when the node has neither.
+	NodeZoneLabel string  `json:"nodeZoneLabel,omitempty"`
+	NodeZone      *string `json:"nodeZone,omitempty"`
 }
 
 // SpreadDomains is one topology spread constraint's domain table, as PodTopologySpread counts it.

@@ -31,6 +31,8 @@ type VolumeClaims struct {
 	pvs        map[string]*corev1.PersistentVolume // nil: PVs unreadable
 	pvsByClass map[string][]*corev1.PersistentVolume
 	classes    map[string]*storagev1.StorageClass
+	// zones are the bound claims' PV zone/region labels, for VolumeZone's Filter.
+	zones []pvTopology
 }
 
 // preFilterVolumes mirrors the volume PreFilter rejections, in plugin order: VolumeRestrictions (a
@@ -112,20 +114,13 @@ func preFilterVolumes(pod *corev1.Pod, c *Cluster) (*VolumeClaims, *PreFilterRej
 		return nil, nil // podHasPVCs is false: VolumeBinding skips its Filter
 	}
 
-	// VolumeZone (getPVbyPod): a bound claim's PV must exist. Only spec.volumes[].persistentVolumeClaim
-	// counts here, not generic ephemeral volumes; unbound claims reaching this point are all
-	// WaitForFirstConsumer, which it skips.
-	if c.PVs != nil {
-		for _, v := range pod.Spec.Volumes {
-			if v.PersistentVolumeClaim == nil {
-				continue
-			}
-			claim := pvc(v.PersistentVolumeClaim.ClaimName)
-			if pv := claim.Spec.VolumeName; pv != "" && c.PVs[pv] == nil {
-				return nil, reject(PluginVolumeZone, claim.Name, fmt.Sprintf(ReasonPVNotFoundFmt, pv))
-			}
-		}
+	// VolumeZone (getPVbyPod): a bound claim's PV must exist; its zone/region labels are what
+	// VolumeZone's Filter checks.
+	zones, rej := preFilterVolumeZone(pod, c)
+	if rej != nil {
+		return nil, rej
 	}
+	claims.zones = zones
 	return claims, nil
 }
 

@@ -129,7 +129,7 @@ type clusterIndex struct {
 func newClusterIndex(s *snapshot.Snapshot) *clusterIndex {
 	idx := &clusterIndex{snap: s, nominated: map[string][]*corev1.Pod{}, events: map[string][]snapshot.Event{}}
 	for _, p := range s.Pods {
-		if IsPendingForScheduling(p) && p.Status.NominatedNodeName != "" {
+		if IsPendingForScheduling(p) && p.Status.NominatedNodeName != "" && inDefaultNominator(p) {
 			idx.nominated[p.Status.NominatedNodeName] = append(idx.nominated[p.Status.NominatedNodeName], p)
 		}
 	}
@@ -145,6 +145,13 @@ func newClusterIndex(s *snapshot.Snapshot) *clusterIndex {
 		sort.SliceStable(ev, func(i, j int) bool { return ev[i].Time.Before(&ev[j].Time) })
 	}
 	return idx
+}
+
+// inDefaultNominator: the default scheduler's nominator holds a nominated Pod only once its queue
+// has taken the Pod in. Another scheduler's Pods never enter that queue, and gated ones wait
+// outside the nominator (found by the differential test).
+func inDefaultNominator(p *corev1.Pod) bool {
+	return (p.Spec.SchedulerName == "" || p.Spec.SchedulerName == corev1.DefaultSchedulerName) && len(p.Spec.SchedulingGates) == 0
 }
 
 // nodeOutcome is one node's analysis for one Pod.

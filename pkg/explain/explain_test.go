@@ -284,3 +284,33 @@ func TestVolumeBinding(t *testing.T) {
 		}
 	}
 }
+
+// A nominated Pod counts on its node only if the default scheduler's queue holds it: not another
+// scheduler's, not a gated one (differential finding F3).
+func TestNominatedPodsCountOnlyInDefaultNominator(t *testing.T) {
+	nominated := func(mod func(*corev1.Pod)) *corev1.Pod {
+		p := fx.Pod(ns, "big", fx.Requests("cpu", "4"), fx.Priority(100))
+		p.Status.NominatedNodeName = "n1"
+		mod(p)
+		return p
+	}
+	for _, tt := range []struct {
+		name string
+		mod  func(*corev1.Pod)
+		fits bool
+	}{
+		{"default scheduler", func(*corev1.Pod) {}, false},
+		{"other scheduler", func(p *corev1.Pod) { p.Spec.SchedulerName = "batch" }, true},
+		{"gated", func(p *corev1.Pod) { p.Spec.SchedulingGates = []corev1.PodSchedulingGate{{Name: "wait"}} }, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Explain(snap([]*corev1.Node{fx.Node("n1")}, nominated(tt.mod), fx.Pod(ns, "p", fx.Requests("cpu", "1"))), Selection{Namespace: ns, Names: []string{"p"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.Pods[0].Status == StatusSchedulable; got != tt.fits {
+				t.Fatalf("fits %v, want %v: %q", got, tt.fits, r.Pods[0].SchedulerMessage)
+			}
+		})
+	}
+}

@@ -149,6 +149,9 @@ func fixAction(pod *corev1.Pod, b checks.Blocker, all []checks.Blocker, nodes []
 		return fmt.Sprintf("PVC %s is bound to PV %s, which no longer exists; restore the PV, or delete and recreate the claim", v.PVC, v.PV)
 	case checks.KindVolumeBindConflict:
 		return volumeBindFix(b.Volume, nodes)
+	case checks.KindVolumeZoneConflict:
+		v := b.Volume
+		return fmt.Sprintf("PVC %s is bound to PV %s, which lives in %s %s; run the Pod on a node there (add capacity in that zone if needed), or move the data to a volume in another zone", v.PVC, v.PV, v.ZoneLabel, strings.Join(v.Zones, " or "))
 	}
 	return ""
 }
@@ -185,6 +188,8 @@ func hasEvidence(b checks.Blocker) bool {
 		return b.PodAffinity != nil
 	case checks.KindVolumeNodeConflict, checks.KindVolumeMissingPV, checks.KindVolumeBindConflict:
 		return b.Volume != nil
+	case checks.KindVolumeZoneConflict:
+		return b.Volume != nil && b.Volume.ZoneLabel != ""
 	}
 	return true
 }

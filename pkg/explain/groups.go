@@ -40,6 +40,9 @@ func BlockerKey(b checks.Blocker) string {
 		detail = fmt.Sprintf("%d:%s:%s", b.PodAffinity.Term, b.PodAffinity.TopologyKey, b.PodAffinity.Selector)
 	case b.Volume != nil:
 		detail = fmt.Sprintf("%s:%s:%s:%s", b.Volume.PVC, b.Volume.PV, b.Volume.Conflict, b.Volume.SelectedNode)
+		if b.Volume.ZoneLabel != "" {
+			detail += ":" + b.Volume.ZoneLabel
+		}
 	}
 	return b.Plugin + "/" + string(b.Kind) + "/" + detail
 }

@@ -67,6 +67,8 @@ func phrase(bs []checks.Blocker) string {
 		s = volumeMissingPVPhrase(b.Volume)
 	case checks.KindVolumeBindConflict:
 		s = volumeBindConflictPhrase(b.Volume)
+	case checks.KindVolumeZoneConflict:
+		s = volumeZonePhrase(bs)
 	default:
 		// A kind added to checks before render learns it: say what we know rather than nothing.
 		s = string(b.Kind)
@@ -99,7 +101,8 @@ func sameSubject(a, b checks.Blocker) bool {
 	case a.PodAffinity != nil && b.PodAffinity != nil:
 		return a.PodAffinity.Term == b.PodAffinity.Term && a.PodAffinity.Selector == b.PodAffinity.Selector
 	case a.Volume != nil && b.Volume != nil:
-		return a.Volume.PVC == b.Volume.PVC && a.Volume.PV == b.Volume.PV && a.Volume.Conflict == b.Volume.Conflict
+		return a.Volume.PVC == b.Volume.PVC && a.Volume.PV == b.Volume.PV && a.Volume.Conflict == b.Volume.Conflict &&
+			a.Volume.ZoneLabel == b.Volume.ZoneLabel
 	}
 	return true
 }
@@ -117,6 +120,27 @@ func volumeNodeConflictPhrase(bs []checks.Blocker) string {
 			}
 			return b.Volume.NodeAffinity
 		})
+}
+
+// volumeZonePhrase: the bound PV's zone/region label, with what the nodes carry instead.
+func volumeZonePhrase(bs []checks.Blocker) string {
+	e := bs[0].Volume
+	if e == nil {
+		return "a bound PersistentVolume is in a zone or region this node is not in"
+	}
+	var found []string
+	for _, b := range bs {
+		if b.Volume == nil {
+			continue
+		}
+		if b.Volume.NodeZone == nil {
+			found = append(found, "no "+e.ZoneLabel+" label")
+		} else {
+			found = append(found, b.Volume.NodeZoneLabel+"="+*b.Volume.NodeZone)
+		}
+	}
+	return fmt.Sprintf("PVC %s is bound to PV %s, labelled %s=%s, found %s", e.PVC, e.PV, e.ZoneLabel,
+		strings.Join(e.Zones, " or "), listOr(distinct(found)))
 }
 
 func volumeMissingPVPhrase(e *checks.VolumeEvidence) string {

@@ -24,6 +24,13 @@ func TestPhrase(t *testing.T) {
 			NodeAffinity: []checks.TermMismatch{{Failed: []checks.ExpressionMismatch{{Actual: &actual,
 				Requirement: corev1.NodeSelectorRequirement{Key: "kubernetes.io/hostname", Operator: corev1.NodeSelectorOpIn, Values: []string{"n9"}}}}}}}}
 	}
+	volumeZone := func(actual string) checks.Blocker {
+		e := &checks.VolumeEvidence{PVC: "shop/data", PV: "disk-1", ZoneLabel: "topology.kubernetes.io/zone", Zones: []string{"b", "d"}}
+		if actual != "" {
+			e.NodeZoneLabel, e.NodeZone = e.ZoneLabel, &actual
+		}
+		return checks.Blocker{Kind: checks.KindVolumeZoneConflict, Volume: e}
+	}
 	tests := []struct {
 		name string
 		bs   []checks.Blocker
@@ -91,6 +98,8 @@ func TestPhrase(t *testing.T) {
 		{"claim selected for another node", []checks.Blocker{{Kind: checks.KindVolumeBindConflict, Volume: &checks.VolumeEvidence{PVC: "shop/data",
 			Conflict: checks.BindSelectedNode, SelectedNode: "n3"}}},
 			"PVC shop/data is being provisioned for node n3 (annotation volume.kubernetes.io/selected-node)"},
+		{"bound PV in other zones", []checks.Blocker{volumeZone("a"), volumeZone("c"), volumeZone("")},
+			"PVC shop/data is bound to PV disk-1, labelled topology.kubernetes.io/zone=b or d, found topology.kubernetes.io/zone=a, topology.kubernetes.io/zone=c or no topology.kubernetes.io/zone label"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -554,6 +554,30 @@ func regressionCases() []regression {
 	victim.Finalizers = []string{"example.com/hold"}
 	f1 := mk("F1 host port set in preemption", []*corev1.Node{node("n2", "4", "1Gi", "2")},
 		victim, pod("p3", "n2", 100, "128Mi", 8080), pod(gen.PendingName, "", 100, "1Gi", 8080))
+	// F3: only the default scheduler's queued, ungated Pods are in its nominator. n1's nominated
+	// Pod takes its cpu; n2's gated one and another scheduler's do not, so n2 fails on its Pod
+	// count alone.
+	nominated := func(name, node string, edit func(*corev1.Pod)) *corev1.Pod {
+		p := pod(name, "", 1000, "128Mi", 0)
+		p.Spec.Containers[0].Resources.Requests[corev1.ResourceCPU] = resource.MustParse("600m")
+		p.Status.NominatedNodeName = node
+		if edit != nil {
+			edit(p)
+		}
+		return p
+	}
+	f3 := mk("F3 nominator holds only this scheduler's ungated Pods",
+		[]*corev1.Node{node("n1", "1", "1Gi", "110"), node("n2", "1", "1Gi", "1")},
+		pod("p1", "n2", 0, "128Mi", 0),
+		nominated("nominated1", "n1", nil),
+		nominated("gated", "n2", func(p *corev1.Pod) { p.Spec.SchedulingGates = []corev1.PodSchedulingGate{{Name: "example.com/hold"}} }),
+		nominated("other", "n2", func(p *corev1.Pod) { p.Spec.SchedulerName = "other-scheduler" }),
+		func() *corev1.Pod {
+			p := pod(gen.PendingName, "", 0, "128Mi", 0)
+			p.Spec.Containers[0].Resources.Requests[corev1.ResourceCPU] = resource.MustParse("500m")
+			return p
+		}())
 	return []regression{{f1, "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. " +
-		"no new claims to deallocate, preemption: 0/1 nodes are available: 1 Insufficient memory."}}
+		"no new claims to deallocate, preemption: 0/1 nodes are available: 1 Insufficient memory."},
+		{f3, "0/2 nodes are available: 1 Insufficient cpu, 1 Too many pods. no new claims to deallocate, preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod."}}
 }

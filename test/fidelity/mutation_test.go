@@ -10,6 +10,9 @@ import (
 	"github.com/kubectl-placement/kubectl-placement/test/fidelity/gen"
 )
 
+// zoneKeys are the PV labels VolumeZone reads.
+var zoneKeys = []string{corev1.LabelTopologyZone, corev1.LabelTopologyRegion, corev1.LabelFailureDomainBetaZone, corev1.LabelFailureDomainBetaRegion}
+
 // TestDifferentialCatchesMutations proves the differential comparison can fail: our side gets a
 // deliberately wrong view of the cluster (the kind of bug a check could have) and the comparison
 // must report disagreements on a fixed seed range where the wrong view matters.
@@ -66,6 +69,90 @@ func TestDifferentialCatchesMutations(t *testing.T) {
 		relevant: func(c *gen.Case) bool {
 			for _, pv := range c.PVs {
 				if pv.Spec.NodeAffinity != nil {
+					return true
+				}
+			}
+			return false
+		},
+	}, {
+		name: "PersistentVolume zone labels ignored",
+		mutate: func(s *snapshot.Snapshot) {
+			for _, pv := range s.PVs {
+				for _, k := range zoneKeys {
+					delete(pv.Labels, k)
+				}
+			}
+		},
+		relevant: func(c *gen.Case) bool {
+			for _, pv := range c.PVs {
+				for _, k := range zoneKeys {
+					if _, ok := pv.Labels[k]; ok && pv.Spec.ClaimRef != nil {
+						return true
+					}
+				}
+			}
+			return false
+		},
+	}, {
+		name: "pod-level requests ignored",
+		mutate: func(s *snapshot.Snapshot) {
+			for _, p := range s.Pods {
+				p.Spec.Resources, p.Status.Resources, p.Status.AllocatedResources = nil, nil, nil
+			}
+		},
+		relevant: func(c *gen.Case) bool {
+			for _, p := range c.Pods {
+				if p.Spec.Resources != nil {
+					return true
+				}
+			}
+			return false
+		},
+	}, {
+		name: "pod-level in-place resize status ignored",
+		mutate: func(s *snapshot.Snapshot) {
+			for _, p := range s.Pods {
+				p.Status.Resources, p.Status.AllocatedResources = nil, nil
+			}
+		},
+		relevant: func(c *gen.Case) bool {
+			for _, p := range c.Pods {
+				if p.Status.Resources != nil {
+					return true
+				}
+			}
+			return false
+		},
+	}, {
+		name: "nominated Pods ignored",
+		mutate: func(s *snapshot.Snapshot) {
+			for _, p := range s.Pods {
+				if p.Name != gen.PendingName {
+					p.Status.NominatedNodeName = ""
+				}
+			}
+		},
+		relevant: func(c *gen.Case) bool {
+			for _, p := range c.Pods {
+				if p != c.Pending && p.Status.NominatedNodeName != "" {
+					return true
+				}
+			}
+			return false
+		},
+	}, {
+		name: "nominated Pods counted whatever their priority",
+		mutate: func(s *snapshot.Snapshot) {
+			top := int32(1 << 30)
+			for _, p := range s.Pods {
+				if p.Name != gen.PendingName && p.Status.NominatedNodeName != "" {
+					p.Spec.Priority, p.Spec.PriorityClassName = &top, ""
+				}
+			}
+		},
+		relevant: func(c *gen.Case) bool {
+			for _, p := range c.Pods {
+				if p != c.Pending && p.Status.NominatedNodeName != "" && *p.Spec.Priority < *c.Pending.Spec.Priority {
 					return true
 				}
 			}

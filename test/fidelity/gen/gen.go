@@ -114,6 +114,15 @@ func Generate(seed int64) *Case {
 	if vr.Float64() < volumeFraction {
 		(&g2{g: g, r: vr}).genVolumes()
 	}
+	// So do the nominated-pods overlay and the pod-level resources one.
+	nr := rand.New(rand.NewSource(seed*15485863 + 7))
+	if nr.Float64() < nominatedFraction {
+		g.genNominated(nr)
+	}
+	pr := rand.New(rand.NewSource(seed*104729 + 31))
+	if pr.Float64() < podLevelFraction {
+		(&g3{c: g.c, r: pr}).genPodLevel()
+	}
 	return g.c
 }
 

@@ -142,6 +142,92 @@ func (v *g2) genVolumes() {
 			c.PVCs = append(c.PVCs, other)
 		}
 	}
+	// Drawn last, so the draws above are the same as before zones were generated.
+	v.genVolumeZones()
+}
+
+// Zone/region labels VolumeZone compares, beyond LabelZone.
+const (
+	labelZoneBeta   = "failure-domain.beta.kubernetes.io/zone"
+	labelRegion     = "topology.kubernetes.io/region"
+	labelRegionBeta = "failure-domain.beta.kubernetes.io/region"
+)
+
+// genVolumeZones gives some PVs the zone/region labels VolumeZone checks, sometimes turning them
+// into cloud disks without node affinity, sometimes adds a claim bound to such a disk to the
+// Pending Pod, and gives some nodes the region and deprecated beta labels the plugin also reads.
+// Nodes keep their GA zone (85% have one), so most nodes are constrained and a few are not.
+func (v *g2) genVolumeZones() {
+	for _, n := range v.c.Nodes {
+		if v.chance(0.3) {
+			n.Labels[labelRegion] = vpick(v, "eu", "eu", "us")
+		}
+		if v.chance(0.15) {
+			// A node carrying the deprecated beta zone too, usually the same as its GA zone.
+			z := vpick(v, zones...)
+			if ga, ok := n.Labels[LabelZone]; ok && v.chance(0.7) {
+				z = ga
+			}
+			n.Labels[labelZoneBeta] = z
+		}
+		if v.chance(0.05) {
+			n.Labels[labelRegionBeta] = vpick(v, "eu", "us")
+		}
+	}
+	for _, pv := range v.c.PVs {
+		if !v.chance(0.5) {
+			continue
+		}
+		if v.chance(0.5) {
+			// A cloud disk as older provisioners made them: zone labels and no node affinity, so
+			// VolumeZone alone keeps the Pod in the disk's zone.
+			pv.Spec.PersistentVolumeSource = corev1.PersistentVolumeSource{
+				CSI: &corev1.CSIPersistentVolumeSource{Driver: "example.com/csi", VolumeHandle: pv.Name}}
+			pv.Spec.NodeAffinity = nil
+		}
+		v.zoneLabels(pv)
+	}
+	if v.chance(0.4) {
+		// One more volume: a claim bound to such a cloud disk (larger than every PV above, so it
+		// never ties with them).
+		pv := v.pv("disk1", 10)
+		pv.Spec.PersistentVolumeSource = corev1.PersistentVolumeSource{
+			CSI: &corev1.CSIPersistentVolumeSource{Driver: "example.com/csi", VolumeHandle: pv.Name}}
+		pv.Spec.NodeAffinity = nil
+		v.zoneLabels(pv)
+		claim := v.claim(v.c.Pending.Namespace, "disk")
+		bind(claim, pv)
+		v.c.PVs = append(v.c.PVs, pv)
+		v.c.PVCs = append(v.c.PVCs, claim)
+		v.c.Pending.Spec.Volumes = append(v.c.Pending.Spec.Volumes, corev1.Volume{Name: "disk",
+			VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "disk"}}})
+	}
+}
+
+// zoneLabels gives pv one or two zone/region labels: one zone, a "__" multi-zone set, or a value
+// with an empty part (the plugin ignores such a label).
+func (v *g2) zoneLabels(pv *corev1.PersistentVolume) {
+	if pv.Labels == nil {
+		pv.Labels = map[string]string{}
+	}
+	for k := 1 + v.r.Intn(2); k > 0; k-- {
+		key := vpick(v, LabelZone, LabelZone, LabelZone, labelZoneBeta, labelRegion, labelRegionBeta)
+		var value string
+		switch key {
+		case labelRegion, labelRegionBeta:
+			value = vpick(v, "eu", "us", "eu__us")
+		default:
+			value = vpick(v, zones...)
+			if x := v.r.Float64(); x < 0.25 {
+				if other := vpick(v, zones...); other != value {
+					value += "__" + other
+				}
+			} else if x < 0.3 {
+				value += "____" + vpick(v, zones...)
+			}
+		}
+		pv.Labels[key] = value
+	}
 }
 
 // pv is a local PV (hostPath when it has no node affinity) of sizeGi, in class local or zonal.

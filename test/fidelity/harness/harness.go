@@ -180,9 +180,37 @@ func Run(ctx context.Context, objs Objects, namespace, name string) (*Result, er
 		}
 		time.Sleep(200 * time.Microsecond)
 	}
+	// Every unbound Pod of this scheduler must be in the queue too: a Pending Pod with
+	// status.nominatedNodeName reaches the nominator when the queue adds it (unless it is gated),
+	// and the filters count it on that node only from then on.
+	queued := 0
+	for _, p := range objs.Pods {
+		if p.Spec.NodeName == "" && p.Spec.SchedulerName == corev1.DefaultSchedulerName &&
+			p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+			queued++
+		}
+	}
+	for {
+		if pods, _ := sched.SchedulingQueue.PendingPods(); len(pods) == queued {
+			break
+		}
+		if ctx.Err() != nil {
+			pods, _ := sched.SchedulingQueue.PendingPods()
+			return nil, fmt.Errorf("scheduling queue: %d/%d pods", len(pods), queued)
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
 	sched.SchedulingQueue.Run(klog.FromContext(ctx))
 	defer sched.SchedulingQueue.Close()
 
+	// Schedule the Pod under test, not whichever the queue would pop first (a nominated Pod of
+	// higher priority, say): the others stay queued, and nominated, for this one cycle.
+	sched.NextPod = func(logger klog.Logger) (*framework.QueuedPodInfo, error) {
+		if pi := sched.SchedulingQueue.PopSpecificPod(logger, pending); pi != nil {
+			return pi, nil
+		}
+		return nil, fmt.Errorf("pod %s/%s is not in the scheduling queue", namespace, name)
+	}
 	sched.ScheduleOne(ctx)
 
 	mu.Lock()
