@@ -229,9 +229,10 @@ func analyzePod(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod) (pr PodRe
 		}
 		pr.Nodes = append(pr.Nodes, NodeReport{Name: ni.Node.Name, Scheduler: o.verdict, Blockers: blockers})
 	}
-	pr.Groups = groupNodes(pr.Nodes)
-	pr.Closest = closestNodes(pr.Nodes)
-	pr.Fixes = proposeFixes(pod, pr.Nodes, pr.Spread)
+	keyed := keyNodes(pr.Nodes)
+	pr.Groups = groupNodes(keyed)
+	pr.Closest = closestNodes(keyed)
+	pr.Fixes = proposeFixes(pod, keyed, pr.Spread)
 
 	if feasible {
 		pr.Status = StatusSchedulable

@@ -13,7 +13,7 @@ import (
 
 // proposeFixes turns each distinct blocker into one concrete change, most nodes first. A fix is
 // Sufficient when some node has no other blocker.
-func proposeFixes(pod *corev1.Pod, nodes []NodeReport, spread []checks.SpreadDomains) []Fix {
+func proposeFixes(pod *corev1.Pod, nodes []keyedNode, spread []checks.SpreadDomains) []Fix {
 	type acc struct {
 		first      checks.Blocker
 		all        []checks.Blocker
@@ -22,11 +22,15 @@ func proposeFixes(pod *corev1.Pod, nodes []NodeReport, spread []checks.SpreadDom
 	}
 	byKey := map[string]*acc{}
 	var order []string
+	// Name the nodes closest to fitting first, so a suggested command targets a useful node.
+	blockersOn := map[string]int{}
+	cordoned := false
 	for _, n := range nodes {
-		keys := nodeKeys(n)
+		blockersOn[n.Name] = len(n.distinct)
 		seen := map[string]bool{}
-		for _, b := range n.Blockers {
-			k := BlockerKey(b)
+		for j, b := range n.Blockers {
+			cordoned = cordoned || b.Kind == checks.KindCordoned
+			k := n.keys[j]
 			a, ok := byKey[k]
 			if !ok {
 				a = &acc{first: b}
@@ -37,19 +41,10 @@ func proposeFixes(pod *corev1.Pod, nodes []NodeReport, spread []checks.SpreadDom
 			if !seen[k] {
 				seen[k] = true
 				a.nodes = append(a.nodes, n.Name)
-				if len(keys) == 1 {
+				if len(n.distinct) == 1 {
 					a.sufficient = true
 				}
 			}
-		}
-	}
-	// Name the nodes closest to fitting first, so a suggested command targets a useful node.
-	blockersOn := map[string]int{}
-	cordoned := false
-	for _, n := range nodes {
-		blockersOn[n.Name] = len(nodeKeys(n))
-		for _, b := range n.Blockers {
-			cordoned = cordoned || b.Kind == checks.KindCordoned
 		}
 	}
 	var fixes []Fix

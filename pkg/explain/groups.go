@@ -47,34 +47,46 @@ func BlockerKey(b checks.Blocker) string {
 	return b.Plugin + "/" + string(b.Kind) + "/" + detail
 }
 
-// nodeKeys are a node's distinct blocker keys, in blocker order.
-func nodeKeys(n NodeReport) []string {
-	seen := map[string]bool{}
-	var keys []string
-	for _, b := range n.Blockers {
-		k := BlockerKey(b)
-		if !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
+// keyedNode is a node with its blockers' keys, computed once per Pod and shared by grouping,
+// closest nodes and fixes.
+type keyedNode struct {
+	*NodeReport
+	keys     []string // BlockerKey of each blocker, aligned with Blockers
+	distinct []string // the distinct keys, in blocker order
+}
+
+func keyNodes(nodes []NodeReport) []keyedNode {
+	out := make([]keyedNode, len(nodes))
+	for i := range nodes {
+		n := keyedNode{NodeReport: &nodes[i], keys: make([]string, len(nodes[i].Blockers))}
+		seen := map[string]bool{}
+		for j, b := range nodes[i].Blockers {
+			k := BlockerKey(b)
+			n.keys[j] = k
+			if !seen[k] {
+				seen[k] = true
+				n.distinct = append(n.distinct, k)
+			}
 		}
+		out[i] = n
 	}
-	return keys
+	return out
 }
 
 // groupNodes groups nodes with identical blocker keys, largest group first.
-func groupNodes(nodes []NodeReport) []NodeGroup {
+func groupNodes(nodes []keyedNode) []NodeGroup {
 	index := map[string]int{}
 	groups := []NodeGroup{}
 	for _, n := range nodes {
 		if len(n.Blockers) == 0 {
 			continue
 		}
-		key := strings.Join(nodeKeys(n), "\n")
+		key := strings.Join(n.distinct, "\n")
 		i, ok := index[key]
 		if !ok {
 			i = len(groups)
 			index[key] = i
-			groups = append(groups, NodeGroup{Key: key, Blockers: dedupeBlockers(n.Blockers)})
+			groups = append(groups, NodeGroup{Key: key, Blockers: n.firstOfEachKey()})
 		}
 		groups[i].Nodes = append(groups[i].Nodes, n.Name)
 	}
@@ -87,12 +99,12 @@ func groupNodes(nodes []NodeReport) []NodeGroup {
 	return groups
 }
 
-// dedupeBlockers keeps the first blocker of each key (two Pods colliding on one term read as one).
-func dedupeBlockers(bs []checks.Blocker) []checks.Blocker {
+// firstOfEachKey keeps the first blocker of each key (two Pods colliding on one term read as one).
+func (n keyedNode) firstOfEachKey() []checks.Blocker {
 	seen := map[string]bool{}
 	var out []checks.Blocker
-	for _, b := range bs {
-		if k := BlockerKey(b); !seen[k] {
+	for j, b := range n.Blockers {
+		if k := n.keys[j]; !seen[k] {
 			seen[k] = true
 			out = append(out, b)
 		}
@@ -102,7 +114,7 @@ func dedupeBlockers(bs []checks.Blocker) []checks.Blocker {
 
 // closestNodes names up to three nodes with the fewest distinct blockers; among equals, those
 // whose blockers preemption could resolve, then by name.
-func closestNodes(nodes []NodeReport) []string {
+func closestNodes(nodes []keyedNode) []string {
 	type cand struct {
 		name   string
 		n      int
@@ -114,7 +126,7 @@ func closestNodes(nodes []NodeReport) []string {
 		if len(n.Blockers) == 0 {
 			continue
 		}
-		c := cand{name: n.Name, n: len(nodeKeys(n)), unres: n.Scheduler != nil && n.Scheduler.Code == checks.UnschedulableAndUnresolvable}
+		c := cand{name: n.Name, n: len(n.distinct), unres: n.Scheduler != nil && n.Scheduler.Code == checks.UnschedulableAndUnresolvable}
 		for _, b := range n.Blockers {
 			if r := b.Resource; r != nil && r.Requested.Value() > 0 {
 				c.excess += float64(r.Shortfall.MilliValue()) / float64(r.Requested.MilliValue())
