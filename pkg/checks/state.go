@@ -53,7 +53,7 @@ func NewCluster(s *snapshot.Snapshot) *Cluster {
 	c := &Cluster{nodeByName: make(map[string]*NodeInfo, len(s.Nodes)), NamespaceLabels: map[string]map[string]string{}}
 	byNode := map[string][]*corev1.Pod{}
 	for _, p := range s.Pods {
-		if p.Spec.NodeName == "" || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+		if p.Spec.NodeName == "" || snapshot.Finished(p) {
 			continue
 		}
 		byNode[p.Spec.NodeName] = append(byNode[p.Spec.NodeName], p)

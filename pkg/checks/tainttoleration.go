@@ -3,6 +3,7 @@ package checks
 import (
 	corev1 "k8s.io/api/core/v1"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
+	"k8s.io/klog/v2"
 )
 
 // comparisonOperators is the TaintTolerationComparisonOperators gate: alpha and off in v1.36.3,
@@ -10,14 +11,8 @@ import (
 const comparisonOperators = false
 
 // logger is handed to the toleration helpers, which only log for Lt/Gt (never reached with the
-// gate off). It is the zero klog.Logger, which discards; it is taken from the helper's signature
-// because k8s.io/klog/v2 is only an indirect dependency in go.mod.
-var logger = zeroFirstArg(corev1helpers.TolerationsTolerateTaint)
-
-func zeroFirstArg[L any](func(L, []corev1.Toleration, *corev1.Taint, bool) bool) L {
-	var l L
-	return l
-}
+// gate off). The zero klog.Logger discards.
+var logger klog.Logger
 
 // CheckTaintToleration mirrors the TaintToleration filter: every NoSchedule/NoExecute taint must be
 // tolerated. The scheduler stops at the first untolerated taint; this lists every one.

@@ -79,7 +79,7 @@ func completePods(newClient clientFactory) cobra.CompletionFunc {
 				continue
 			}
 			switch {
-			case finished(p):
+			case snapshot.Finished(p):
 				// Nothing to explain.
 			case p.Status.Phase == corev1.PodPending:
 				pending = append(pending, cobra.CompletionWithDesc(p.Name, string(p.Status.Phase)))
@@ -345,7 +345,7 @@ func (c *completionSource) workloads(ctx context.Context, kinds []string, topLev
 			return nil, err
 		}
 		for _, p := range pods {
-			if slices.Contains(kinds, spread.KindPod) && !finished(p) {
+			if slices.Contains(kinds, spread.KindPod) && !snapshot.Finished(p) {
 				add(spread.KindPod, p)
 			}
 			if kind, name, ok := snapshot.ControllerOf(p); ok && byPods[kind] {
@@ -434,11 +434,6 @@ func appendItems[T any, PT interface {
 		out = append(out, PT(&items[i]))
 	}
 	return out
-}
-
-// finished Pods are not in a snapshot: the scheduler ignores them.
-func finished(p *corev1.Pod) bool {
-	return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
 }
 
 func withPrefix(names []string, prefix string) []cobra.Completion {

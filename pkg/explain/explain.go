@@ -36,7 +36,7 @@ const GatedMessage = "Scheduling is blocked due to non-empty scheduling gates"
 // IsPendingForScheduling: the scheduler still has to place the Pod. A bound Pod in phase Pending
 // (pulling images, say) is not ours to explain.
 func IsPendingForScheduling(p *corev1.Pod) bool {
-	return p.Spec.NodeName == "" && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed
+	return p.Spec.NodeName == "" && !snapshot.Finished(p)
 }
 
 // Explain analyses the selected Pending Pods of a snapshot.
