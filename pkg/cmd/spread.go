@@ -149,8 +149,9 @@ func (o *SpreadOptions) Run(ctx context.Context) error {
 		return nil
 	}
 	reports := make([]*spread.SpreadReport, 0, len(workloads))
+	analyzer := spread.NewAnalyzer(snap)
 	for _, w := range workloads {
-		r, err := spread.Analyze(snap, w)
+		r, err := analyzer.Analyze(w)
 		if err != nil {
 			return err
 		}

@@ -23,9 +23,29 @@ var systemDefaultConstraints = []corev1.TopologySpreadConstraint{
 	{TopologyKey: corev1.LabelTopologyZone, WhenUnsatisfiable: corev1.ScheduleAnyway, MaxSkew: 5},
 }
 
+// Analyzer analyses workloads over one snapshot, indexing its nodes once for all of them.
+type Analyzer struct {
+	snap    *snapshot.Snapshot
+	cluster *checks.Cluster
+}
+
+// NewAnalyzer indexes snap.
+func NewAnalyzer(snap *snapshot.Snapshot) *Analyzer {
+	return &Analyzer{snap: snap, cluster: checks.NewCluster(snap)}
+}
+
 // Analyze builds the spread report of one workload over a snapshot.
 func Analyze(snap *snapshot.Snapshot, w *Workload) (*SpreadReport, error) {
-	if snap == nil || w == nil {
+	if snap == nil {
+		return nil, fmt.Errorf("spread: nothing to analyse")
+	}
+	return NewAnalyzer(snap).Analyze(w)
+}
+
+// Analyze builds the spread report of one workload.
+func (a *Analyzer) Analyze(w *Workload) (*SpreadReport, error) {
+	snap, cluster := a.snap, a.cluster
+	if w == nil {
 		return nil, fmt.Errorf("spread: nothing to analyse")
 	}
 	next, from, err := nextReplica(w)
@@ -40,7 +60,6 @@ func Analyze(snap *snapshot.Snapshot, w *Workload) (*SpreadReport, error) {
 		Notes:              snap.Warnings,
 		MissingPermissions: snap.Missing,
 	}
-	cluster := checks.NewCluster(snap)
 	fits := nextReplicaNodes(next, cluster, &r.NextReplica)
 
 	constraints, err := analyseConstraints(next, w, cluster, fits)
