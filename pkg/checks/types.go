@@ -94,7 +94,6 @@ const (
 	KindUntoleratedTaint        BlockerKind = "UntoleratedTaint"        // TaintToleration, one per taint
 	KindNodeSelectorMismatch    BlockerKind = "NodeSelectorMismatch"    // NodeAffinity, one per nodeSelector key
 	KindNodeAffinityMismatch    BlockerKind = "NodeAffinityMismatch"    // NodeAffinity, required terms (one blocker, every term)
-	KindNotInMatchFields        BlockerKind = "NotInMatchFields"        // NodeAffinity PreFilterResult: node not named by matchFields
 	KindHostPortConflict        BlockerKind = "HostPortConflict"        // NodePorts, one per port
 	KindTooManyPods             BlockerKind = "TooManyPods"             // NodeResourcesFit
 	KindInsufficientResource    BlockerKind = "InsufficientResource"    // NodeResourcesFit, one per resource

@@ -77,7 +77,7 @@ func TestWhyPendingErrors(t *testing.T) {
 func TestWhyPendingMissingEvidence(t *testing.T) {
 	kinds := []checks.BlockerKind{
 		checks.KindCordoned, checks.KindNodeNameMismatch, checks.KindUntoleratedTaint,
-		checks.KindNodeSelectorMismatch, checks.KindNodeAffinityMismatch, checks.KindNotInMatchFields,
+		checks.KindNodeSelectorMismatch, checks.KindNodeAffinityMismatch,
 		checks.KindHostPortConflict, checks.KindTooManyPods, checks.KindInsufficientResource,
 		checks.KindSpreadMissingLabel, checks.KindSpreadSkew, checks.KindPodAffinityUnsatisfied,
 		checks.KindPodAntiAffinityConflict, checks.KindExistingAntiAffinity, "SomethingNew",

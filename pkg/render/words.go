@@ -43,8 +43,6 @@ func phrase(bs []checks.Blocker) string {
 		s = nodeSelectorPhrase(bs)
 	case checks.KindNodeAffinityMismatch:
 		s = nodeAffinityPhrase(bs)
-	case checks.KindNotInMatchFields:
-		s = "not one of the nodes the Pod's node affinity names in matchFields"
 	case checks.KindHostPortConflict:
 		s = hostPortPhrase(bs)
 	case checks.KindTooManyPods:
