@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -312,5 +313,28 @@ func TestNominatedPodsCountOnlyInDefaultNominator(t *testing.T) {
 				t.Fatalf("fits %v, want %v: %q", got, tt.fits, r.Pods[0].SchedulerMessage)
 			}
 		})
+	}
+}
+
+// Zone, hostname and other system labels belong to Kubernetes: the fix must not relabel nodes.
+func TestSelectorFixNeverRelabelsSystemLabels(t *testing.T) {
+	for _, tt := range []struct {
+		key     string
+		relabel bool
+	}{
+		{"topology.kubernetes.io/zone", false},
+		{"kubernetes.io/hostname", false},
+		{"node.k8s.io/pool", false},
+		{"disk", true},
+		{"example.com/kubernetes.io", true},
+	} {
+		r, err := Explain(snap([]*corev1.Node{fx.Node("n1", fx.Labels(tt.key, "a"))}, fx.Pod(ns, "p", fx.NodeSelector(tt.key, "b"))), Selection{AllNamespaces: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		action := r.Pods[0].Fixes[0].Action
+		if got := strings.Contains(action, "kubectl label node"); got != tt.relabel {
+			t.Errorf("%s: relabel %v, want %v: %s", tt.key, got, tt.relabel, action)
+		}
 	}
 }

@@ -121,7 +121,11 @@ func fixAction(pod *corev1.Pod, b checks.Blocker, all []checks.Blocker, nodes []
 	case checks.KindInsufficientResource:
 		return resourceFix(b.Resource, all)
 	case checks.KindSpreadMissingLabel:
-		return fmt.Sprintf("%s %s the label %q that the spread constraint's topologyKey needs; label %s, or keep the Pod off %s with node affinity", nodesN(len(nodes)), verb(len(nodes), "lacks", "lack"), b.Spread.TopologyKey, verb(len(nodes), "it", "them"), verb(len(nodes), "it", "them"))
+		them := verb(len(nodes), "it", "them")
+		if systemLabel(b.Spread.TopologyKey) {
+			return fmt.Sprintf("%s %s the label %q that the spread constraint's topologyKey needs (Kubernetes or the cloud provider sets it; check the node's registration); keep the Pod off %s with node affinity meanwhile", nodesN(len(nodes)), verb(len(nodes), "lacks", "lack"), b.Spread.TopologyKey, them)
+		}
+		return fmt.Sprintf("%s %s the label %q that the spread constraint's topologyKey needs; label %s, or keep the Pod off %s with node affinity", nodesN(len(nodes)), verb(len(nodes), "lacks", "lack"), b.Spread.TopologyKey, them, them)
 	case checks.KindSpreadSkew:
 		return spreadFix(b.Spread, spread)
 	case checks.KindPodAntiAffinityConflict:
@@ -246,11 +250,32 @@ func selectorFix(e *checks.NodeSelectorEvidence, all []checks.Blocker, nodes []s
 			seen += fmt.Sprintf(", %d lack it", missing)
 		}
 	}
+	if systemLabel(e.Key) {
+		return fmt.Sprintf("nodeSelector %s=%s matches none of these %s (%s); %s is set by Kubernetes or the cloud provider, so change the Pod's nodeSelector rather than the nodes", e.Key, e.Want, nodesN(len(nodes)), seen, e.Key)
+	}
 	return fmt.Sprintf("nodeSelector %s=%s matches none of these %s (%s); fix the Pod's nodeSelector or label a node: kubectl label node %s %s=%s", e.Key, e.Want, nodesN(len(nodes)), seen, nodes[0], e.Key, e.Want)
+}
+
+// systemLabel: a label in the kubernetes.io or k8s.io namespaces (zone, region, hostname,
+// instance type, os, arch). Kubelets and cloud providers own them and the NodeRestriction admission
+// plugin guards them; relabelling a node by hand would mislead every zone-aware component.
+func systemLabel(key string) bool {
+	prefix, _, ok := strings.Cut(key, "/")
+	if !ok {
+		return false
+	}
+	for _, domain := range []string{"kubernetes.io", "k8s.io"} {
+		if prefix == domain || strings.HasSuffix(prefix, "."+domain) {
+			return true
+		}
+	}
+	return false
 }
 
 func affinityFix(e *checks.NodeAffinityEvidence, all []checks.Blocker) string {
 	var parts []string
+	// Labelling nodes cannot help when every failed requirement is a field or a system label.
+	onlySystem := true
 	for _, t := range e.Terms {
 		switch {
 		case t.Empty:
@@ -260,11 +285,16 @@ func affinityFix(e *checks.NodeAffinityEvidence, all []checks.Blocker) string {
 		default:
 			for _, f := range t.Failed {
 				r := f.Requirement
+				onlySystem = onlySystem && (f.Field || systemLabel(r.Key))
 				parts = append(parts, fmt.Sprintf("term %d needs %s %s %s", t.Term, r.Key, r.Operator, strings.Join(r.Values, ",")))
 			}
 		}
 	}
-	return fmt.Sprintf("Required node affinity matches none of %s: %s; relax the term or label nodes to satisfy it", nodesN(len(all)), strings.Join(parts, "; "))
+	advice := "relax the term or label nodes to satisfy it"
+	if onlySystem {
+		advice = "these labels belong to Kubernetes or the cloud provider, so relax the term"
+	}
+	return fmt.Sprintf("Required node affinity matches none of %s: %s; %s", nodesN(len(all)), strings.Join(parts, "; "), advice)
 }
 
 func resourceFix(r *checks.ResourceEvidence, all []checks.Blocker) string {
