@@ -264,15 +264,14 @@ type AffinityState struct {
 
 // newAffinityState is InterPodAffinity's PreFilter. A nil state means the plugin returns Skip
 // (no terms and no existing anti-affinity against the Pod): its Filter and AddPod never run.
-func newAffinityState(ps *PodState, c *Cluster) (*AffinityState, *PreFilterRejection) {
-	pod := ps.Pod
+func newAffinityState(pod *corev1.Pod, c *Cluster) (*AffinityState, *PreFilterRejection) {
 	if err := podInfoParseError(pod); err != nil {
 		return nil, &PreFilterRejection{Plugin: PluginInterPodAffinity, Code: UnschedulableAndUnresolvable,
 			Reason: fmt.Sprintf("parsing pod: %+v", err)}
 	}
 	s := &AffinityState{
 		pod:          pod,
-		nsLabels:     labels.Set(ps.NamespaceLabels),
+		nsLabels:     labels.Set(c.NamespaceLabels[pod.Namespace]),
 		affinity:     pairTable[topologyPair]{base: map[topologyPair]*pairEntry{}},
 		anti:         pairTable[antiPair]{base: map[antiPair]*pairEntry{}},
 		existingAnti: pairTable[topologyPair]{base: map[topologyPair]*pairEntry{}},
@@ -355,7 +354,7 @@ func podMatchesAllTerms(terms []affinityTerm, pod *corev1.Pod) bool {
 
 // withPods returns a copy with pods on node added (delta=+1) or removed (delta=-1), as the
 // plugin's AddPod/RemovePod (no namespace or deletionTimestamp filter). nil stays nil.
-func (s *AffinityState) withPods(ps *PodState, node *corev1.Node, pods []*corev1.Pod, delta int) *AffinityState {
+func (s *AffinityState) withPods(node *corev1.Node, pods []*corev1.Pod, delta int) *AffinityState {
 	if s == nil || node == nil || len(pods) == 0 {
 		return s
 	}
@@ -371,11 +370,11 @@ func (s *AffinityState) withPods(ps *PodState, node *corev1.Node, pods []*corev1
 
 // CheckInterPodAffinity is InterPodAffinity's Filter: the status is the scheduler's (affinity,
 // then the Pod's anti-affinity, then existing Pods' anti-affinity); Blockers list every violation.
-func CheckInterPodAffinity(ps *PodState, ni *NodeInfo) *Status {
-	if ps == nil || ps.Affinity == nil || ni == nil || ni.Node == nil {
+func CheckInterPodAffinity(s *AffinityState, ni *NodeInfo) *Status {
+	if s == nil || ni == nil || ni.Node == nil {
 		return nil
 	}
-	s, node := ps.Affinity, ni.Node
+	node := ni.Node
 	var st *Status
 	fail := func(code Code, reason string, b []Blocker) {
 		if st == nil {
@@ -463,4 +462,34 @@ func CheckInterPodAffinity(ps *PodState, ni *NodeInfo) *Status {
 		}
 	}
 	return st
+}
+
+// InterPodAffinity is the InterPodAffinity plugin; its state is the *AffinityState of the required
+// terms (the Pod's and the existing Pods' anti-affinity).
+type InterPodAffinity struct{}
+
+func (InterPodAffinity) Name() string { return PluginInterPodAffinity }
+
+func (InterPodAffinity) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster) (sets.Set[string], *PreFilterRejection) {
+	s, rej := newAffinityState(pod, c)
+	if s != nil {
+		cs.Write(PluginInterPodAffinity, s)
+	}
+	return nil, rej
+}
+
+func (InterPodAffinity) Filter(cs *CycleState, ni *NodeInfo) *Status {
+	return CheckInterPodAffinity(stateOf[*AffinityState](cs, PluginInterPodAffinity), ni)
+}
+
+func (InterPodAffinity) AddPods(cs *CycleState, node *corev1.Node, pods []*corev1.Pod) {
+	if s := stateOf[*AffinityState](cs, PluginInterPodAffinity); s != nil {
+		cs.Write(PluginInterPodAffinity, s.withPods(node, pods, +1))
+	}
+}
+
+func (InterPodAffinity) RemovePods(cs *CycleState, node *corev1.Node, pods []*corev1.Pod) {
+	if s := stateOf[*AffinityState](cs, PluginInterPodAffinity); s != nil {
+		cs.Write(PluginInterPodAffinity, s.withPods(node, pods, -1))
+	}
 }

@@ -140,15 +140,13 @@ func TestInterPodAffinityFilter(t *testing.T) {
 				ns = nodes
 			}
 			c := topoCluster(ns, append(tt.pods, tt.pod), namespaces...)
-			ps := topoPodState(tt.pod, c)
-			var rej *PreFilterRejection
-			ps.Affinity, rej = newAffinityState(ps, c)
+			s, rej := newAffinityState(tt.pod, c)
 			if rej != nil {
 				t.Fatalf("rejection %+v", rej)
 			}
 			got := map[string]string{}
 			for _, ni := range c.Nodes {
-				got[ni.Node.Name] = verdict(CheckInterPodAffinity(ps, ni))
+				got[ni.Node.Name] = verdict(CheckInterPodAffinity(s, ni))
 			}
 			if d := cmp.Diff(tt.want, got); d != "" {
 				t.Errorf("verdicts (-want +got):\n%s", d)
@@ -172,10 +170,9 @@ func TestInterPodAffinityBlockers(t *testing.T) {
 		fixture.AntiAffinity("kubernetes.io/hostname", map[string]string{"app": "none"}),
 		fixture.AntiAffinity(zoneKey, webSel))
 	c := topoCluster(nodes, append(pods, pod))
-	ps := topoPodState(pod, c)
-	ps.Affinity, _ = newAffinityState(ps, c)
+	s, _ := newAffinityState(pod, c)
 
-	st := CheckInterPodAffinity(ps, c.Node("a1"))
+	st := CheckInterPodAffinity(s, c.Node("a1"))
 	b := func(kind BlockerKind, ev PodAffinityEvidence) Blocker {
 		return Blocker{Plugin: PluginInterPodAffinity, Kind: kind, PodAffinity: &ev}
 	}
@@ -195,29 +192,24 @@ func TestInterPodAffinityWithPods(t *testing.T) {
 	victims := web("default", "a1", 2)
 	pod := fixture.Pod("default", "p", fixture.PodLabels("app", "api"), fixture.AntiAffinity(zoneKey, webSel))
 	c := topoCluster(nodes, victims)
-	ps := topoPodState(pod, c)
-	ps.Affinity, _ = newAffinityState(ps, c)
+	s, _ := newAffinityState(pod, c)
 	a1, b1 := c.Node("a1"), c.Node("b1")
 
-	one := ps.Affinity.withPods(ps, a1.Node, victims[:1], -1)
-	ps1 := *ps
-	ps1.Affinity = one
-	st := CheckInterPodAffinity(&ps1, a1)
+	one := s.withPods(a1.Node, victims[:1], -1)
+	st := CheckInterPodAffinity(one, a1)
 	if verdict(st) == "" || st.Blockers[0].PodAffinity.Pod != "default/a1-web-b" {
 		t.Errorf("after removing one pod: %+v", st)
 	}
-	ps1.Affinity = one.withPods(ps, a1.Node, victims[1:], -1)
-	if st := CheckInterPodAffinity(&ps1, a1); st != nil {
+	if st := CheckInterPodAffinity(one.withPods(a1.Node, victims[1:], -1), a1); st != nil {
 		t.Errorf("after removing both: %+v", st)
 	}
-	if st := CheckInterPodAffinity(ps, a1); verdict(st) == "" || st.Blockers[0].PodAffinity.Pod != "default/a1-web-a" {
+	if st := CheckInterPodAffinity(s, a1); verdict(st) == "" || st.Blockers[0].PodAffinity.Pod != "default/a1-web-a" {
 		t.Errorf("receiver changed: %+v", st)
 	}
 
 	// A nominated pod whose anti-affinity selects us blocks its zone.
 	nominated := fixture.Pod("default", "n", fixture.AntiAffinity(zoneKey, map[string]string{"app": "api"}))
-	ps1.Affinity = ps.Affinity.withPods(ps, b1.Node, []*corev1.Pod{nominated}, +1)
-	if got := verdict(CheckInterPodAffinity(&ps1, b1)); got != string(Unschedulable)+": "+ReasonExistingAntiAffinity {
+	if got := verdict(CheckInterPodAffinity(s.withPods(b1.Node, []*corev1.Pod{nominated}, +1), b1)); got != string(Unschedulable)+": "+ReasonExistingAntiAffinity {
 		t.Errorf("nominated anti-affinity: %q", got)
 	}
 }
@@ -228,14 +220,11 @@ func TestInterPodAffinityFirstOfGroupAfterRemoval(t *testing.T) {
 	only := web("default", "a1", 1)
 	pod := fixture.Pod("default", "p", fixture.PodLabels("app", "web"), fixture.Affinity(zoneKey, webSel))
 	c := topoCluster(nodes, only)
-	ps := topoPodState(pod, c)
-	ps.Affinity, _ = newAffinityState(ps, c)
-	if verdict(CheckInterPodAffinity(ps, c.Node("b1"))) == "" {
+	s, _ := newAffinityState(pod, c)
+	if verdict(CheckInterPodAffinity(s, c.Node("b1"))) == "" {
 		t.Fatal("b1 should fail while a pod exists in zone a")
 	}
-	ps1 := *ps
-	ps1.Affinity = ps.Affinity.withPods(ps, nodes[0], only, -1)
-	if st := CheckInterPodAffinity(&ps1, c.Node("b1")); st != nil {
+	if st := CheckInterPodAffinity(s.withPods(nodes[0], only, -1), c.Node("b1")); st != nil {
 		t.Errorf("b1 after removal: %+v", st)
 	}
 }
@@ -264,7 +253,7 @@ func TestInterPodAffinityPreFilter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, rej := newAffinityState(topoPodState(tt.pod, c), c)
+			s, rej := newAffinityState(tt.pod, c)
 			if tt.want != "" {
 				want := &PreFilterRejection{Plugin: PluginInterPodAffinity, Code: UnschedulableAndUnresolvable, Reason: tt.want}
 				if d := cmp.Diff(want, rej); d != "" {

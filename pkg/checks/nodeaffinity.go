@@ -59,17 +59,16 @@ func preFilterNodeAffinity(pod *corev1.Pod) (sets.Set[string], *PreFilterRejecti
 }
 
 // CheckNodeAffinity mirrors the NodeAffinity filter. The verdict is the scheduler's own matcher
-// (ps.RequiredNodeAffinity); the blockers say which nodeSelector entries and which affinity terms
+// (required: nodeSelector AND required node affinity); the blockers say which nodeSelector entries and which affinity terms
 // failed, each with the node's actual value.
-func CheckNodeAffinity(ps *PodState, node *corev1.Node) *Status {
-	if ps == nil || ps.Pod == nil || node == nil {
+func CheckNodeAffinity(pod *corev1.Pod, required nodeaffinity.RequiredNodeAffinity, node *corev1.Node) *Status {
+	if pod == nil || node == nil {
 		return nil
 	}
 	// Parse errors are ignored, as the plugin does: they only mean no match.
-	if ok, _ := ps.RequiredNodeAffinity.Match(node); ok {
+	if ok, _ := required.Match(node); ok {
 		return nil
 	}
-	pod := ps.Pod
 	var blockers []Blocker
 	keys := make([]string, 0, len(pod.Spec.NodeSelector))
 	for k := range pod.Spec.NodeSelector {
@@ -88,10 +87,10 @@ func CheckNodeAffinity(ps *PodState, node *corev1.Node) *Status {
 		}
 		blockers = append(blockers, Blocker{Plugin: PluginNodeAffinity, Kind: KindNodeSelectorMismatch, NodeSelector: ev})
 	}
-	if required := requiredNodeSelector(pod); required != nil {
-		if ok, _ := nodeaffinity.NewLazyErrorNodeSelector(required).Match(node); !ok {
+	if terms := requiredNodeSelector(pod); terms != nil {
+		if ok, _ := nodeaffinity.NewLazyErrorNodeSelector(terms).Match(node); !ok {
 			blockers = append(blockers, Blocker{Plugin: PluginNodeAffinity, Kind: KindNodeAffinityMismatch,
-				NodeAffinity: &NodeAffinityEvidence{Terms: termMismatches(required, node)}})
+				NodeAffinity: &NodeAffinityEvidence{Terms: termMismatches(terms, node)}})
 		}
 	}
 	return &Status{
@@ -194,4 +193,23 @@ func fieldRequirementMatches(r corev1.NodeSelectorRequirement, nodeFields fields
 		return fields.OneTermNotEqualSelector(r.Key, r.Values[0]).Matches(nodeFields)
 	}
 	return false
+}
+
+// NodeAffinity is the NodeAffinity plugin; its state is the Pod's required node affinity as the
+// scheduler matches it, and its PreFilterResult the matchFields metadata.name restriction.
+type NodeAffinity struct{}
+
+func (NodeAffinity) Name() string { return PluginNodeAffinity }
+
+func (NodeAffinity) PreFilter(cs *CycleState, pod *corev1.Pod, _ *Cluster) (sets.Set[string], *PreFilterRejection) {
+	names, rej := preFilterNodeAffinity(pod)
+	if rej != nil {
+		return nil, rej
+	}
+	cs.Write(PluginNodeAffinity, nodeaffinity.GetRequiredNodeAffinity(pod))
+	return names, nil
+}
+
+func (NodeAffinity) Filter(cs *CycleState, ni *NodeInfo) *Status {
+	return CheckNodeAffinity(cs.Pod, stateOf[nodeaffinity.RequiredNodeAffinity](cs, PluginNodeAffinity), ni.Node)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 
 	"github.com/kubectl-placement/kubectl-placement/internal/fixture"
 )
@@ -148,7 +149,7 @@ func TestCheckNodeAffinity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := CheckNodeAffinity(basicState(tt.pod), tt.node)
+			s := CheckNodeAffinity(tt.pod, nodeaffinity.GetRequiredNodeAffinity(tt.pod), tt.node)
 			if !expectStatus(t, s, tt.want == nil, PluginNodeAffinity, UnschedulableAndUnresolvable, ReasonNodeAffinity) {
 				return
 			}

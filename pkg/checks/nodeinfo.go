@@ -28,6 +28,45 @@ func NewNodeInfo(node *corev1.Node, pods []*corev1.Pod) *NodeInfo {
 	return ni
 }
 
+// withPods is the node with pods added (the nominated Pods the scheduler filters with).
+func (ni *NodeInfo) withPods(pods []*corev1.Pod) *NodeInfo {
+	return NewNodeInfo(ni.Node, append(append([]*corev1.Pod(nil), ni.Pods...), pods...))
+}
+
+// withoutPods is the node with pods taken off (preemption's victims). The scheduler keeps a node's
+// host ports as a set, so removing a Pod deletes its (ip, protocol, port) tuples even when a
+// remaining Pod holds the same one (found by the differential test; HostPortInfo.Remove in
+// k8s.io/kube-scheduler).
+func (ni *NodeInfo) withoutPods(pods []*corev1.Pod) *NodeInfo {
+	drop := make(map[*corev1.Pod]bool, len(pods))
+	for _, p := range pods {
+		drop[p] = true
+	}
+	var kept []*corev1.Pod
+	for _, p := range ni.Pods {
+		if !drop[p] {
+			kept = append(kept, p)
+		}
+	}
+	out := NewNodeInfo(ni.Node, kept)
+	gone := map[UsedPort]bool{}
+	for _, p := range pods {
+		for _, hp := range podHostPorts(p) {
+			gone[UsedPort{HostIP: hp.HostIP, Protocol: hp.Protocol, Port: hp.Port}] = true
+		}
+	}
+	if len(gone) > 0 {
+		var ports []UsedPort
+		for _, u := range out.UsedPorts {
+			if !gone[UsedPort{HostIP: u.HostIP, Protocol: u.Protocol, Port: u.Port}] {
+				ports = append(ports, u)
+			}
+		}
+		out.UsedPorts = ports
+	}
+	return out
+}
+
 // allocatable mirrors framework.NewResource: "pods" becomes the allowed pod count (0 when
 // missing), untracked names are dropped.
 func allocatable(rl corev1.ResourceList) Resources {

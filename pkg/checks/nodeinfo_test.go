@@ -6,20 +6,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 
 	"github.com/kubectl-placement/kubectl-placement/internal/fixture"
 )
-
-// basicState is the PreFilter state the basic filters read, without the spread/affinity parts.
-func basicState(p *corev1.Pod) *PodState {
-	return &PodState{
-		Pod:                  p,
-		Request:              podRequest(p, false),
-		HostPorts:            podHostPorts(p),
-		RequiredNodeAffinity: nodeaffinity.GetRequiredNodeAffinity(p),
-	}
-}
 
 // expectStatus checks a filter's verdict: nil when pass, else plugin, code and reasons. It
 // reports whether there are blockers left to check.

@@ -1,6 +1,9 @@
 package checks
 
-import corev1 "k8s.io/api/core/v1"
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
+)
 
 // CheckNodeName mirrors the NodeName filter: spec.nodeName, when set, must name this node.
 func CheckNodeName(pod *corev1.Pod, node *corev1.Node) *Status {
@@ -15,3 +18,14 @@ func CheckNodeName(pod *corev1.Pod, node *corev1.Node) *Status {
 			NodeName: &NodeNameEvidence{Want: pod.Spec.NodeName}}},
 	}
 }
+
+// NodeName is the NodeName plugin.
+type NodeName struct{}
+
+func (NodeName) Name() string { return PluginNodeName }
+
+func (NodeName) PreFilter(*CycleState, *corev1.Pod, *Cluster) (sets.Set[string], *PreFilterRejection) {
+	return nil, nil
+}
+
+func (NodeName) Filter(cs *CycleState, ni *NodeInfo) *Status { return CheckNodeName(cs.Pod, ni.Node) }

@@ -1,16 +1,19 @@
 package checks
 
-import corev1 "k8s.io/api/core/v1"
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
+)
 
 // CheckNodePorts mirrors the NodePorts filter: each wanted host port must not collide with one a
 // Pod on the node holds (HostPortInfo.CheckConflict). One blocker per colliding wanted port.
-func CheckNodePorts(ps *PodState, ni *NodeInfo) *Status {
-	if ps == nil || ni == nil {
+func CheckNodePorts(want []UsedPort, ni *NodeInfo) *Status {
+	if ni == nil {
 		return nil
 	}
 	var blockers []Blocker
 	seen := map[UsedPort]bool{}
-	for _, want := range ps.HostPorts {
+	for _, want := range want {
 		want = normalisePort(want)
 		key := UsedPort{HostIP: want.HostIP, Protocol: want.Protocol, Port: want.Port}
 		if want.Port <= 0 || seen[key] {
@@ -52,4 +55,18 @@ func normalisePort(p UsedPort) UsedPort {
 		p.Protocol = corev1.ProtocolTCP
 	}
 	return p
+}
+
+// NodePorts is the NodePorts plugin; its state is the host ports the Pod wants.
+type NodePorts struct{}
+
+func (NodePorts) Name() string { return PluginNodePorts }
+
+func (NodePorts) PreFilter(cs *CycleState, pod *corev1.Pod, _ *Cluster) (sets.Set[string], *PreFilterRejection) {
+	cs.Write(PluginNodePorts, podHostPorts(pod))
+	return nil, nil
+}
+
+func (NodePorts) Filter(cs *CycleState, ni *NodeInfo) *Status {
+	return CheckNodePorts(stateOf[[]UsedPort](cs, PluginNodePorts), ni)
 }

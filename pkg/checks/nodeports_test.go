@@ -58,7 +58,7 @@ func TestCheckNodePorts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := CheckNodePorts(basicState(tt.pod), NewNodeInfo(fixture.Node("n1"), []*corev1.Pod{tt.existing}))
+			s := CheckNodePorts(podHostPorts(tt.pod), NewNodeInfo(fixture.Node("n1"), []*corev1.Pod{tt.existing}))
 			if !expectStatus(t, s, tt.want == nil, PluginNodePorts, Unschedulable, ReasonNodePorts) {
 				return
 			}

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/sets"
 )
 
 // CheckNodeResourcesFit mirrors the NodeResourcesFit filter (fitsRequest): Too many pods, then
@@ -14,8 +15,8 @@ import (
 // map, and the histogram is sorted anyway). UnschedulableAndUnresolvable when some request exceeds
 // the node's whole allocatable. Not modelled: resources delegated to DRA (DRAExtendedResource with
 // a DeviceClass mapping) and the profile's ignoredResources (empty by default).
-func CheckNodeResourcesFit(ps *PodState, ni *NodeInfo) *Status {
-	if ps == nil || ni == nil {
+func CheckNodeResourcesFit(req Resources, ni *NodeInfo) *Status {
+	if ni == nil {
 		return nil
 	}
 	var blockers []Blocker
@@ -30,12 +31,11 @@ func CheckNodeResourcesFit(ps *PodState, ni *NodeInfo) *Status {
 	}
 
 	var scalars []corev1.ResourceName
-	for name := range ps.Request {
+	for name := range req {
 		if isScalarResourceName(name) {
 			scalars = append(scalars, name)
 		}
 	}
-	req := ps.Request
 	if req[corev1.ResourceCPU] == 0 && req[corev1.ResourceMemory] == 0 && req[corev1.ResourceEphemeralStorage] == 0 && len(scalars) == 0 {
 		return resourcesStatus(reasons, blockers, false)
 	}
@@ -96,4 +96,18 @@ func quantityOf(name corev1.ResourceName, v int64) resource.Quantity {
 	default:
 		return *resource.NewQuantity(v, resource.DecimalSI)
 	}
+}
+
+// NodeResourcesFit is the NodeResourcesFit plugin; its state is the Pod's request.
+type NodeResourcesFit struct{}
+
+func (NodeResourcesFit) Name() string { return PluginNodeResourcesFit }
+
+func (NodeResourcesFit) PreFilter(cs *CycleState, pod *corev1.Pod, _ *Cluster) (sets.Set[string], *PreFilterRejection) {
+	cs.Write(PluginNodeResourcesFit, podRequest(pod, false))
+	return nil, nil
+}
+
+func (NodeResourcesFit) Filter(cs *CycleState, ni *NodeInfo) *Status {
+	return CheckNodeResourcesFit(stateOf[Resources](cs, PluginNodeResourcesFit), ni)
 }

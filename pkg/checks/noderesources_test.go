@@ -75,7 +75,7 @@ func TestCheckNodeResourcesFit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := CheckNodeResourcesFit(basicState(tt.pod), NewNodeInfo(tt.node, tt.existing))
+			s := CheckNodeResourcesFit(podRequest(tt.pod, false), NewNodeInfo(tt.node, tt.existing))
 			if !expectStatus(t, s, tt.wantCode == "", PluginNodeResourcesFit, tt.wantCode, tt.wantReasons...) {
 				return
 			}
@@ -90,7 +90,7 @@ func TestCheckNodeResourcesFitEvidence(t *testing.T) {
 	pod := fixture.Pod("ns", "p", fixture.Requests("cpu", "1500m", "memory", "3Gi"))
 	node := fixture.Node("n1", fixture.Allocatable("pods", "1", "memory", "2Gi"))
 	existing := fixture.Pod("ns", "a", fixture.On("n1"), fixture.Requests("cpu", "3"))
-	s := CheckNodeResourcesFit(basicState(pod), NewNodeInfo(node, []*corev1.Pod{existing}))
+	s := CheckNodeResourcesFit(podRequest(pod, false), NewNodeInfo(node, []*corev1.Pod{existing}))
 	if s == nil {
 		t.Fatal("want a status")
 	}

@@ -2,6 +2,7 @@ package checks
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
 )
 
@@ -23,4 +24,17 @@ func CheckNodeUnschedulable(pod *corev1.Pod, node *corev1.Node) *Status {
 		Reasons:  []string{ReasonUnschedulable},
 		Blockers: []Blocker{{Plugin: PluginNodeUnschedulable, Kind: KindCordoned}},
 	}
+}
+
+// NodeUnschedulable is the NodeUnschedulable plugin.
+type NodeUnschedulable struct{}
+
+func (NodeUnschedulable) Name() string { return PluginNodeUnschedulable }
+
+func (NodeUnschedulable) PreFilter(*CycleState, *corev1.Pod, *Cluster) (sets.Set[string], *PreFilterRejection) {
+	return nil, nil
+}
+
+func (NodeUnschedulable) Filter(cs *CycleState, ni *NodeInfo) *Status {
+	return CheckNodeUnschedulable(cs.Pod, ni.Node)
 }

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/sets"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 )
@@ -71,8 +72,7 @@ type SpreadState struct {
 // newSpreadState is PodTopologySpread's PreFilter: the Pod's DoNotSchedule constraints (system
 // default constraints are ScheduleAnyway, so none apply without them) counted over all nodes.
 // A nil state means no constraint applies (the plugin returns Skip).
-func newSpreadState(ps *PodState, c *Cluster) (*SpreadState, *PreFilterRejection) {
-	pod := ps.Pod
+func newSpreadState(pod *corev1.Pod, c *Cluster) (*SpreadState, *PreFilterRejection) {
 	var hard []int
 	for i, tsc := range pod.Spec.TopologySpreadConstraints {
 		if tsc.WhenUnsatisfiable == corev1.DoNotSchedule {
@@ -82,7 +82,7 @@ func newSpreadState(ps *PodState, c *Cluster) (*SpreadState, *PreFilterRejection
 	if len(hard) == 0 {
 		return nil, nil
 	}
-	s, err := buildSpreadState(pod, pod.Spec.TopologySpreadConstraints, hard, ps.RequiredNodeAffinity, c)
+	s, err := buildSpreadState(pod, pod.Spec.TopologySpreadConstraints, hard, nodeaffinity.GetRequiredNodeAffinity(pod), c)
 	if err != nil {
 		// The plugin returns this as an Error status, which the framework wraps; the cycle ends
 		// with reason SchedulerError and this text, not a FitError.
@@ -358,11 +358,10 @@ func (s *SpreadState) withPods(node *corev1.Node, pods []*corev1.Pod, delta int)
 
 // CheckPodTopologySpread is PodTopologySpread's Filter. The status is the scheduler's (the first
 // failing constraint decides); Blockers list every violated constraint.
-func CheckPodTopologySpread(ps *PodState, ni *NodeInfo) *Status {
-	if ps == nil || ps.Spread == nil || ni == nil || ni.Node == nil {
+func CheckPodTopologySpread(s *SpreadState, ni *NodeInfo) *Status {
+	if s == nil || ni == nil || ni.Node == nil {
 		return nil
 	}
-	s := ps.Spread
 	var st *Status
 	fail := func(code Code, reason string, ev *SpreadEvidence, kind BlockerKind) {
 		if st == nil {
@@ -390,7 +389,7 @@ func CheckPodTopologySpread(ps *PodState, ni *NodeInfo) *Status {
 			continue
 		}
 		self := 0
-		if sc.selector.Matches(labels.Set(ps.Pod.Labels)) {
+		if sc.selector.Matches(labels.Set(s.pod.Labels)) {
 			self = 1
 		}
 		match, _ := s.count(i, d)
@@ -498,4 +497,34 @@ func (s *SpreadState) NodeExclusions(node string) []SpreadExclusion {
 		return nil
 	}
 	return s.excluded[node]
+}
+
+// PodTopologySpread is the PodTopologySpread plugin; its state is the *SpreadState of the Pod's
+// DoNotSchedule constraints.
+type PodTopologySpread struct{}
+
+func (PodTopologySpread) Name() string { return PluginPodTopologySpread }
+
+func (PodTopologySpread) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster) (sets.Set[string], *PreFilterRejection) {
+	s, rej := newSpreadState(pod, c)
+	if s != nil {
+		cs.Write(PluginPodTopologySpread, s)
+	}
+	return nil, rej
+}
+
+func (PodTopologySpread) Filter(cs *CycleState, ni *NodeInfo) *Status {
+	return CheckPodTopologySpread(stateOf[*SpreadState](cs, PluginPodTopologySpread), ni)
+}
+
+func (PodTopologySpread) AddPods(cs *CycleState, node *corev1.Node, pods []*corev1.Pod) {
+	if s := stateOf[*SpreadState](cs, PluginPodTopologySpread); s != nil {
+		cs.Write(PluginPodTopologySpread, s.withPods(node, pods, +1))
+	}
+}
+
+func (PodTopologySpread) RemovePods(cs *CycleState, node *corev1.Node, pods []*corev1.Pod) {
+	if s := stateOf[*SpreadState](cs, PluginPodTopologySpread); s != nil {
+		cs.Write(PluginPodTopologySpread, s.withPods(node, pods, -1))
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 	"k8s.io/utils/ptr"
 
 	"github.com/kubectl-placement/kubectl-placement/internal/fixture"
@@ -19,11 +18,6 @@ const zoneKey = "topology.kubernetes.io/zone"
 // topoCluster indexes nodes, pods and namespaces as the analysis does.
 func topoCluster(nodes []*corev1.Node, pods []*corev1.Pod, nss ...*corev1.Namespace) *Cluster {
 	return NewCluster(&snapshot.Snapshot{Nodes: nodes, Pods: pods, Namespaces: nss})
-}
-
-// topoPodState is the part of PreFilter the spread and affinity states read.
-func topoPodState(pod *corev1.Pod, c *Cluster) *PodState {
-	return &PodState{Pod: pod, RequiredNodeAffinity: nodeaffinity.GetRequiredNodeAffinity(pod), NamespaceLabels: c.NamespaceLabels[pod.Namespace]}
 }
 
 // web returns n Pods labelled app=web in namespace ns on node.
@@ -193,15 +187,13 @@ func TestPodTopologySpreadFilter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := topoCluster(tt.nodes, append(tt.pods, tt.pod))
-			ps := topoPodState(tt.pod, c)
-			var rej *PreFilterRejection
-			ps.Spread, rej = newSpreadState(ps, c)
+			s, rej := newSpreadState(tt.pod, c)
 			if rej != nil {
 				t.Fatalf("rejection %+v", rej)
 			}
 			got := map[string]string{}
 			for _, ni := range c.Nodes {
-				got[ni.Node.Name] = verdict(CheckPodTopologySpread(ps, ni))
+				got[ni.Node.Name] = verdict(CheckPodTopologySpread(s, ni))
 			}
 			if d := cmp.Diff(tt.want, got); d != "" {
 				t.Errorf("verdicts (-want +got):\n%s", d)
@@ -223,11 +215,10 @@ func TestPodTopologySpreadBlockersAndSummary(t *testing.T) {
 		fixture.TopologySpread(corev1.TopologySpreadConstraint{MaxSkew: 1, TopologyKey: zoneKey, WhenUnsatisfiable: corev1.DoNotSchedule, LabelSelector: &metav1.LabelSelector{MatchLabels: webSel},
 			NodeTaintsPolicy: ptr.To(corev1.NodeInclusionPolicyHonor)}))
 	c := topoCluster(nodes, pods)
-	ps := topoPodState(pod, c)
-	ps.Spread, _ = newSpreadState(ps, c)
+	s, _ := newSpreadState(pod, c)
 
 	// a1 violates both hard constraints; the hostname one (spec index 1) decides the status.
-	st := CheckPodTopologySpread(ps, c.Node("a1"))
+	st := CheckPodTopologySpread(s, c.Node("a1"))
 	want := &Status{Plugin: PluginPodTopologySpread, Code: Unschedulable, Reasons: []string{ReasonSpreadSkew}, Blockers: []Blocker{
 		{Plugin: PluginPodTopologySpread, Kind: KindSpreadSkew, Spread: &SpreadEvidence{Constraint: 1, TopologyKey: "kubernetes.io/hostname", MaxSkew: 1, MinDomains: 1,
 			Domain: "a1", MatchingInDomain: 2, SelfMatch: true, GlobalMinimum: 0, EligibleDomains: 4, Skew: 3}},
@@ -239,13 +230,13 @@ func TestPodTopologySpreadBlockersAndSummary(t *testing.T) {
 	}
 
 	// nolabel lacks the zone: UU from the zone constraint although the hostname one is checked first.
-	st = CheckPodTopologySpread(ps, c.Node("nolabel"))
+	st = CheckPodTopologySpread(s, c.Node("nolabel"))
 	if verdict(st) != string(UnschedulableAndUnresolvable)+": "+ReasonSpreadMissingLabel || len(st.Blockers) != 1 ||
 		st.Blockers[0].Kind != KindSpreadMissingLabel || !st.Blockers[0].Spread.MissingLabel || st.Blockers[0].Spread.Constraint != 2 {
 		t.Errorf("nolabel status = %+v", st)
 	}
 
-	gotSummary := ps.Spread.Summary()
+	gotSummary := s.Summary()
 	wantSummary := []SpreadDomains{
 		{Constraint: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: corev1.DoNotSchedule, MaxSkew: 1, MinDomains: 1, Selector: "app=web",
 			NodeAffinityPolicy: corev1.NodeInclusionPolicyHonor, NodeTaintsPolicy: corev1.NodeInclusionPolicyIgnore, GlobalMinimum: 0,
@@ -264,11 +255,11 @@ func TestPodTopologySpreadBlockersAndSummary(t *testing.T) {
 		"a1":      nil,
 	}
 	for node, want := range wantEx {
-		if d := cmp.Diff(want, ps.Spread.NodeExclusions(node)); d != "" {
+		if d := cmp.Diff(want, s.NodeExclusions(node)); d != "" {
 			t.Errorf("exclusions of %s (-want +got):\n%s", node, d)
 		}
 	}
-	if d := cmp.Diff([]string{"a1", "a2"}, ps.Spread.DomainNodes(1, "a")); d != "" {
+	if d := cmp.Diff([]string{"a1", "a2"}, s.DomainNodes(1, "a")); d != "" {
 		t.Errorf("DomainNodes (-want +got):\n%s", d)
 	}
 }
@@ -278,29 +269,26 @@ func TestPodTopologySpreadWithPods(t *testing.T) {
 	victims := web("default", "a1", 2)
 	pod := fixture.Pod("default", "p", fixture.PodLabels("app", "web"), fixture.Spread(zoneKey, 1, webSel))
 	c := topoCluster(nodes, victims)
-	ps := topoPodState(pod, c)
-	ps.Spread, _ = newSpreadState(ps, c)
+	s, _ := newSpreadState(pod, c)
 	a1 := c.Node("a1")
-	if verdict(CheckPodTopologySpread(ps, a1)) == "" {
+	if verdict(CheckPodTopologySpread(s, a1)) == "" {
 		t.Fatal("a1 should fail before removal")
 	}
 
-	removed := ps.Spread.withPods(a1.Node, victims, -1)
-	ps2 := *ps
-	ps2.Spread = removed
-	if st := CheckPodTopologySpread(&ps2, a1); st != nil {
+	removed := s.withPods(a1.Node, victims, -1)
+	if st := CheckPodTopologySpread(removed, a1); st != nil {
 		t.Errorf("after removing both pods a1 should pass, got %+v", st)
 	}
 	if got := removed.Domains(0); got[0].Matching != 0 {
 		t.Errorf("zone a after removal = %d", got[0].Matching)
 	}
 	// The receiver is untouched.
-	if got := ps.Spread.Domains(0); got[0].Matching != 2 || verdict(CheckPodTopologySpread(ps, a1)) == "" {
+	if got := s.Domains(0); got[0].Matching != 2 || verdict(CheckPodTopologySpread(s, a1)) == "" {
 		t.Errorf("receiver changed: %+v", got)
 	}
 
 	// AddPod counts even terminating pods and checks the namespace; {} would match too.
-	added := ps.Spread.withPods(nodes[1], []*corev1.Pod{
+	added := s.withPods(nodes[1], []*corev1.Pod{
 		fixture.Pod("default", "n1", fixture.PodLabels("app", "web"), fixture.Terminating()),
 		fixture.Pod("other", "n2", fixture.PodLabels("app", "web")),
 	}, +1)
@@ -322,7 +310,7 @@ func TestPodTopologySpreadInvalidSelector(t *testing.T) {
 		MaxSkew: 1, TopologyKey: zoneKey, WhenUnsatisfiable: corev1.DoNotSchedule,
 		LabelSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "app", Operator: "Bogus"}}}}))
 	c := topoCluster([]*corev1.Node{fixture.Node("a1", fixture.Zone("a"))}, nil)
-	_, rej := newSpreadState(topoPodState(pod, c), c)
+	_, rej := newSpreadState(pod, c)
 	want := &PreFilterRejection{Plugin: PluginPodTopologySpread, Code: Error,
 		Reason: `running PreFilter plugin "PodTopologySpread": get constraints from pod: obtaining pod's hard topology spread constraints: "Bogus" is not a valid label selector operator`}
 	if d := cmp.Diff(want, rej); d != "" {
@@ -330,7 +318,7 @@ func TestPodTopologySpreadInvalidSelector(t *testing.T) {
 	}
 	// A ScheduleAnyway constraint is never parsed by the filter.
 	pod.Spec.TopologySpreadConstraints[0].WhenUnsatisfiable = corev1.ScheduleAnyway
-	if s, rej := newSpreadState(topoPodState(pod, c), c); s != nil || rej != nil {
+	if s, rej := newSpreadState(pod, c); s != nil || rej != nil {
 		t.Errorf("ScheduleAnyway: state %v rejection %v", s, rej)
 	}
 	if _, err := NewSpreadAnalysis(pod, pod.Spec.TopologySpreadConstraints, c); err == nil {

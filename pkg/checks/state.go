@@ -3,9 +3,6 @@ package checks
 import (
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
-	"k8s.io/apimachinery/pkg/util/sets"
-	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
-	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
@@ -46,13 +43,19 @@ type Cluster struct {
 	PVs map[string]*corev1.PersistentVolume
 	// pvsByClass is the scheduler's PV index by class (annotation first), each list by name.
 	pvsByClass map[string][]*corev1.PersistentVolume
+	// nominated are the Pods in the default scheduler's nominator, by status.nominatedNodeName.
+	nominated map[string][]*corev1.Pod
 }
 
 // NewCluster indexes a snapshot: nodes with the Pods bound to them.
 func NewCluster(s *snapshot.Snapshot) *Cluster {
-	c := &Cluster{nodeByName: make(map[string]*NodeInfo, len(s.Nodes)), NamespaceLabels: map[string]map[string]string{}}
+	c := &Cluster{nodeByName: make(map[string]*NodeInfo, len(s.Nodes)), NamespaceLabels: map[string]map[string]string{},
+		nominated: map[string][]*corev1.Pod{}}
 	byNode := map[string][]*corev1.Pod{}
 	for _, p := range s.Pods {
+		if p.Spec.NodeName == "" && !snapshot.Finished(p) && p.Status.NominatedNodeName != "" && inDefaultNominator(p) {
+			c.nominated[p.Status.NominatedNodeName] = append(c.nominated[p.Status.NominatedNodeName], p)
+		}
 		if p.Spec.NodeName == "" || snapshot.Finished(p) {
 			continue
 		}
@@ -92,144 +95,12 @@ func NewCluster(s *snapshot.Snapshot) *Cluster {
 	return c
 }
 
+// inDefaultNominator: the default scheduler's nominator holds a nominated Pod only once its queue
+// has taken the Pod in. Another scheduler's Pods never enter that queue, and gated ones wait
+// outside the nominator (found by the differential test).
+func inDefaultNominator(p *corev1.Pod) bool {
+	return (p.Spec.SchedulerName == "" || p.Spec.SchedulerName == corev1.DefaultSchedulerName) && len(p.Spec.SchedulingGates) == 0
+}
+
 // Node returns the named node, or nil.
 func (c *Cluster) Node(name string) *NodeInfo { return c.nodeByName[name] }
-
-// PodState is what the scheduler's PreFilter phase precomputes for one incoming Pod.
-type PodState struct {
-	Pod      *corev1.Pod
-	Priority int32
-	// Request is the incoming Pod's request (resource.PodRequests with overhead and pod-level resources).
-	Request Resources
-	// HostPorts the Pod wants (containers and sidecars), normalised.
-	HostPorts []UsedPort
-	// RequiredNodeAffinity is nodeSelector AND required node affinity, as the scheduler matches them.
-	RequiredNodeAffinity nodeaffinity.RequiredNodeAffinity
-	// NodeNames is NodeAffinity's PreFilterResult (matchFields metadata.name In): nil means all nodes.
-	NodeNames sets.Set[string]
-	// Spread holds the DoNotSchedule constraints with their domain counts.
-	Spread *SpreadState
-	// Affinity holds the inter-pod (anti-)affinity counts.
-	Affinity *AffinityState
-	// NamespaceLabels of the incoming Pod's namespace.
-	NamespaceLabels map[string]string
-	// Volumes are the Pod's claims as VolumeBinding's PreFilter sorts them; nil when the plugin
-	// skips (no claims) or the claims could not be judged (PVCs or classes unreadable).
-	Volumes *VolumeClaims
-}
-
-// PreFilterRejection is a PreFilter status that stops the cycle before any Filter runs.
-type PreFilterRejection struct {
-	Plugin string `json:"plugin"`
-	Code   Code   `json:"code"`
-	// Reason is verbatim, e.g. `persistentvolumeclaim "data" not found`.
-	Reason string `json:"reason"`
-	// PVC names the claim concerned (namespace/name), when the rejection is about one.
-	PVC string `json:"pvc,omitempty"`
-}
-
-// PreFilter mirrors the default profile's PreFilter phase, in order: NodeAffinity, NodePorts,
-// NodeResourcesFit, VolumeRestrictions, VolumeBinding, VolumeZone, PodTopologySpread, InterPodAffinity. The
-// first UnschedulableAndUnresolvable rejection aborts, as in the scheduler.
-func PreFilter(pod *corev1.Pod, c *Cluster) (*PodState, *PreFilterRejection) {
-	ps := &PodState{
-		Pod:                  pod,
-		Priority:             corev1helpers.PodPriority(pod),
-		RequiredNodeAffinity: nodeaffinity.GetRequiredNodeAffinity(pod),
-		NamespaceLabels:      c.NamespaceLabels[pod.Namespace],
-	}
-	var rej *PreFilterRejection
-	if ps.NodeNames, rej = preFilterNodeAffinity(pod); rej != nil {
-		return nil, rej
-	}
-	ps.HostPorts = podHostPorts(pod)
-	ps.Request = podRequest(pod, false)
-	if ps.Volumes, rej = preFilterVolumes(pod, c); rej != nil {
-		return nil, rej
-	}
-	if ps.Spread, rej = newSpreadState(ps, c); rej != nil {
-		return nil, rej
-	}
-	if ps.Affinity, rej = newAffinityState(ps, c); rej != nil {
-		return nil, rej
-	}
-	return ps, nil
-}
-
-// Excluded reports whether NodeAffinity's PreFilterResult leaves the node out: the scheduler runs
-// no filter there and counts it as ReasonNotInPreFilterResult.
-func (ps *PodState) Excluded(node string) bool {
-	return ps.NodeNames != nil && !ps.NodeNames.Has(node)
-}
-
-// Filter runs every modelled filter on one node in the scheduler's order and never stops at the
-// first failure. It returns the failing plugins' statuses in filter order: the first one is what
-// the scheduler records for the node (unless Excluded).
-func Filter(ps *PodState, ni *NodeInfo) []Status {
-	var out []Status
-	add := func(s *Status) {
-		if s != nil {
-			out = append(out, *s)
-		}
-	}
-	add(CheckNodeUnschedulable(ps.Pod, ni.Node))
-	add(CheckNodeName(ps.Pod, ni.Node))
-	add(CheckTaintToleration(ps.Pod, ni.Node))
-	add(CheckNodeAffinity(ps, ni.Node))
-	add(CheckNodePorts(ps, ni))
-	add(CheckNodeResourcesFit(ps, ni))
-	// VolumeRestrictions and NodeVolumeLimits filter here in the real order; they are not modelled.
-	add(CheckVolumeBinding(ps, ni))
-	add(CheckVolumeZone(ps, ni))
-	add(CheckPodTopologySpread(ps, ni))
-	add(CheckInterPodAffinity(ps, ni))
-	return out
-}
-
-// WithPodsRemoved returns the state and node as preemption's dry run sees them after taking pods
-// off the node: resources, ports, spread counts and affinity counts all drop them (the scheduler's
-// RemovePod extensions). The receiver and ni are not modified.
-func (ps *PodState) WithPodsRemoved(ni *NodeInfo, pods []*corev1.Pod) (*PodState, *NodeInfo) {
-	drop := make(map[*corev1.Pod]bool, len(pods))
-	for _, p := range pods {
-		drop[p] = true
-	}
-	var kept []*corev1.Pod
-	for _, p := range ni.Pods {
-		if !drop[p] {
-			kept = append(kept, p)
-		}
-	}
-	out := *ps
-	out.Spread = ps.Spread.withPods(ni.Node, pods, -1)
-	out.Affinity = ps.Affinity.withPods(ps, ni.Node, pods, -1)
-	nni := NewNodeInfo(ni.Node, kept)
-	// The scheduler keeps a node's host ports as a set, so removing a Pod deletes its (ip,
-	// protocol, port) tuples even when a remaining Pod holds the same one (found by the
-	// differential test; HostPortInfo.Remove in k8s.io/kube-scheduler).
-	gone := map[UsedPort]bool{}
-	for _, p := range pods {
-		for _, hp := range podHostPorts(p) {
-			gone[UsedPort{HostIP: hp.HostIP, Protocol: hp.Protocol, Port: hp.Port}] = true
-		}
-	}
-	if len(gone) > 0 {
-		var ports []UsedPort
-		for _, u := range nni.UsedPorts {
-			if !gone[UsedPort{HostIP: u.HostIP, Protocol: u.Protocol, Port: u.Port}] {
-				ports = append(ports, u)
-			}
-		}
-		nni.UsedPorts = ports
-	}
-	return &out, nni
-}
-
-// WithPodsAdded is the reverse, for nominated Pods the scheduler adds to a node before filtering.
-func (ps *PodState) WithPodsAdded(ni *NodeInfo, pods []*corev1.Pod) (*PodState, *NodeInfo) {
-	all := append(append([]*corev1.Pod(nil), ni.Pods...), pods...)
-	out := *ps
-	out.Spread = ps.Spread.withPods(ni.Node, pods, +1)
-	out.Affinity = ps.Affinity.withPods(ps, ni.Node, pods, +1)
-	return &out, NewNodeInfo(ni.Node, all)
-}

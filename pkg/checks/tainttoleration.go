@@ -2,6 +2,7 @@ package checks
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
 	"k8s.io/klog/v2"
 )
@@ -131,4 +132,17 @@ func editDistance(a, b string, limit int) int {
 		prev, cur = cur, prev
 	}
 	return min(prev[len(b)], limit+1)
+}
+
+// TaintToleration is the TaintToleration plugin.
+type TaintToleration struct{}
+
+func (TaintToleration) Name() string { return PluginTaintToleration }
+
+func (TaintToleration) PreFilter(*CycleState, *corev1.Pod, *Cluster) (sets.Set[string], *PreFilterRejection) {
+	return nil, nil
+}
+
+func (TaintToleration) Filter(cs *CycleState, ni *NodeInfo) *Status {
+	return CheckTaintToleration(cs.Pod, ni.Node)
 }

@@ -22,7 +22,8 @@ const (
 	Error Code = "Error"
 )
 
-// Plugin names, exactly as the default profile names them. Filters run in the order of FilterOrder.
+// Plugin names, exactly as the default profile names them. Each Profile lists its plugins in
+// Filter order (registry.go).
 const (
 	PluginNodeUnschedulable  = "NodeUnschedulable"
 	PluginNodeName           = "NodeName"
@@ -37,13 +38,6 @@ const (
 	PluginInterPodAffinity   = "InterPodAffinity"
 )
 
-// FilterOrder is the default profile's Filter order for the plugins modelled here.
-var FilterOrder = []string{
-	PluginNodeUnschedulable, PluginNodeName, PluginTaintToleration, PluginNodeAffinity, PluginNodePorts,
-	PluginNodeResourcesFit, PluginVolumeRestrictions, PluginVolumeBinding, PluginVolumeZone, PluginPodTopologySpread,
-	PluginInterPodAffinity,
-}
-
 // Reason strings, verbatim from kube-scheduler v1.36.3.
 const (
 	ReasonUnschedulable         = "node(s) were unschedulable"
@@ -51,7 +45,7 @@ const (
 	ReasonUntoleratedTaint      = "node(s) had untolerated taint(s)"
 	ReasonNodeAffinity          = "node(s) didn't match Pod's node affinity/selector"
 	ReasonNodeAffinityConflict  = "pod affinity terms conflict"
-	ReasonNotInPreFilterResult  = "node(s) didn't satisfy plugin(s) [NodeAffinity]"
+	ReasonNotInPreFilterFmt     = "node(s) didn't satisfy plugin(s) %v" // the plugins that restricted the nodes
 	ReasonNodePorts             = "node(s) didn't have free ports for the requested pod ports"
 	ReasonTooManyPods           = "Too many pods"
 	ReasonInsufficientFmt       = "Insufficient %v"

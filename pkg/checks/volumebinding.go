@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 )
 
@@ -27,11 +28,11 @@ const (
 // volumes (awsElasticBlockStore, gcePersistentDisk, azureDisk, cinder, portworxVolume), whose
 // node affinity depends on the node's CSINode and is therefore not judged. What needs PVs is
 // skipped when they could not be read.
-func CheckVolumeBinding(ps *PodState, ni *NodeInfo) *Status {
-	if ps == nil || ps.Volumes == nil || ni == nil || ni.Node == nil {
+func CheckVolumeBinding(v *VolumeClaims, ni *NodeInfo) *Status {
+	if v == nil || ni == nil || ni.Node == nil {
 		return nil
 	}
-	v, node := ps.Volumes, ni.Node
+	node := ni.Node
 	var (
 		nodeConflict, bindConflict, pvMissing bool
 		blockers                              []Blocker
@@ -328,4 +329,21 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// VolumeBinding is the VolumeBinding plugin; its state is the Pod's *VolumeClaims.
+type VolumeBinding struct{}
+
+func (VolumeBinding) Name() string { return PluginVolumeBinding }
+
+func (VolumeBinding) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster) (sets.Set[string], *PreFilterRejection) {
+	claims, rej := preFilterVolumeBinding(pod, c)
+	if claims != nil {
+		cs.Write(PluginVolumeBinding, claims)
+	}
+	return nil, rej
+}
+
+func (VolumeBinding) Filter(cs *CycleState, ni *NodeInfo) *Status {
+	return CheckVolumeBinding(stateOf[*VolumeClaims](cs, PluginVolumeBinding), ni)
 }

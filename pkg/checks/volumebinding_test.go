@@ -128,11 +128,11 @@ func TestCheckVolumeBinding(t *testing.T) {
 				s.PVCs = []*corev1.PersistentVolumeClaim{}
 			}
 			c := NewCluster(s)
-			ps, rej := PreFilter(tt.pod, c)
+			cs, rej := DefaultProfile.PreFilter(tt.pod, c)
 			if rej != nil {
 				t.Fatalf("PreFilter rejected: %+v", rej)
 			}
-			if diff := cmp.Diff(tt.want, CheckVolumeBinding(ps, c.Node("n1"))); diff != "" {
+			if diff := cmp.Diff(tt.want, VolumeBinding{}.Filter(cs, c.Node("n1"))); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -145,12 +145,12 @@ func TestPreFilterMissingPV(t *testing.T) {
 	pod := fixture.Pod("ns", "p", fixture.ClaimVolume("v", "data"))
 	s := &snapshot.Snapshot{Pods: []*corev1.Pod{pod}, StorageClasses: []*storagev1.StorageClass{},
 		PVCs: []*corev1.PersistentVolumeClaim{fixture.PVC("ns", "data", fixture.BoundTo("gone"))}}
-	if _, rej := PreFilter(pod, NewCluster(s)); rej != nil {
+	if _, rej := DefaultProfile.PreFilter(pod, NewCluster(s)); rej != nil {
 		t.Errorf("PVs unreadable: want no rejection, got %+v", rej)
 	}
 	s.PVs = []*corev1.PersistentVolume{}
 	want := &PreFilterRejection{Plugin: PluginVolumeZone, Code: UnschedulableAndUnresolvable, Reason: `persistentvolume "gone" not found`, PVC: "ns/data"}
-	if _, rej := PreFilter(pod, NewCluster(s)); !cmp.Equal(rej, want) {
+	if _, rej := DefaultProfile.PreFilter(pod, NewCluster(s)); !cmp.Equal(rej, want) {
 		t.Errorf("got %+v, want %+v", rej, want)
 	}
 }

@@ -31,31 +31,23 @@ type VolumeClaims struct {
 	pvs        map[string]*corev1.PersistentVolume // nil: PVs unreadable
 	pvsByClass map[string][]*corev1.PersistentVolume
 	classes    map[string]*storagev1.StorageClass
-	// zones are the bound claims' PV zone/region labels, for VolumeZone's Filter.
-	zones []pvTopology
 }
 
-// preFilterVolumes mirrors the volume PreFilter rejections, in plugin order: VolumeRestrictions (a
-// referenced PVC does not exist), then VolumeBinding (podHasPVCs' invalid claims, then unbound
-// claims that are not WaitForFirstConsumer), then VolumeZone (a bound claim's PV does not exist).
-// The rejection is nil when nothing rejects or when the PVCs (or a StorageClass needed to decide)
-// could not be read. The claims are nil when VolumeBinding skips (no claims) or cannot be judged.
-func preFilterVolumes(pod *corev1.Pod, c *Cluster) (*VolumeClaims, *PreFilterRejection) {
+// rejectClaim is a volume plugin's PreFilter rejection about one of the Pod's claims.
+func rejectClaim(plugin string, pod *corev1.Pod, name, reason string) *PreFilterRejection {
+	return &PreFilterRejection{Plugin: plugin, Code: UnschedulableAndUnresolvable, Reason: reason, PVC: pod.Namespace + "/" + name}
+}
+
+// preFilterVolumeBinding mirrors VolumeBinding's PreFilter rejections: podHasPVCs' invalid claims,
+// then unbound claims that are not WaitForFirstConsumer. The rejection is nil when nothing rejects
+// or when the PVCs (or a StorageClass needed to decide) could not be read. The claims are nil when
+// the plugin skips (no claims) or they cannot be judged.
+func preFilterVolumeBinding(pod *corev1.Pod, c *Cluster) (*VolumeClaims, *PreFilterRejection) {
 	if pod == nil || c == nil || c.PVCs == nil {
 		return nil, nil
 	}
 	pvc := func(name string) *corev1.PersistentVolumeClaim { return c.PVCs[pod.Namespace+"/"+name] }
-	reject := func(plugin, name, reason string) *PreFilterRejection {
-		return &PreFilterRejection{Plugin: plugin, Code: UnschedulableAndUnresolvable, Reason: reason, PVC: pod.Namespace + "/" + name}
-	}
-
-	// VolumeRestrictions: the lister's NotFound error for the first missing claim.
-	for _, v := range pod.Spec.Volumes {
-		if v.PersistentVolumeClaim != nil && pvc(v.PersistentVolumeClaim.ClaimName) == nil {
-			name := v.PersistentVolumeClaim.ClaimName
-			return nil, reject(PluginVolumeRestrictions, name, fmt.Sprintf(ReasonPVCNotFoundFmt, name))
-		}
-	}
+	reject := func(plugin, name, reason string) *PreFilterRejection { return rejectClaim(plugin, pod, name, reason) }
 
 	// VolumeBinding podHasPVCs: the first invalid claim, in volume order.
 	for i := range pod.Spec.Volumes {
@@ -113,14 +105,6 @@ func preFilterVolumes(pod *corev1.Pod, c *Cluster) (*VolumeClaims, *PreFilterRej
 	if claims.Bound == nil && claims.Delayed == nil {
 		return nil, nil // podHasPVCs is false: VolumeBinding skips its Filter
 	}
-
-	// VolumeZone (getPVbyPod): a bound claim's PV must exist; its zone/region labels are what
-	// VolumeZone's Filter checks.
-	zones, rej := preFilterVolumeZone(pod, c)
-	if rej != nil {
-		return nil, rej
-	}
-	claims.zones = zones
 	return claims, nil
 }
 

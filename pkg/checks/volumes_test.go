@@ -93,7 +93,7 @@ func TestPreFilterVolumes(t *testing.T) {
 					c.StorageClasses[sc.Name] = sc
 				}
 			}
-			_, got := preFilterVolumes(tt.pod, c)
+			_, got := DefaultProfile.PreFilter(tt.pod, c)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}

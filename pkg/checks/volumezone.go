@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
 )
 
 // volumeZoneLabels are the PV and node labels VolumeZone compares, in the plugin's order
@@ -90,8 +91,8 @@ func labelZonesToSet(value string) ([]string, bool) {
 // each zone/region label of the Pod's bound PVs, carry the same key (a beta PV key may be matched
 // by the node's GA key) with a value in the PV's set. Nodes without any such label pass. The
 // plugin stops at the first mismatch; every mismatching label is reported here.
-func CheckVolumeZone(ps *PodState, ni *NodeInfo) *Status {
-	if ps == nil || ps.Volumes == nil || len(ps.Volumes.zones) == 0 || ni == nil || ni.Node == nil {
+func CheckVolumeZone(zones []pvTopology, ni *NodeInfo) *Status {
+	if len(zones) == 0 || ni == nil || ni.Node == nil {
 		return nil
 	}
 	node := ni.Node
@@ -106,7 +107,7 @@ func CheckVolumeZone(ps *PodState, ni *NodeInfo) *Status {
 		return nil
 	}
 	var blockers []Blocker
-	for _, t := range ps.Volumes.zones {
+	for _, t := range zones {
 		nodeKey := t.key
 		value, ok := node.Labels[nodeKey]
 		if !ok {
@@ -137,4 +138,28 @@ func gaZoneLabel(key string) string {
 		return corev1.LabelTopologyRegion
 	}
 	return key
+}
+
+// VolumeZone is the VolumeZone plugin; its state is the bound PVs' zone/region labels.
+type VolumeZone struct{}
+
+func (VolumeZone) Name() string { return PluginVolumeZone }
+
+// PreFilter runs only for claims VolumeBinding's PreFilter accepted and could judge: with no
+// VolumeBinding state there is nothing it could check either (no claims, or PVCs, PVs or a class
+// unreadable).
+func (VolumeZone) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster) (sets.Set[string], *PreFilterRejection) {
+	if stateOf[*VolumeClaims](cs, PluginVolumeBinding) == nil {
+		return nil, nil
+	}
+	zones, rej := preFilterVolumeZone(pod, c)
+	if rej != nil {
+		return nil, rej
+	}
+	cs.Write(PluginVolumeZone, zones)
+	return nil, nil
+}
+
+func (VolumeZone) Filter(cs *CycleState, ni *NodeInfo) *Status {
+	return CheckVolumeZone(stateOf[[]pvTopology](cs, PluginVolumeZone), ni)
 }

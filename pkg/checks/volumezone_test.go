@@ -96,11 +96,11 @@ func TestCheckVolumeZone(t *testing.T) {
 			s := &snapshot.Snapshot{Nodes: []*corev1.Node{tt.node}, Pods: []*corev1.Pod{tt.pod}, PVCs: claims,
 				StorageClasses: []*storagev1.StorageClass{wffc}, PVs: tt.pvs}
 			c := NewCluster(s)
-			ps, rej := PreFilter(tt.pod, c)
+			cs, rej := DefaultProfile.PreFilter(tt.pod, c)
 			if rej != nil {
 				t.Fatalf("PreFilter rejected: %+v", rej)
 			}
-			if diff := cmp.Diff(tt.want, CheckVolumeZone(ps, c.Node("n1"))); diff != "" {
+			if diff := cmp.Diff(tt.want, VolumeZone{}.Filter(cs, c.Node("n1"))); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -117,12 +117,12 @@ func TestFilterOrderVolumeZone(t *testing.T) {
 		PVCs:           []*corev1.PersistentVolumeClaim{fixture.PVC("ns", "data", fixture.ClaimClass("wffc"), fixture.BoundTo("pv1"))},
 		StorageClasses: []*storagev1.StorageClass{fixture.StorageClass("wffc", storagev1.VolumeBindingWaitForFirstConsumer)}}
 	c := NewCluster(s)
-	ps, rej := PreFilter(p, c)
+	cs, rej := DefaultProfile.PreFilter(p, c)
 	if rej != nil {
 		t.Fatalf("PreFilter rejected: %+v", rej)
 	}
 	var got []string
-	for _, st := range Filter(ps, c.Node("n1")) {
+	for _, st := range DefaultProfile.Filter(cs, c.Node("n1")) {
 		got = append(got, st.Plugin)
 	}
 	if want := []string{PluginVolumeBinding, PluginVolumeZone}; !cmp.Equal(got, want) {

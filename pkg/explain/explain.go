@@ -3,7 +3,6 @@ package explain
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -21,6 +20,8 @@ type Selection struct {
 	Names []string
 	// Selector filters Pods by label; nil selects all.
 	Selector labels.Selector
+	// SchedulerVersion picks the scheduler profile to reproduce ("1.36"); "" is checks.DefaultProfile.
+	SchedulerVersion string
 }
 
 // PodNotFoundError is returned for a Pod named on the command line that the snapshot lacks.
@@ -41,10 +42,15 @@ func IsPendingForScheduling(p *corev1.Pod) bool {
 
 // Explain analyses the selected Pending Pods of a snapshot.
 func Explain(s *snapshot.Snapshot, sel Selection) (*WhyPendingReport, error) {
-	s = withResolvedPriorities(s)
+	profile, err := checks.ProfileFor(sel.SchedulerVersion)
+	if err != nil {
+		return nil, err
+	}
+	s = checks.WithResolvedPriorities(s)
 	report := &WhyPendingReport{
 		APIVersion: APIVersion, Kind: KindWhyPending, Source: s.Source, NodeCount: len(s.Nodes),
-		Warnings: s.Warnings, MissingPermissions: s.Missing, Pods: []PodReport{},
+		SchedulerVersion: profile.SchedulerVersion,
+		Warnings:         s.Warnings, MissingPermissions: s.Missing, Pods: []PodReport{},
 	}
 	targets, notPending, err := selectPods(s, sel)
 	if err != nil {
@@ -58,7 +64,7 @@ func Explain(s *snapshot.Snapshot, sel Selection) (*WhyPendingReport, error) {
 	c := checks.NewCluster(s)
 	idx := newClusterIndex(s)
 	for _, group := range groupIdentical(targets) {
-		pr := analyzePod(c, idx, group[0])
+		pr := analyzePod(profile, c, idx, group[0])
 		var same []PodReport
 		for _, other := range group[1:] {
 			pr.SamePods = append(pr.SamePods, other.Namespace+"/"+other.Name)
@@ -118,21 +124,12 @@ func selectPods(s *snapshot.Snapshot, sel Selection) ([]*corev1.Pod, []PodPlacem
 
 // clusterIndex holds lookups explain needs beyond the checks' Cluster.
 type clusterIndex struct {
-	snap *snapshot.Snapshot
-	// nominated are Pending Pods with status.nominatedNodeName, by that node.
-	nominated map[string][]*corev1.Pod
 	// events are FailedScheduling events by namespace/name, oldest first.
 	events map[string][]snapshot.Event
-	// replicaSetOwners maps namespace/ReplicaSet to its Deployment, when known from Pod labels.
 }
 
 func newClusterIndex(s *snapshot.Snapshot) *clusterIndex {
-	idx := &clusterIndex{snap: s, nominated: map[string][]*corev1.Pod{}, events: map[string][]snapshot.Event{}}
-	for _, p := range s.Pods {
-		if IsPendingForScheduling(p) && p.Status.NominatedNodeName != "" && inDefaultNominator(p) {
-			idx.nominated[p.Status.NominatedNodeName] = append(idx.nominated[p.Status.NominatedNodeName], p)
-		}
-	}
+	idx := &clusterIndex{events: map[string][]snapshot.Event{}}
 	for _, e := range s.Events {
 		if e.Reason != "" && e.Reason != "FailedScheduling" {
 			continue
@@ -147,21 +144,7 @@ func newClusterIndex(s *snapshot.Snapshot) *clusterIndex {
 	return idx
 }
 
-// inDefaultNominator: the default scheduler's nominator holds a nominated Pod only once its queue
-// has taken the Pod in. Another scheduler's Pods never enter that queue, and gated ones wait
-// outside the nominator (found by the differential test).
-func inDefaultNominator(p *corev1.Pod) bool {
-	return (p.Spec.SchedulerName == "" || p.Spec.SchedulerName == corev1.DefaultSchedulerName) && len(p.Spec.SchedulingGates) == 0
-}
-
-// nodeOutcome is one node's analysis for one Pod.
-type nodeOutcome struct {
-	ni       *checks.NodeInfo
-	statuses []checks.Status // every failing plugin, filter order
-	verdict  *SchedulerVerdict
-}
-
-func analyzePod(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod) (pr PodReport) {
+func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod) (pr PodReport) {
 	pr = PodReport{
 		Namespace: pod.Namespace, Name: pod.Name, Owner: ownerOf(pod),
 		Priority: priorityOf(pod), PriorityClassName: pod.Spec.PriorityClassName,
@@ -176,84 +159,34 @@ func analyzePod(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod) (pr PodRe
 	// Compared last, once the message is final (pr is the named result, so this sticks).
 	defer func() { pr.Recorded = recordedMessage(idx, pod, &pr) }()
 
-	if len(c.Nodes) == 0 {
-		pr.Status = StatusUnschedulable
-		pr.SchedulerMessage = checks.ReasonNoNodes
-		pr.Preemption = Preemption{Outcome: PreemptionNotAttempted}
-		classify(&pr)
-		return pr
-	}
-
-	ps, rejection := checks.PreFilter(pod, c)
-	if rejection != nil {
-		pr.PreFilter = rejection
-		pr.Status = StatusUnschedulable
-		if rejection.Code == checks.Error {
-			// An internal error (condition reason SchedulerError): the status text alone, no FitError.
-			pr.Preemption = Preemption{Outcome: PreemptionNotAttempted}
-			pr.SchedulerMessage = rejection.Reason
-			classify(&pr)
-			return pr
-		}
-		// DynamicResources' PreFilter never ran, so its PostFilter fails with "not found" and
-		// preemption is never tried (scheduler-semantics §4.2).
-		pr.Preemption = Preemption{Outcome: PreemptionNotAttempted, Message: "not found"}
-		pr.SchedulerMessage = fmt.Sprintf("0/%d nodes are available: %s. not found", len(c.Nodes), rejection.Reason)
-		classify(&pr)
-		return pr
-	}
-	if ps.Spread != nil {
-		pr.Spread = ps.Spread.Summary()
-	}
-
-	outcomes := make([]nodeOutcome, len(c.Nodes))
-	feasible := false
-	for i, ni := range c.Nodes {
-		o := nodeOutcome{ni: ni, statuses: filterWithNominated(ps, ni, idx)}
-		switch {
-		case ps.Excluded(ni.Node.Name):
-			o.verdict = &SchedulerVerdict{Plugin: checks.PluginNodeAffinity, Code: checks.UnschedulableAndUnresolvable, Reasons: []string{checks.ReasonNotInPreFilterResult}}
-		case len(o.statuses) > 0:
-			first := o.statuses[0]
-			o.verdict = &SchedulerVerdict{Plugin: first.Plugin, Code: first.Code, Reasons: first.Reasons}
-		default:
-			feasible = true
-		}
-		outcomes[i] = o
-		var blockers []checks.Blocker
-		for _, st := range o.statuses {
-			blockers = append(blockers, st.Blockers...)
-		}
-		if blockers == nil {
-			blockers = []checks.Blocker{}
-		}
-		pr.Nodes = append(pr.Nodes, NodeReport{Name: ni.Node.Name, Scheduler: o.verdict, Blockers: blockers})
-	}
-	keyed := keyNodes(pr.Nodes)
-	pr.Groups = groupNodes(keyed)
-	pr.Closest = closestNodes(keyed)
-	pr.Fixes = proposeFixes(pod, keyed, pr.Spread)
-
-	if feasible {
+	cycle := checks.RunCycle(profile, c, pod, checks.CycleOptions{})
+	pr.PreFilter, pr.Spread, pr.SchedulerMessage = cycle.PreFilter, cycle.Spread, cycle.Message
+	pr.Preemption = Preemption{Outcome: cycle.Preemption.Outcome, Message: cycle.Preemption.Message,
+		Node: cycle.Preemption.Node, Victims: cycle.Preemption.Victims, Candidates: cycle.Preemption.Candidates}
+	switch {
+	case cycle.Feasible:
 		pr.Status = StatusSchedulable
-		pr.Preemption = Preemption{Outcome: PreemptionNotAttempted}
-		classify(&pr)
-		return pr
-	}
-
-	verdicts := make([]*SchedulerVerdict, len(outcomes))
-	for i := range outcomes {
-		verdicts[i] = outcomes[i].verdict
-	}
-	msg := fmt.Sprintf("0/%d nodes are available: %s.", len(c.Nodes), histogram(verdicts, 0, nil))
-	pr.Preemption = preempt(ps, outcomes, idx)
-	pr.Status = StatusUnschedulable
-	if pr.Preemption.Outcome == PreemptionWouldSucceed {
+	case cycle.Preemption.Outcome == checks.PreemptionWouldSucceed:
 		pr.Status = StatusPreemptionPending
-		pr.SchedulerMessage = msg
-	} else {
-		// DynamicResources' PostFilter adds its no-op reason before DefaultPreemption's.
-		pr.SchedulerMessage = msg + " no new claims to deallocate, " + pr.Preemption.Message
+	default:
+		pr.Status = StatusUnschedulable
+	}
+	if len(cycle.Nodes) > 0 {
+		for _, n := range cycle.Nodes {
+			var verdict *SchedulerVerdict
+			if v := n.Verdict; v != nil {
+				verdict = &SchedulerVerdict{Plugin: v.Plugin, Code: v.Code, Reasons: v.Reasons}
+			}
+			blockers := []checks.Blocker{}
+			for _, st := range n.Statuses {
+				blockers = append(blockers, st.Blockers...)
+			}
+			pr.Nodes = append(pr.Nodes, NodeReport{Name: n.Name, Scheduler: verdict, Blockers: blockers})
+		}
+		keyed := keyNodes(pr.Nodes)
+		pr.Groups = groupNodes(keyed)
+		pr.Closest = closestNodes(keyed)
+		pr.Fixes = proposeFixes(pod, keyed, pr.Spread)
 	}
 	classify(&pr)
 	return pr
@@ -298,48 +231,4 @@ func EventNote(msg string) string {
 		return msg
 	}
 	return msg[:limit-4] + " ..."
-}
-
-// filterWithNominated runs the filters as RunFilterPluginsWithNominatedPods does: first with the
-// Pods nominated to this node at equal or higher priority added, then (if that passes and any were
-// added) without them; both must pass.
-func filterWithNominated(ps *checks.PodState, ni *checks.NodeInfo, idx *clusterIndex) []checks.Status {
-	var add []*corev1.Pod
-	for _, p := range idx.nominated[ni.Node.Name] {
-		if p.UID != ps.Pod.UID && priorityOf(p) >= ps.Priority {
-			add = append(add, p)
-		}
-	}
-	if len(add) > 0 {
-		ps2, ni2 := ps.WithPodsAdded(ni, add)
-		if st := checks.Filter(ps2, ni2); len(st) > 0 {
-			return st
-		}
-	}
-	return checks.Filter(ps, ni)
-}
-
-// histogram renders the scheduler's "count reason" list: every explicit verdict's reasons counted,
-// absent nodes (nil verdicts, or beyond len) counted with absentReason, sorted byte-wise.
-func histogram(verdicts []*SchedulerVerdict, absent int, absentReasons []string) string {
-	counts := map[string]int{}
-	for _, v := range verdicts {
-		if v == nil {
-			continue
-		}
-		for _, r := range v.Reasons {
-			counts[r]++
-		}
-	}
-	if absent > 0 {
-		for _, r := range absentReasons {
-			counts[r] += absent
-		}
-	}
-	items := make([]string, 0, len(counts))
-	for r, n := range counts {
-		items = append(items, fmt.Sprintf("%d %s", n, r))
-	}
-	sort.Strings(items)
-	return strings.Join(items, ", ")
 }

@@ -11,47 +11,6 @@ import (
 
 func priorityOf(p *corev1.Pod) int32 { return corev1helpers.PodPriority(p) }
 
-// withResolvedPriorities fills spec.priority from PriorityClasses where a Pod lacks it, as the
-// Priority admission plugin does (hand-written snapshots skip admission). Pods are copied, not changed.
-func withResolvedPriorities(s *snapshot.Snapshot) *snapshot.Snapshot {
-	values := map[string]int32{}
-	var def *int32
-	for _, pc := range s.PriorityClasses {
-		values[pc.Name] = pc.Value
-		if pc.GlobalDefault {
-			v := pc.Value
-			def = &v
-		}
-	}
-	var pods []*corev1.Pod
-	for i, p := range s.Pods {
-		if p.Spec.Priority != nil {
-			continue
-		}
-		var v *int32
-		if val, ok := values[p.Spec.PriorityClassName]; ok {
-			v = &val
-		} else if p.Spec.PriorityClassName == "" {
-			v = def
-		}
-		if v == nil {
-			continue
-		}
-		if pods == nil {
-			pods = append([]*corev1.Pod(nil), s.Pods...)
-		}
-		cp := p.DeepCopy()
-		cp.Spec.Priority = v
-		pods[i] = cp
-	}
-	if pods == nil {
-		return s
-	}
-	out := *s
-	out.Pods = pods
-	return &out
-}
-
 // ownerOf is the Pod's workload (see snapshot.ControllerOf), nil without a controller.
 func ownerOf(p *corev1.Pod) *Owner {
 	if kind, name, ok := snapshot.ControllerOf(p); ok {

@@ -23,6 +23,8 @@ type WhyPendingReport struct {
 	// Source is where the objects came from ("cluster <context>", "file examples/cluster.yaml").
 	Source    string `json:"source"`
 	NodeCount int    `json:"nodeCount"`
+	// SchedulerVersion is the kube-scheduler version whose default profile the analysis reproduces.
+	SchedulerVersion string `json:"schedulerVersion"`
 	// Warnings are loader and analysis caveats (unreadable optional data, partial views).
 	Warnings []string `json:"warnings,omitempty"`
 	// MissingPermissions lists what the user could not read and the analysis therefore lacks.
@@ -118,10 +120,10 @@ type RecordedMessage struct {
 
 // Preemption outcomes.
 const (
-	PreemptionNotEligible  = "NotEligible"  // preemptionPolicy Never, or victims still terminating
-	PreemptionNoCandidates = "NoCandidates" // no node would fit even after evicting lower-priority Pods
-	PreemptionWouldSucceed = "WouldSucceed" // evicting Victims on Node would make room
-	PreemptionNotAttempted = "NotAttempted" // a PreFilter rejection ended the cycle first
+	PreemptionNotEligible  = checks.PreemptionNotEligible  // preemptionPolicy Never, or victims still terminating
+	PreemptionNoCandidates = checks.PreemptionNoCandidates // no node would fit even after evicting lower-priority Pods
+	PreemptionWouldSucceed = checks.PreemptionWouldSucceed // evicting Victims on Node would make room
+	PreemptionNotAttempted = checks.PreemptionNotAttempted // a PreFilter rejection ended the cycle first
 )
 
 // Preemption is the dry run of DefaultPreemption.

@@ -351,7 +351,7 @@ func sampleReport() *explain.WhyPendingReport {
 	}
 	return &explain.WhyPendingReport{
 		APIVersion: explain.APIVersion, Kind: explain.KindWhyPending,
-		Source: "file examples/cluster.yaml", NodeCount: 24,
+		Source: "file examples/cluster.yaml", NodeCount: 24, SchedulerVersion: "1.36",
 		Warnings: []string{"events could not be read; recorded messages come from Pod conditions only"},
 		MissingPermissions: []snapshot.Permission{
 			{Verb: "list", Resource: "storageclasses", Group: "storage.k8s.io"},

@@ -25,13 +25,16 @@ var systemDefaultConstraints = []corev1.TopologySpreadConstraint{
 
 // Analyzer analyses workloads over one snapshot, indexing its nodes once for all of them.
 type Analyzer struct {
-	snap    *snapshot.Snapshot
-	cluster *checks.Cluster
+	snap       *snapshot.Snapshot
+	cluster    *checks.Cluster
+	priorities *checks.PriorityResolver
 }
 
-// NewAnalyzer indexes snap.
+// NewAnalyzer indexes snap. Priorities are resolved as admission would, so nominated Pods weigh
+// against the next replica exactly as in why-pending.
 func NewAnalyzer(snap *snapshot.Snapshot) *Analyzer {
-	return &Analyzer{snap: snap, cluster: checks.NewCluster(snap)}
+	return &Analyzer{snap: snap, cluster: checks.NewCluster(checks.WithResolvedPriorities(snap)),
+		priorities: checks.NewPriorityResolver(snap.PriorityClasses)}
 }
 
 // Analyze builds the spread report of one workload over a snapshot.
@@ -51,6 +54,9 @@ func (a *Analyzer) Analyze(w *Workload) (*SpreadReport, error) {
 	next, from, err := nextReplica(w)
 	if err != nil {
 		return nil, err
+	}
+	if next.Spec.Priority == nil {
+		next.Spec.Priority = a.priorities.Priority(next)
 	}
 	r := &SpreadReport{
 		APIVersion:         APIVersion,
@@ -171,23 +177,17 @@ func unpinDaemonPod(pod *corev1.Pod) {
 	ns.NodeSelectorTerms = terms
 }
 
-// nextReplicaNodes runs the scheduler's modelled PreFilter and Filter for one more replica and
-// returns the nodes that accept it.
+// nextReplicaNodes runs one more replica through the scheduler's cycle (PreFilter, then Filter
+// with nominated Pods) and returns the nodes that accept it.
 func nextReplicaNodes(next *corev1.Pod, c *checks.Cluster, out *NextReplica) map[string]bool {
 	fits := map[string]bool{}
 	out.Nodes = []string{}
-	ps, rej := checks.PreFilter(next, c)
-	if rej != nil {
-		out.PreFilter = rej
-		return fits
-	}
-	for _, ni := range c.Nodes {
-		if ni == nil || ni.Node == nil || ps.Excluded(ni.Node.Name) {
-			continue
-		}
-		if len(checks.Filter(ps, ni)) == 0 {
-			fits[ni.Node.Name] = true
-			out.Nodes = append(out.Nodes, ni.Node.Name)
+	cycle := checks.RunCycle(checks.DefaultProfile, c, next, checks.CycleOptions{SkipPostFilter: true})
+	out.PreFilter = cycle.PreFilter
+	for _, n := range cycle.Nodes {
+		if n.Verdict == nil {
+			fits[n.Name] = true
+			out.Nodes = append(out.Nodes, n.Name)
 		}
 	}
 	return fits

@@ -1,0 +1,220 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
+)
+
+// CycleOptions tune RunCycle.
+type CycleOptions struct {
+	// SkipPostFilter leaves out the preemption dry run and the message (for callers that only
+	// want the feasible nodes).
+	SkipPostFilter bool
+}
+
+// CycleResult is one scheduling cycle of one Pod over a snapshot.
+type CycleResult struct {
+	SchedulerVersion string `json:"schedulerVersion"`
+	// PreFilter is the rejection that ended the cycle before any Filter ran.
+	PreFilter *PreFilterRejection `json:"preFilter,omitempty"`
+	// Spread is PodTopologySpread's domain table per DoNotSchedule constraint (PreFilter passed).
+	Spread []SpreadDomains `json:"spread,omitempty"`
+	// Nodes are every node of the cluster, in its order, once PreFilter passed.
+	Nodes []NodeResult `json:"nodes,omitempty"`
+	// Feasible: some node passes every filter.
+	Feasible bool `json:"feasible"`
+	// Preemption is DefaultPreemption's PostFilter dry run.
+	Preemption Preemption `json:"preemption"`
+	// Message is the exact line the scheduler writes ("" when the Pod fits).
+	Message string `json:"message"`
+}
+
+// NodeResult is one node's outcome.
+type NodeResult struct {
+	Name string `json:"name"`
+	// Statuses are every failing plugin's status, in Filter order, with all blockers; with
+	// nominated Pods added when that made the node fail, as the scheduler filters.
+	Statuses []Status `json:"statuses,omitempty"`
+	// Verdict is what the scheduler records for the node (the first failing plugin, or the
+	// PreFilterResult exclusion); nil when the node passes.
+	Verdict *Verdict `json:"verdict,omitempty"`
+}
+
+// Verdict is the one status the scheduler records for a node.
+type Verdict struct {
+	Plugin  string   `json:"plugin"`
+	Code    Code     `json:"code"`
+	Reasons []string `json:"reasons"`
+}
+
+// RunCycle runs a Pod through the profile over the cluster as one scheduling cycle: PreFilter,
+// Filter on every node with nominated Pods (never stopping at the first failing plugin), then,
+// when no node fits, the PostFilter plugins (DynamicResources' text and DefaultPreemption's dry
+// run) and the scheduler's message.
+func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *CycleResult {
+	res := &CycleResult{SchedulerVersion: p.SchedulerVersion, Preemption: Preemption{Outcome: PreemptionNotAttempted}}
+	if len(c.Nodes) == 0 {
+		res.Message = ReasonNoNodes
+		return res
+	}
+	cs, rej := p.PreFilter(pod, c)
+	if rej != nil {
+		res.PreFilter = rej
+		switch {
+		case rej.Code == Error:
+			// An internal error (condition reason SchedulerError): the status text alone, no FitError.
+			res.Message = rej.Reason
+		case p.PreFilterRejectionPostFilter != "":
+			res.Preemption.Message = p.PreFilterRejectionPostFilter
+			res.Message = fmt.Sprintf("0/%d nodes are available: %s. %s", len(c.Nodes), rej.Reason, p.PreFilterRejectionPostFilter)
+		default:
+			res.Message = fmt.Sprintf("0/%d nodes are available: %s.", len(c.Nodes), rej.Reason)
+		}
+		return res
+	}
+	if s := stateOf[*SpreadState](cs, PluginPodTopologySpread); s != nil {
+		res.Spread = s.Summary()
+	}
+
+	res.Nodes = make([]NodeResult, len(c.Nodes))
+	verdicts := make([]*Verdict, len(c.Nodes))
+	for i, ni := range c.Nodes {
+		nr := NodeResult{Name: ni.Node.Name, Statuses: p.filterWithNominated(cs, ni, c)}
+		switch {
+		case cs.Excluded(ni.Node.Name):
+			nr.Verdict = &Verdict{Plugin: strings.Join(cs.restrictedBy, ","), Code: UnschedulableAndUnresolvable,
+				Reasons: []string{fmt.Sprintf(ReasonNotInPreFilterFmt, cs.restrictedBy)}}
+		case len(nr.Statuses) > 0:
+			first := nr.Statuses[0]
+			nr.Verdict = &Verdict{Plugin: first.Plugin, Code: first.Code, Reasons: first.Reasons}
+		default:
+			res.Feasible = true
+		}
+		res.Nodes[i], verdicts[i] = nr, nr.Verdict
+	}
+	if res.Feasible || opts.SkipPostFilter {
+		return res
+	}
+	msg := fmt.Sprintf("0/%d nodes are available: %s.", len(c.Nodes), histogram(verdicts, 0, nil))
+	res.Preemption = p.preempt(cs, c, verdicts)
+	if res.Preemption.Outcome == PreemptionWouldSucceed {
+		// A successful PostFilter drops every other PostFilter text.
+		res.Message = msg
+		return res
+	}
+	var post []string
+	for _, s := range []string{p.DRAPostFilterReason, res.Preemption.Message} {
+		if s != "" {
+			post = append(post, s)
+		}
+	}
+	res.Message = msg + " " + strings.Join(post, ", ")
+	return res
+}
+
+// PreFilter runs every plugin's PreFilter in profile order and merges their node restrictions.
+// The first rejection aborts, as in the scheduler.
+func (p *Profile) PreFilter(pod *corev1.Pod, c *Cluster) (*CycleState, *PreFilterRejection) {
+	cs := newCycleState(pod)
+	for _, pl := range p.Plugins {
+		names, rej := pl.PreFilter(cs, pod, c)
+		if rej != nil {
+			return nil, rej
+		}
+		if names == nil {
+			continue
+		}
+		if cs.nodeNames == nil {
+			cs.nodeNames = names
+		} else {
+			cs.nodeNames = cs.nodeNames.Intersection(names)
+		}
+		cs.restrictedBy = append(cs.restrictedBy, pl.Name())
+		sort.Strings(cs.restrictedBy)
+	}
+	return cs, nil
+}
+
+// Filter runs every plugin's Filter on one node and never stops at the first failure. It returns
+// the failing plugins' statuses in profile order: the first is what the scheduler records.
+func (p *Profile) Filter(cs *CycleState, ni *NodeInfo) []Status {
+	var out []Status
+	for _, pl := range p.Plugins {
+		if st := pl.Filter(cs, ni); st != nil {
+			out = append(out, *st)
+		}
+	}
+	return out
+}
+
+// filterWithNominated filters as RunFilterPluginsWithNominatedPods does: first with the Pods
+// nominated to this node at equal or higher priority added, then (if that passes and any were
+// added) without them; both must pass.
+func (p *Profile) filterWithNominated(cs *CycleState, ni *NodeInfo, c *Cluster) []Status {
+	var add []*corev1.Pod
+	for _, n := range c.nominated[ni.Node.Name] {
+		if n.UID != cs.Pod.UID && corev1helpers.PodPriority(n) >= cs.Priority {
+			add = append(add, n)
+		}
+	}
+	if len(add) > 0 {
+		cs2, ni2 := p.withPodsAdded(cs, ni, add)
+		if st := p.Filter(cs2, ni2); len(st) > 0 {
+			return st
+		}
+	}
+	return p.Filter(cs, ni)
+}
+
+// withPodsAdded is the state and node with pods added to the node (nominated Pods): every
+// PodsExtension's AddPods, and a NodeInfo that counts them. cs and ni are not modified.
+func (p *Profile) withPodsAdded(cs *CycleState, ni *NodeInfo, pods []*corev1.Pod) (*CycleState, *NodeInfo) {
+	out := cs.clone()
+	for _, pl := range p.Plugins {
+		if ext, ok := pl.(PodsExtension); ok {
+			ext.AddPods(out, ni.Node, pods)
+		}
+	}
+	return out, ni.withPods(pods)
+}
+
+// withPodsRemoved is the state and node as preemption's dry run sees them after taking pods off
+// the node. cs and ni are not modified.
+func (p *Profile) withPodsRemoved(cs *CycleState, ni *NodeInfo, pods []*corev1.Pod) (*CycleState, *NodeInfo) {
+	out := cs.clone()
+	for _, pl := range p.Plugins {
+		if ext, ok := pl.(PodsExtension); ok {
+			ext.RemovePods(out, ni.Node, pods)
+		}
+	}
+	return out, ni.withoutPods(pods)
+}
+
+// histogram renders the scheduler's "count reason" list: every explicit verdict's reasons counted,
+// absent nodes (nil verdicts are skipped) counted with absentReasons, sorted byte-wise.
+func histogram(verdicts []*Verdict, absent int, absentReasons []string) string {
+	counts := map[string]int{}
+	for _, v := range verdicts {
+		if v == nil {
+			continue
+		}
+		for _, r := range v.Reasons {
+			counts[r]++
+		}
+	}
+	if absent > 0 {
+		for _, r := range absentReasons {
+			counts[r] += absent
+		}
+	}
+	items := make([]string, 0, len(counts))
+	for r, n := range counts {
+		items = append(items, fmt.Sprintf("%d %s", n, r))
+	}
+	sort.Strings(items)
+	return strings.Join(items, ", ")
+}

@@ -1,0 +1,150 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
+)
+
+// Preemption outcomes.
+const (
+	PreemptionNotEligible  = "NotEligible"  // preemptionPolicy Never, or victims still terminating
+	PreemptionNoCandidates = "NoCandidates" // no node would fit even after evicting lower-priority Pods
+	PreemptionWouldSucceed = "WouldSucceed" // evicting Victims on Node would make room
+	PreemptionNotAttempted = "NotAttempted" // the Pod fits, or the cycle ended before PostFilter
+)
+
+// Preemption is the dry run of DefaultPreemption.
+type Preemption struct {
+	Outcome string `json:"outcome"`
+	// Message is the PostFilter text the scheduler appends (after DynamicResources' text).
+	Message string `json:"message,omitempty"`
+	// Node and Victims (namespace/name), when preemption would succeed: the likeliest choice
+	// among Candidates nodes (the scheduler breaks ties at random).
+	Node       string   `json:"node,omitempty"`
+	Victims    []string `json:"victims,omitempty"`
+	Candidates int      `json:"candidates,omitempty"`
+}
+
+func priorityOf(p *corev1.Pod) int32 { return corev1helpers.PodPriority(p) }
+
+// preempt is DefaultPreemption's PostFilter dry run (scheduler-semantics §4.2); verdicts are the
+// main cycle's, aligned with c.Nodes.
+func (p *Profile) preempt(cs *CycleState, c *Cluster, verdicts []*Verdict) Preemption {
+	pod := cs.Pod
+	if pod.Spec.PreemptionPolicy != nil && *pod.Spec.PreemptionPolicy == corev1.PreemptNever {
+		return Preemption{Outcome: PreemptionNotEligible, Message: "preemption: " + ReasonPreemptionNeverPolicy}
+	}
+	if nom := pod.Status.NominatedNodeName; nom != "" {
+		// A nominated node that is missing or UnschedulableAndUnresolvable lets the Pod preempt again.
+		for i, ni := range c.Nodes {
+			if ni.Node.Name != nom || verdicts[i] == nil || verdicts[i].Code == UnschedulableAndUnresolvable {
+				continue
+			}
+			for _, v := range ni.Pods {
+				if priorityOf(v) < cs.Priority && terminatingByPreemption(v) {
+					return Preemption{Outcome: PreemptionNotEligible, Message: "preemption: " + ReasonPreemptionTerminating}
+				}
+			}
+		}
+	}
+
+	// Only nodes whose status is Unschedulable are candidates; all others count as absent. Any
+	// candidate means success and no preemption text. Among candidates the scheduler prefers the
+	// lowest highest-victim priority, then the lowest priority sum, then the fewest victims (after
+	// PodDisruptionBudgets, not modelled), and breaks ties at random.
+	var again []*Verdict
+	var best *NodeInfo
+	var bestVictims []*corev1.Pod
+	var bestKey [3]int64
+	candidates := 0
+	for i, ni := range c.Nodes {
+		if verdicts[i] == nil || verdicts[i].Code != Unschedulable {
+			continue
+		}
+		var victims []*corev1.Pod
+		for _, v := range ni.Pods {
+			if priorityOf(v) < cs.Priority {
+				victims = append(victims, v)
+			}
+		}
+		if len(victims) == 0 {
+			again = append(again, &Verdict{Code: UnschedulableAndUnresolvable, Reasons: []string{ReasonNoPreemptionVictims}})
+			continue
+		}
+		cs2, ni2 := p.withPodsRemoved(cs, ni, victims)
+		if st := p.filterWithNominated(cs2, ni2, c); len(st) > 0 {
+			again = append(again, &Verdict{Plugin: st[0].Plugin, Code: st[0].Code, Reasons: st[0].Reasons})
+			continue
+		}
+		candidates++
+		if key := victimKey(victims); best == nil || lessKey(key, bestKey) {
+			best, bestVictims, bestKey = ni, victims, key
+		}
+	}
+	if best != nil {
+		var names []string
+		for _, v := range p.reprieve(cs, c, best, bestVictims) {
+			names = append(names, v.Namespace+"/"+v.Name)
+		}
+		return Preemption{Outcome: PreemptionWouldSucceed, Node: best.Node.Name, Victims: names, Candidates: candidates}
+	}
+	n := len(c.Nodes)
+	return Preemption{
+		Outcome: PreemptionNoCandidates,
+		Message: fmt.Sprintf("preemption: 0/%d nodes are available: %s.", n, histogram(again, n-len(again), []string{ReasonPreemptionNotHelpful})),
+	}
+}
+
+// reprieve keeps as many potential victims as possible, most important first, as
+// SelectVictimsOnNode does (PodDisruptionBudgets are not modelled).
+func (p *Profile) reprieve(cs *CycleState, c *Cluster, ni *NodeInfo, potential []*corev1.Pod) []*corev1.Pod {
+	sorted := append([]*corev1.Pod(nil), potential...)
+	sort.SliceStable(sorted, func(i, j int) bool { return priorityOf(sorted[i]) > priorityOf(sorted[j]) })
+	var victims []*corev1.Pod
+	for i, v := range sorted {
+		trial := append(append([]*corev1.Pod(nil), victims...), sorted[i+1:]...)
+		cs2, ni2 := p.withPodsRemoved(cs, ni, trial)
+		if len(p.filterWithNominated(cs2, ni2, c)) > 0 {
+			victims = append(victims, v)
+		}
+	}
+	return victims
+}
+
+// victimKey orders candidate nodes by their potential victims: highest priority, priority sum, count.
+func victimKey(victims []*corev1.Pod) [3]int64 {
+	var top, sum int64 = -1 << 31, 0
+	for _, v := range victims {
+		p := int64(priorityOf(v))
+		sum += p
+		if p > top {
+			top = p
+		}
+	}
+	return [3]int64{top, sum, int64(len(victims))}
+}
+
+func lessKey(a, b [3]int64) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+// terminatingByPreemption: a victim the scheduler already evicted and that is still terminating.
+func terminatingByPreemption(p *corev1.Pod) bool {
+	if p.DeletionTimestamp == nil {
+		return false
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.DisruptionTarget {
+			return c.Status == corev1.ConditionTrue && c.Reason == corev1.PodReasonPreemptionByScheduler
+		}
+	}
+	return false
+}

@@ -1,0 +1,66 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Profile is one scheduler version's default profile as data: its filter plugins in Filter order
+// (PreFilter runs in the same order) and the PostFilter texts that vary between versions. A new
+// version is a new entry in Profiles, not new code paths.
+type Profile struct {
+	// SchedulerVersion is the kube-scheduler minor version ("1.36").
+	SchedulerVersion string
+	// Plugins are the modelled filter plugins in the profile's Filter order.
+	Plugins []Plugin
+	// DRAPostFilterReason is DynamicResources' PostFilter reason for a Pod without claims, written
+	// before DefaultPreemption's text and joined with ", " ("" when the version writes none).
+	DRAPostFilterReason string
+	// PreFilterRejectionPostFilter is the PostFilter text after a PreFilter rejection
+	// (DynamicResources' "not found": its PreFilter never ran); preemption is not tried then.
+	PreFilterRejectionPostFilter string
+}
+
+// v136 is kube-scheduler v1.36.3's default profile. VolumeRestrictions' and NodeVolumeLimits'
+// filters are not modelled; DynamicResources and NodeDeclaredFeatures pass every Pod without claims.
+var v136 = &Profile{
+	SchedulerVersion: "1.36",
+	Plugins: []Plugin{
+		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{},
+		VolumeRestrictions{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{},
+	},
+	DRAPostFilterReason:          "no new claims to deallocate",
+	PreFilterRejectionPostFilter: "not found",
+}
+
+// Profiles are the scheduler versions modelled, newest first.
+var Profiles = []*Profile{v136}
+
+// DefaultProfile is the profile used when no scheduler version is asked for.
+var DefaultProfile = v136
+
+// ProfileFor returns the profile of a scheduler version: "" for DefaultProfile, else "1.36",
+// "v1.36" or a patch release such as "1.36.3".
+func ProfileFor(version string) (*Profile, error) {
+	if version == "" {
+		return DefaultProfile, nil
+	}
+	v := strings.TrimPrefix(version, "v")
+	var known []string
+	for _, p := range Profiles {
+		if v == p.SchedulerVersion || strings.HasPrefix(v, p.SchedulerVersion+".") {
+			return p, nil
+		}
+		known = append(known, p.SchedulerVersion)
+	}
+	return nil, fmt.Errorf("unknown scheduler version %q: known versions are %s", version, strings.Join(known, ", "))
+}
+
+// PluginNames are the profile's plugin names in Filter order.
+func (p *Profile) PluginNames() []string {
+	out := make([]string, len(p.Plugins))
+	for i, pl := range p.Plugins {
+		out[i] = pl.Name()
+	}
+	return out
+}
