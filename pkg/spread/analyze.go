@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
@@ -128,7 +129,8 @@ func nextReplica(w *Workload) (*corev1.Pod, string, error) {
 		return nil, "", fmt.Errorf("%s %q in namespace %q has no Pods and no Pod template to analyse", lower(w.Kind), w.Name, w.Namespace)
 	}
 	pod.Name = w.Name + "-next-replica"
-	pod.UID, pod.ResourceVersion, pod.DeletionTimestamp = "", "", nil
+	// A UID of its own: the scheduler weighs every nominated Pod but the incoming one itself.
+	pod.UID, pod.ResourceVersion, pod.DeletionTimestamp = types.UID("next-replica-of-"+w.Namespace+"-"+w.Name), "", nil
 	pod.Spec.NodeName = ""
 	pod.Status = corev1.PodStatus{Phase: corev1.PodPending}
 	// A new replica gets claims of its own (volumeClaimTemplates, ephemeral volumes), which do not
