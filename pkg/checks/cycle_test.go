@@ -1,0 +1,101 @@
+package checks
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubectl-placement/kubectl-placement/internal/fixture"
+	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
+)
+
+// cycleCluster: n1 cordoned and tainted, n2 full of a low-priority Pod's cpu.
+func cycleCluster(pod *corev1.Pod) *Cluster {
+	return NewCluster(&snapshot.Snapshot{
+		Nodes: []*corev1.Node{
+			fixture.Node("n1", fixture.Cordoned(), fixture.Taint("dedicated", "db", corev1.TaintEffectNoSchedule)),
+			fixture.Node("n2"),
+		},
+		Pods: []*corev1.Pod{fixture.Pod("default", "hog", fixture.On("n2"), fixture.Requests("cpu", "4"), fixture.Priority(0)), pod},
+	})
+}
+
+func TestRunCycle(t *testing.T) {
+	pod := fixture.Pod("default", "p", fixture.Requests("cpu", "1"))
+	got := RunCycle(DefaultProfile, cycleCluster(pod), pod, CycleOptions{})
+	// Every failing plugin is kept, in Filter order; the first is the verdict.
+	var plugins []string
+	for _, st := range got.Nodes[0].Statuses {
+		plugins = append(plugins, st.Plugin)
+	}
+	if want := []string{PluginNodeUnschedulable, PluginTaintToleration}; !cmp.Equal(plugins, want) {
+		t.Errorf("n1 statuses %v, want %v", plugins, want)
+	}
+	if v := got.Nodes[0].Verdict; v == nil || v.Plugin != PluginNodeUnschedulable {
+		t.Errorf("n1 verdict %+v", v)
+	}
+	want := "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable. no new claims to deallocate, " +
+		"preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling."
+	if got.Feasible || got.Message != want || got.Preemption.Outcome != PreemptionNoCandidates {
+		t.Errorf("feasible %v, preemption %q, message\n%q\nwant\n%q", got.Feasible, got.Preemption.Outcome, got.Message, want)
+	}
+
+	// A higher priority makes the hog a victim: preemption would succeed, and no PostFilter text.
+	pod.Spec.Priority = new(int32)
+	*pod.Spec.Priority = 100
+	got = RunCycle(DefaultProfile, cycleCluster(pod), pod, CycleOptions{})
+	wantPreemption := Preemption{Outcome: PreemptionWouldSucceed, Node: "n2", Victims: []string{"default/hog"}, Candidates: 1}
+	if d := cmp.Diff(wantPreemption, got.Preemption); d != "" || got.Message != "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable." {
+		t.Errorf("preemption (-want +got):\n%s\nmessage %q", d, got.Message)
+	}
+}
+
+// A scheduler version is a table entry: another Filter order and other PostFilter texts change
+// the verdicts and the message without code.
+func TestProfileIsData(t *testing.T) {
+	reordered := &Profile{
+		SchedulerVersion: "test",
+		Plugins: []Plugin{NodeName{}, NodeUnschedulable{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{},
+			VolumeRestrictions{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{}},
+	}
+	pod := fixture.Pod("default", "p", fixture.Requests("cpu", "1"), func(p *corev1.Pod) { p.Spec.NodeName = "elsewhere" })
+	got := RunCycle(reordered, cycleCluster(pod), pod, CycleOptions{})
+	if v := got.Nodes[0].Verdict; v == nil || v.Plugin != PluginNodeName {
+		t.Errorf("n1 verdict %+v, want NodeName first", v)
+	}
+	want := "0/2 nodes are available: 2 node(s) didn't match the requested node name. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
+	if got.Message != want || got.SchedulerVersion != "test" {
+		t.Errorf("version %q message\n%q\nwant\n%q", got.SchedulerVersion, got.Message, want)
+	}
+	if v := RunCycle(DefaultProfile, cycleCluster(pod), pod, CycleOptions{}).Nodes[0].Verdict; v == nil || v.Plugin != PluginNodeUnschedulable {
+		t.Errorf("default profile n1 verdict %+v, want NodeUnschedulable first", v)
+	}
+}
+
+func TestProfileFor(t *testing.T) {
+	for _, v := range []string{"", "1.36", "v1.36", "1.36.3"} {
+		if p, err := ProfileFor(v); err != nil || p != DefaultProfile {
+			t.Errorf("ProfileFor(%q) = %v, %v", v, p, err)
+		}
+	}
+	if _, err := ProfileFor("1.30"); err == nil || err.Error() != `unknown scheduler version "1.30": known versions are 1.36` {
+		t.Errorf("ProfileFor(1.30) error = %v", err)
+	}
+}
+
+// docs/architecture.md names every plugin of the default profile (the checklist for a new filter
+// starts there).
+func TestArchitectureDocNamesEveryPlugin(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range DefaultProfile.PluginNames() {
+		if !strings.Contains(string(doc), name) {
+			t.Errorf("docs/architecture.md does not name plugin %s", name)
+		}
+	}
+}
