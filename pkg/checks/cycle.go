@@ -162,7 +162,7 @@ func (p *Profile) filterWithNominated(cs *CycleState, ni *NodeInfo, c *Cluster) 
 		}
 	}
 	if len(add) > 0 {
-		cs2, ni2 := p.withPodsAdded(cs, ni, add)
+		cs2, ni2 := p.withPods(cs, ni, add, true)
 		if st := p.Filter(cs2, ni2); len(st) > 0 {
 			return st
 		}
@@ -170,26 +170,23 @@ func (p *Profile) filterWithNominated(cs *CycleState, ni *NodeInfo, c *Cluster) 
 	return p.Filter(cs, ni)
 }
 
-// withPodsAdded is the state and node with pods added to the node (nominated Pods): every
-// PodsExtension's AddPods, and a NodeInfo that counts them. cs and ni are not modified.
-func (p *Profile) withPodsAdded(cs *CycleState, ni *NodeInfo, pods []*corev1.Pod) (*CycleState, *NodeInfo) {
+// withPods is the state and node with pods added to the node (nominated Pods) or taken off it
+// (preemption's victims): every PodsExtension's hook, and a NodeInfo rebuilt without or with them.
+// cs and ni are not modified.
+func (p *Profile) withPods(cs *CycleState, ni *NodeInfo, pods []*corev1.Pod, add bool) (*CycleState, *NodeInfo) {
 	out := cs.clone()
 	for _, pl := range p.Plugins {
-		if ext, ok := pl.(PodsExtension); ok {
+		ext, ok := pl.(PodsExtension)
+		switch {
+		case !ok:
+		case add:
 			ext.AddPods(out, ni.Node, pods)
-		}
-	}
-	return out, ni.withPods(pods)
-}
-
-// withPodsRemoved is the state and node as preemption's dry run sees them after taking pods off
-// the node. cs and ni are not modified.
-func (p *Profile) withPodsRemoved(cs *CycleState, ni *NodeInfo, pods []*corev1.Pod) (*CycleState, *NodeInfo) {
-	out := cs.clone()
-	for _, pl := range p.Plugins {
-		if ext, ok := pl.(PodsExtension); ok {
+		default:
 			ext.RemovePods(out, ni.Node, pods)
 		}
+	}
+	if add {
+		return out, ni.withPods(pods)
 	}
 	return out, ni.withoutPods(pods)
 }

@@ -74,7 +74,7 @@ func (p *Profile) preempt(cs *CycleState, c *Cluster, verdicts []*Verdict) Preem
 			again = append(again, &Verdict{Code: UnschedulableAndUnresolvable, Reasons: []string{ReasonNoPreemptionVictims}})
 			continue
 		}
-		cs2, ni2 := p.withPodsRemoved(cs, ni, victims)
+		cs2, ni2 := p.withPods(cs, ni, victims, false)
 		if st := p.filterWithNominated(cs2, ni2, c); len(st) > 0 {
 			again = append(again, &Verdict{Plugin: st[0].Plugin, Code: st[0].Code, Reasons: st[0].Reasons})
 			continue
@@ -106,7 +106,7 @@ func (p *Profile) reprieve(cs *CycleState, c *Cluster, ni *NodeInfo, potential [
 	var victims []*corev1.Pod
 	for i, v := range sorted {
 		trial := append(append([]*corev1.Pod(nil), victims...), sorted[i+1:]...)
-		cs2, ni2 := p.withPodsRemoved(cs, ni, trial)
+		cs2, ni2 := p.withPods(cs, ni, trial, false)
 		if len(p.filterWithNominated(cs2, ni2, c)) > 0 {
 			victims = append(victims, v)
 		}

@@ -160,9 +160,7 @@ func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, p
 	defer func() { pr.Recorded = recordedMessage(idx, pod, &pr) }()
 
 	cycle := checks.RunCycle(profile, c, pod, checks.CycleOptions{})
-	pr.PreFilter, pr.Spread, pr.SchedulerMessage = cycle.PreFilter, cycle.Spread, cycle.Message
-	pr.Preemption = Preemption{Outcome: cycle.Preemption.Outcome, Message: cycle.Preemption.Message,
-		Node: cycle.Preemption.Node, Victims: cycle.Preemption.Victims, Candidates: cycle.Preemption.Candidates}
+	pr.PreFilter, pr.Spread, pr.SchedulerMessage, pr.Preemption = cycle.PreFilter, cycle.Spread, cycle.Message, cycle.Preemption
 	switch {
 	case cycle.Feasible:
 		pr.Status = StatusSchedulable

@@ -126,17 +126,8 @@ const (
 	PreemptionNotAttempted = checks.PreemptionNotAttempted // a PreFilter rejection ended the cycle first
 )
 
-// Preemption is the dry run of DefaultPreemption.
-type Preemption struct {
-	Outcome string `json:"outcome"`
-	// Message is the PostFilter text the scheduler appends (after "no new claims to deallocate, ").
-	Message string `json:"message,omitempty"`
-	// Node and Victims, when preemption would succeed: the likeliest choice among Candidates
-	// nodes (the scheduler breaks ties at random).
-	Node       string   `json:"node,omitempty"`
-	Victims    []string `json:"victims,omitempty"`
-	Candidates int      `json:"candidates,omitempty"`
-}
+// Preemption is the dry run of DefaultPreemption, as the cycle computed it.
+type Preemption = checks.Preemption
 
 // NodeReport is one node: what the scheduler recorded and every blocker.
 type NodeReport struct {
