@@ -47,7 +47,8 @@ type Cluster struct {
 	nominated map[string][]*corev1.Pod
 }
 
-// NewCluster indexes a snapshot: nodes with the Pods bound to them.
+// NewCluster indexes a snapshot: nodes with the Pods bound to them, and the nominated Pods. Give
+// it a snapshot with priorities resolved (WithResolvedPriorities): nominated Pods count by priority.
 func NewCluster(s *snapshot.Snapshot) *Cluster {
 	c := &Cluster{nodeByName: make(map[string]*NodeInfo, len(s.Nodes)), NamespaceLabels: map[string]map[string]string{},
 		nominated: map[string][]*corev1.Pod{}}

@@ -49,8 +49,7 @@ func Explain(s *snapshot.Snapshot, sel Selection) (*WhyPendingReport, error) {
 	s = checks.WithResolvedPriorities(s)
 	report := &WhyPendingReport{
 		APIVersion: APIVersion, Kind: KindWhyPending, Source: s.Source, NodeCount: len(s.Nodes),
-		SchedulerVersion: profile.SchedulerVersion,
-		Warnings:         s.Warnings, MissingPermissions: s.Missing, Pods: []PodReport{},
+		SchedulerVersion: profile.SchedulerVersion, Warnings: s.Warnings, MissingPermissions: s.Missing, Pods: []PodReport{},
 	}
 	targets, notPending, err := selectPods(s, sel)
 	if err != nil {
