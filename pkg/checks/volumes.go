@@ -47,7 +47,9 @@ func preFilterVolumeBinding(pod *corev1.Pod, c *Cluster) (*VolumeClaims, *PreFil
 		return nil, nil
 	}
 	pvc := func(name string) *corev1.PersistentVolumeClaim { return c.PVCs[pod.Namespace+"/"+name] }
-	reject := func(plugin, name, reason string) *PreFilterRejection { return rejectClaim(plugin, pod, name, reason) }
+	reject := func(name, reason string) *PreFilterRejection {
+		return rejectClaim(PluginVolumeBinding, pod, name, reason)
+	}
 
 	// VolumeBinding podHasPVCs: the first invalid claim, in volume order.
 	for i := range pod.Spec.Volumes {
@@ -59,15 +61,15 @@ func preFilterVolumeBinding(pod *corev1.Pod, c *Cluster) (*VolumeClaims, *PreFil
 		claim := pvc(name)
 		switch {
 		case claim == nil && isEphemeral:
-			return nil, reject(PluginVolumeBinding, name, fmt.Sprintf(reasonEphemeralPVCMissingFmt, name))
+			return nil, reject(name, fmt.Sprintf(reasonEphemeralPVCMissingFmt, name))
 		case claim == nil:
-			return nil, reject(PluginVolumeBinding, name, fmt.Sprintf(ReasonPVCNotFoundFmt, name))
+			return nil, reject(name, fmt.Sprintf(ReasonPVCNotFoundFmt, name))
 		case claim.Status.Phase == corev1.ClaimLost:
-			return nil, reject(PluginVolumeBinding, name, fmt.Sprintf(reasonPVCLostFmt, claim.Name, claim.Spec.VolumeName))
+			return nil, reject(name, fmt.Sprintf(reasonPVCLostFmt, claim.Name, claim.Spec.VolumeName))
 		case claim.DeletionTimestamp != nil:
-			return nil, reject(PluginVolumeBinding, name, fmt.Sprintf(ReasonPVCBeingDeletedFmt, claim.Name))
+			return nil, reject(name, fmt.Sprintf(ReasonPVCBeingDeletedFmt, claim.Name))
 		case isEphemeral && (claim.Namespace != pod.Namespace || !metav1.IsControlledBy(claim, pod)):
-			return nil, reject(PluginVolumeBinding, name, fmt.Sprintf(reasonEphemeralNotOwnerFmt, claim.Namespace, claim.Name, pod.Namespace, pod.Name))
+			return nil, reject(name, fmt.Sprintf(reasonEphemeralNotOwnerFmt, claim.Namespace, claim.Name, pod.Namespace, pod.Name))
 		}
 	}
 
@@ -100,7 +102,7 @@ func preFilterVolumeBinding(pod *corev1.Pod, c *Cluster) (*VolumeClaims, *PreFil
 		claims.Delayed = append(claims.Delayed, claim)
 	}
 	if firstImmediate != "" {
-		return nil, reject(PluginVolumeBinding, firstImmediate, ReasonUnboundImmediatePVC)
+		return nil, reject(firstImmediate, ReasonUnboundImmediatePVC)
 	}
 	if claims.Bound == nil && claims.Delayed == nil {
 		return nil, nil // podHasPVCs is false: VolumeBinding skips its Filter
