@@ -232,7 +232,7 @@ func analyzePod(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod) (pr PodRe
 	keyed := keyNodes(pr.Nodes)
 	pr.Groups = groupNodes(keyed)
 	pr.Closest = closestNodes(keyed)
-	pr.Fixes = proposeFixes(pod, keyed, pr.Spread)
+	pr.Fixes = proposeFixes(keyed, pr.Spread)
 
 	if feasible {
 		pr.Status = StatusSchedulable

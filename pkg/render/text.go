@@ -169,7 +169,6 @@ func writeReasons(b *strings.Builder, pod *explain.PodReport, clusterNodes int, 
 	}
 	fmt.Fprintf(b, "%s%s %s\n", lead, p.red(fmt.Sprintf("%d of %d nodes", blocked, total)), rejects)
 
-	index := nodeIndex(pod.Nodes)
 	shown, restGroups, restNodes := 0, 0, 0
 	for _, g := range pod.Groups {
 		if len(g.Blockers) == 0 {
@@ -181,7 +180,7 @@ func writeReasons(b *strings.Builder, pod *explain.PodReport, clusterNodes int, 
 			continue
 		}
 		shown++
-		phrases := groupPhrases(g, index)
+		phrases := groupPhrases(g)
 		subject := fmt.Sprintf("%s (%s)", plural(len(g.Nodes), "node"), listSome(cleanAll(g.Nodes), maxListed))
 		if len(phrases) == 1 {
 			fmt.Fprintf(b, "  %s: %s.\n", subject, phrases[0])
@@ -206,32 +205,14 @@ func verb(n int, one, many string) string {
 	return many
 }
 
-func nodeIndex(nodes []explain.NodeReport) map[string]*explain.NodeReport {
-	index := make(map[string]*explain.NodeReport, len(nodes))
-	for i := range nodes {
-		index[nodes[i].Name] = &nodes[i]
-	}
-	return index
-}
-
-// groupPhrases describes each blocker of a group, summarising what differs between its nodes.
-func groupPhrases(g explain.NodeGroup, index map[string]*explain.NodeReport) []string {
+// groupPhrases describes each blocker of a group, summarising what differs between its nodes
+// from the evidence the group carries.
+func groupPhrases(g explain.NodeGroup) []string {
 	phrases := make([]string, 0, len(g.Blockers))
-	for _, example := range g.Blockers {
-		var same []checks.Blocker
-		for _, name := range g.Nodes {
-			n := index[name]
-			if n == nil {
-				continue
-			}
-			for _, nb := range n.Blockers {
-				if sameSubject(example, nb) {
-					same = append(same, nb)
-				}
-			}
-		}
-		if len(same) == 0 {
-			same = []checks.Blocker{example} // the group's nodes are not in the report
+	for i, example := range g.Blockers {
+		same := []checks.Blocker{example}
+		if i < len(g.Evidence) && len(g.Evidence[i]) > 0 {
+			same = g.Evidence[i]
 		}
 		phrases = append(phrases, phrase(same))
 	}
@@ -284,23 +265,22 @@ func writeClosest(b *strings.Builder, pod *explain.PodReport) {
 	if len(pod.Closest) == 0 {
 		return
 	}
-	index := nodeIndex(pod.Nodes)
 	names := make([]string, 0, len(pod.Closest))
-	for _, name := range pod.Closest {
-		s := Clean(name)
-		if n := index[name]; n != nil {
-			s += " (" + plural(len(n.Blockers), "blocker") + ")"
-		}
-		names = append(names, s)
+	for _, c := range pod.Closest {
+		names = append(names, fmt.Sprintf("%s (%s)", Clean(c.Name), plural(c.Blockers, "blocker")))
 	}
 	fmt.Fprintf(b, "Closest: %s\n", listSome(names, maxListed))
 }
 
 func writeFixes(b *strings.Builder, all []explain.Fix) {
-	var fixes []explain.Fix
+	type worded struct {
+		explain.Fix
+		text string
+	}
+	var fixes []worded
 	for _, f := range all {
-		if strings.TrimSpace(f.Action) != "" {
-			fixes = append(fixes, f)
+		if s := strings.TrimSpace(fixPhrase(f)); s != "" {
+			fixes = append(fixes, worded{f, s})
 		}
 	}
 	if len(fixes) == 0 {
@@ -316,20 +296,16 @@ func writeFixes(b *strings.Builder, all []explain.Fix) {
 		if f.Sufficient {
 			scope = plural(f.Nodes, "node") + "; enough on its own"
 		}
-		action := strings.TrimRight(cleanLines(f.Action), "\n")
-		if !strings.Contains(action, "\n") {
-			fmt.Fprintf(b, "  - %s (%s)\n", action, scope)
-			continue
-		}
-		// Multi-line actions carry YAML or commands: keep their lines, indented under the bullet.
-		fmt.Fprintf(b, "  - %s\n    (%s)\n", strings.ReplaceAll(action, "\n", "\n    "), scope)
+		fmt.Fprintf(b, "  - %s (%s)\n", Clean(f.text), scope)
 	}
 }
 
 // writeScheduler prints what the scheduler itself says, its line whole and unwrapped so it can be
 // compared and searched for, and what the cluster recorded.
 func writeScheduler(b *strings.Builder, pod *explain.PodReport, p paint) {
-	if s := preemptionPhrase(pod.Preemption); s != "" && pod.Status != explain.StatusSchedulable {
+	// A Pod that fits, or waits for its gates, goes through no PostFilter: nothing to say.
+	if s := preemptionPhrase(pod.Preemption); s != "" && pod.Status != explain.StatusSchedulable &&
+		pod.Status != explain.StatusSchedulingGated {
 		fmt.Fprintf(b, "Preemption: %s\n", s)
 	}
 	switch {
