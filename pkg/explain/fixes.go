@@ -327,4 +327,3 @@ func volumeBindFix(c fixCause, _ []checks.SpreadDomains) Fix {
 	}
 	return f
 }
-

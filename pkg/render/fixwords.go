@@ -264,4 +264,3 @@ func volumeZoneFix(f explain.Fix) string {
 	}
 	return fmt.Sprintf("PVC %s is bound to PV %s, which lives in %s %s; run the Pod on a node there (add capacity in that zone if needed), or move the data to a volume in another zone", v.PVC, v.PV, v.ZoneLabel, strings.Join(v.Zones, " or "))
 }
-
