@@ -54,6 +54,9 @@ func uncordonFix(f explain.Fix) string {
 }
 
 func nodeNameFix(f explain.Fix) string {
+	if f.Change.NodeName == "" {
+		return ""
+	}
 	return fmt.Sprintf("spec.nodeName pins the Pod to %q; remove it or name an existing node", f.Change.NodeName)
 }
 
@@ -118,6 +121,9 @@ func nodeSelectorFix(f explain.Fix) string {
 }
 
 func nodeAffinityFix(f explain.Fix) string {
+	if len(f.Change.Terms) == 0 {
+		return ""
+	}
 	var parts []string
 	for _, t := range f.Change.Terms {
 		switch {
