@@ -3,6 +3,8 @@ package checks
 import (
 	"fmt"
 	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // kindSpec is what checks knows about one blocker kind: the plugin that reports it, whether a
@@ -119,7 +121,7 @@ func spreadIdentity(b Blocker) string {
 
 func podAffinityIdentity(b Blocker) string {
 	a := b.PodAffinity
-	return fmt.Sprintf("%d:%s:%s", a.Term, a.TopologyKey, a.Selector)
+	return fmt.Sprintf("%d:%s:%s", a.Term, a.TopologyKey, metav1.FormatLabelSelector(a.Selector))
 }
 
 func volumeIdentity(b Blocker) string {

@@ -4,10 +4,13 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"reflect"
 	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // TestKindsListsEveryKind: every BlockerKind constant declared in types.go is in Kinds(), with a
@@ -86,5 +89,28 @@ func TestIdentity(t *testing.T) {
 	}
 	if got := Identity(Blocker{Plugin: PluginNodeName, Kind: KindNodeNameMismatch, NodeName: &NodeNameEvidence{Want: "n9"}}); got != "NodeName/NodeNameMismatch/n9" {
 		t.Errorf("Identity = %q", got)
+	}
+}
+
+func TestWithMatchLabels(t *testing.T) {
+	web := &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}
+	for _, tt := range []struct {
+		name string
+		ls   *metav1.LabelSelector
+		m    labels.Set
+		want *metav1.LabelSelector
+	}{
+		{"nil stays nil", nil, labels.Set{"h": "1"}, nil},
+		{"nothing to merge", web, nil, web},
+		{"merged", web, labels.Set{"h": "1"}, &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web", "h": "1"}}},
+		{"conflicting value kept as In", web, labels.Set{"app": "api"}, &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"},
+			MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "app", Operator: metav1.LabelSelectorOpIn, Values: []string{"api"}}}}},
+	} {
+		if got := withMatchLabels(tt.ls, tt.m); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: got %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+	if len(web.MatchLabels) != 1 {
+		t.Errorf("the input selector was changed: %+v", web)
 	}
 }

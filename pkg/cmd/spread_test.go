@@ -95,7 +95,7 @@ func TestSpreadLive(t *testing.T) {
 		t.Errorf("report header: %+v", r.Workload)
 	}
 	c := r.Constraints[0]
-	if c.TopologyKey != corev1.LabelHostname || c.GlobalMinimum != 0 || len(c.Domains) != 3 || !c.Domains[2].Eligible {
+	if c.TopologyKey != corev1.LabelHostname || c.GlobalMinimum != 0 || len(c.Domains) != 3 || !c.Domains[2].Eligible() {
 		t.Errorf("hostname constraint: %+v", c)
 	}
 

@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 )
@@ -49,7 +50,7 @@ func TestFixes(t *testing.T) {
 	}
 	affinity := func(kind checks.BlockerKind, pod string, missing bool) checks.Blocker {
 		return b(kind, func(x *checks.Blocker) {
-			x.PodAffinity = &checks.PodAffinityEvidence{TopologyKey: "kubernetes.io/hostname", Selector: "app=db", Pod: pod, MissingLabel: missing}
+			x.PodAffinity = &checks.PodAffinityEvidence{TopologyKey: "kubernetes.io/hostname", Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}, Pod: pod, MissingLabel: missing}
 		})
 	}
 	volume := func(kind checks.BlockerKind, v checks.VolumeEvidence) checks.Blocker {

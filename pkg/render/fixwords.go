@@ -214,7 +214,7 @@ func podAffinityFix(f explain.Fix) string {
 	if f.Action == explain.ActionLabelNode {
 		return fmt.Sprintf("%s %s the label %q that the required pod affinity needs", plural(f.Nodes, "node"), verb(f.Nodes, "lacks", "lack"), a.TopologyKey)
 	}
-	return fmt.Sprintf("Required pod affinity (%s over %s) finds no matching Pod in the domain of %s; start the Pods it depends on first, or relax the term", a.Selector, a.TopologyKey, plural(f.Nodes, "node"))
+	return fmt.Sprintf("Required pod affinity (%s over %s) finds no matching Pod in the domain of %s; start the Pods it depends on first, or relax the term", selectorText(a.Selector), a.TopologyKey, plural(f.Nodes, "node"))
 }
 
 func podAntiAffinityFix(f explain.Fix) string {
@@ -222,7 +222,7 @@ func podAntiAffinityFix(f explain.Fix) string {
 	if a == nil {
 		return ""
 	}
-	return fmt.Sprintf("Every %s domain of these %s already runs a Pod matching the required anti-affinity (%s), e.g. %s; with more replicas than domains, add nodes, lower replicas, or use preferredDuringScheduling", a.TopologyKey, plural(f.Nodes, "node"), a.Selector, a.Pod)
+	return fmt.Sprintf("Every %s domain of these %s already runs a Pod matching the required anti-affinity (%s), e.g. %s; with more replicas than domains, add nodes, lower replicas, or use preferredDuringScheduling", a.TopologyKey, plural(f.Nodes, "node"), selectorText(a.Selector), a.Pod)
 }
 
 func existingAntiAffinityFix(f explain.Fix) string {
@@ -230,7 +230,7 @@ func existingAntiAffinityFix(f explain.Fix) string {
 	if a == nil {
 		return ""
 	}
-	return fmt.Sprintf("Pod %s has a required anti-affinity (%s over %s) that matches this Pod and keeps it off %s; change that Pod's term or this Pod's labels", a.Pod, a.Selector, a.TopologyKey, plural(f.Nodes, "node"))
+	return fmt.Sprintf("Pod %s has a required anti-affinity (%s over %s) that matches this Pod and keeps it off %s; change that Pod's term or this Pod's labels", a.Pod, selectorText(a.Selector), a.TopologyKey, plural(f.Nodes, "node"))
 }
 
 func volumeNodeConflictFix(f explain.Fix) string {

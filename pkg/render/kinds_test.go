@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
@@ -67,13 +68,13 @@ var fixSamples = map[checks.BlockerKind]struct {
 		Change: explain.FixChange{Spread: &explain.SpreadChange{TopologyKey: "zone", MaxSkew: 1, MinDomains: 3, EligibleDomains: 2, LeastLoaded: []string{"b"}}}},
 		"Spread over zone (maxSkew 1) allows at most 1 matching Pod per domain now (the least-loaded domain has 0); only 2 domain(s) are eligible against minDomains 3, which forces the minimum to 0: add domains or lower minDomains; the next replica can only go to b, so unblock the nodes there (tainted nodes still count as domains unless the constraint sets nodeTaintsPolicy: Honor), or raise maxSkew"},
 	checks.KindPodAffinityUnsatisfied: {explain.Fix{Kind: checks.KindPodAffinityUnsatisfied, Action: explain.ActionStartPods, Nodes: 3,
-		Change: explain.FixChange{PodAffinity: &checks.PodAffinityEvidence{TopologyKey: "zone", Selector: "app=db"}}},
+		Change: explain.FixChange{PodAffinity: &checks.PodAffinityEvidence{TopologyKey: "zone", Selector: appDB}}},
 		"Required pod affinity (app=db over zone) finds no matching Pod in the domain of 3 nodes; start the Pods it depends on first, or relax the term"},
 	checks.KindPodAntiAffinityConflict: {explain.Fix{Kind: checks.KindPodAntiAffinityConflict, Action: explain.ActionAddNodes, Nodes: 3,
-		Change: explain.FixChange{PodAffinity: &checks.PodAffinityEvidence{TopologyKey: "kubernetes.io/hostname", Selector: "app=db", Pod: "ns/db-0"}}},
+		Change: explain.FixChange{PodAffinity: &checks.PodAffinityEvidence{TopologyKey: "kubernetes.io/hostname", Selector: appDB, Pod: "ns/db-0"}}},
 		"Every kubernetes.io/hostname domain of these 3 nodes already runs a Pod matching the required anti-affinity (app=db), e.g. ns/db-0; with more replicas than domains, add nodes, lower replicas, or use preferredDuringScheduling"},
 	checks.KindExistingAntiAffinity: {explain.Fix{Kind: checks.KindExistingAntiAffinity, Action: explain.ActionChangeOtherPod, Nodes: 1,
-		Change: explain.FixChange{PodAffinity: &checks.PodAffinityEvidence{TopologyKey: "kubernetes.io/hostname", Selector: "app=db", Pod: "ns/db-0"}}},
+		Change: explain.FixChange{PodAffinity: &checks.PodAffinityEvidence{TopologyKey: "kubernetes.io/hostname", Selector: appDB, Pod: "ns/db-0"}}},
 		"Pod ns/db-0 has a required anti-affinity (app=db over kubernetes.io/hostname) that matches this Pod and keeps it off 1 node; change that Pod's term or this Pod's labels"},
 }
 
@@ -119,3 +120,5 @@ func TestEveryKindFullyDescribed(t *testing.T) {
 		}
 	}
 }
+
+var appDB = &metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}

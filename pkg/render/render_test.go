@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
@@ -134,7 +135,7 @@ func TestWhyPendingEscapes(t *testing.T) {
 			Fixes: []explain.Fix{{Kind: checks.KindNodeNameMismatch, Action: explain.ActionChangeNodeName,
 				Change: explain.FixChange{NodeName: evil}, Nodes: 1}, {Kind: checks.KindCordoned, Action: explain.ActionUncordon,
 				Targets: []explain.ObjectRef{{Kind: "Node", Name: node}}, Nodes: 1}},
-			Spread: []checks.SpreadDomains{{TopologyKey: evil, Selector: evil,
+			Spread: []checks.SpreadDomains{{TopologyKey: evil, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"k": "v"}, MatchExpressions: []metav1.LabelSelectorRequirement{{Key: evil, Operator: metav1.LabelSelectorOpExists}}},
 				Domains: []checks.DomainCount{{Name: evil}}}},
 		}},
 	}
@@ -182,7 +183,7 @@ func TestTextFitsOnAScreen(t *testing.T) {
 	const n = 5000
 	pod := explain.PodReport{Namespace: "ns", Name: "big", Status: explain.StatusUnschedulable,
 		SchedulerMessage: "0/5000 nodes are available: 5000 Insufficient cpu."}
-	spread := checks.SpreadDomains{TopologyKey: "kubernetes.io/hostname", MaxSkew: 1, Selector: "app=big"}
+	spread := checks.SpreadDomains{TopologyKey: "kubernetes.io/hostname", MaxSkew: 1, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "big"}}}
 	var groups []explain.NodeGroup
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("node-%04d", i)

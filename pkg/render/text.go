@@ -219,14 +219,13 @@ func groupPhrases(g explain.NodeGroup) []string {
 	return phrases
 }
 
-// writeSpread prints one spread constraint's domain table. With more domains than fit (one per
-// node for kubernetes.io/hostname), it shows the emptiest and the fullest.
+// writeSpread prints one spread constraint and its domain table.
 func writeSpread(b *strings.Builder, sd checks.SpreadDomains) error {
 	fmt.Fprintf(b, "Spread constraint %d: %s, maxSkew %d", sd.Constraint, Clean(sd.TopologyKey), sd.MaxSkew)
 	if sd.MinDomains > 0 {
 		fmt.Fprintf(b, ", minDomains %d", sd.MinDomains)
 	}
-	fmt.Fprintf(b, ", selector %s", Clean(sd.Selector))
+	fmt.Fprintf(b, ", selector %s", Clean(selectorText(sd.Selector)))
 	if sd.NodeAffinityPolicy != "" && sd.NodeAffinityPolicy != "Honor" {
 		fmt.Fprintf(b, ", nodeAffinityPolicy %s", Clean(string(sd.NodeAffinityPolicy)))
 	}
@@ -238,27 +237,49 @@ func writeSpread(b *strings.Builder, sd checks.SpreadDomains) error {
 		b.WriteString("  no eligible domains\n")
 		return nil
 	}
-	row := func(d checks.DomainCount) []string {
-		return []string{Clean(d.Name), fmt.Sprint(d.Matching), fmt.Sprint(d.Nodes)}
-	}
+	return writeDomainTable(b, sd.Domains, domainTable{
+		header: []string{"DOMAIN", "MATCHING", "NODES"},
+		row: func(d checks.DomainCount) []string {
+			return []string{Clean(d.Name), fmt.Sprint(d.Matching), fmt.Sprint(d.Nodes)}
+		},
+		more: "(%d more)",
+	})
+}
+
+// domainTable says how a constraint's domain table reads: why-pending and spread print the same
+// table with their own columns.
+type domainTable struct {
+	header []string
+	row    func(d checks.DomainCount) []string
+	// all lists every domain; otherwise, with more domains than fit (one per node for
+	// kubernetes.io/hostname), the emptiest and the fullest show the skew around one row "more"
+	// (a format taking how many are left out).
+	all  bool
+	more string
+}
+
+// writeDomainTable prints the domain table of one spread constraint.
+func writeDomainTable(b *strings.Builder, domains []checks.DomainCount, t domainTable) error {
 	var rows [][]string
-	if len(sd.Domains) <= maxDomains {
-		for _, d := range sd.Domains {
-			rows = append(rows, row(d))
+	if t.all || len(domains) <= maxDomains {
+		for _, d := range domains {
+			rows = append(rows, t.row(d))
 		}
-	} else {
-		byCount := append([]checks.DomainCount(nil), sd.Domains...)
-		sort.SliceStable(byCount, func(i, j int) bool { return byCount[i].Matching < byCount[j].Matching })
-		half := maxDomains / 2
-		for _, d := range byCount[:half] {
-			rows = append(rows, row(d))
-		}
-		rows = append(rows, []string{fmt.Sprintf("(%d more)", len(byCount)-2*half), "", ""})
-		for _, d := range byCount[len(byCount)-half:] {
-			rows = append(rows, row(d))
-		}
+		return writeTable(b, "  ", t.header, rows)
 	}
-	return writeTable(b, "  ", []string{"DOMAIN", "MATCHING", "NODES"}, rows)
+	byCount := append([]checks.DomainCount(nil), domains...)
+	sort.SliceStable(byCount, func(i, j int) bool { return byCount[i].Matching < byCount[j].Matching })
+	half := maxDomains / 2
+	for _, d := range byCount[:half] {
+		rows = append(rows, t.row(d))
+	}
+	more := make([]string, len(t.header))
+	more[0] = fmt.Sprintf(t.more, len(byCount)-2*half)
+	rows = append(rows, more)
+	for _, d := range byCount[len(byCount)-half:] {
+		rows = append(rows, t.row(d))
+	}
+	return writeTable(b, "  ", t.header, rows)
 }
 
 func writeClosest(b *strings.Builder, pod *explain.PodReport) {

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
@@ -435,10 +436,27 @@ func spreadSkewPhrase(bs []checks.Blocker) string {
 
 // affinityTerm names a required pod (anti-)affinity term by its selector, else by its index.
 func affinityTerm(e *checks.PodAffinityEvidence) string {
-	if e.Selector != "" {
-		return e.Selector
+	if e.Selector != nil {
+		return selectorText(e.Selector)
 	}
 	return fmt.Sprintf("term %d", e.Term)
+}
+
+// selectorText writes a label selector in kubectl's syntax: "<none>" for a nil selector (it
+// matches nothing), "{}" for an empty one (it matches everything for affinity, and counts no Pods
+// for spread).
+func selectorText(ls *metav1.LabelSelector) string {
+	if ls == nil {
+		return "<none>"
+	}
+	sel, err := metav1.LabelSelectorAsSelector(ls)
+	if err != nil {
+		return "<invalid: " + err.Error() + ">"
+	}
+	if s := sel.String(); s != "" {
+		return s
+	}
+	return "{}"
 }
 
 // affinityPlaces lists the domains (and, with pods, which Pod sits in each) across the nodes.

@@ -9,6 +9,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/kubectl-placement/kubectl-placement/internal/fixture"
+	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
 
@@ -74,10 +75,10 @@ type domainRow struct {
 	Excluded string // reasons, comma-joined
 }
 
-func rows(c Constraint) []domainRow {
+func rows(c checks.SpreadDomains) []domainRow {
 	var out []domainRow
 	for _, d := range c.Domains {
-		r := domainRow{Name: d.Name, Matching: d.Matching, Eligible: d.Eligible, Skew: d.SkewIfPlaced, Open: d.Open, CanPlace: d.CanPlace}
+		r := domainRow{Name: d.Name, Matching: d.Matching, Eligible: d.Eligible(), Skew: d.SkewIfPlaced, Open: d.Open, CanPlace: d.CanPlace}
 		for i, e := range d.Excluded {
 			if i > 0 {
 				r.Excluded += ","
@@ -208,7 +209,7 @@ func TestMissingKeyOfAnotherConstraint(t *testing.T) {
 	pods := []*corev1.Pod{replica("web-h1-1", "a1", withSpread(zoneSpread(1)), withSpread(rack))}
 	r := analyse(t, nodes, pods, nil)
 	d := r.Constraints[0].Domains[0]
-	if d.Name != "a" || d.Nodes != 2 || d.Counted != 1 || len(d.Excluded) != 1 ||
+	if d.Name != "a" || d.NodesWithValue != 2 || d.Nodes != 1 || len(d.Excluded) != 1 ||
 		d.Excluded[0].Node != "a2" || d.Excluded[0].Reason != "MissingTopologyKey" {
 		t.Errorf("zone a: got %+v", d)
 	}
@@ -229,14 +230,14 @@ func TestDefaultConstraints(t *testing.T) {
 		t.Errorf("hostname default: %+v", host)
 	}
 	// Defaults are counted one at a time: node x has no zone but is still a hostname domain.
-	if len(host.Domains) != 3 || host.Domains[2].Name != "x" || !host.Domains[2].Eligible || host.Domains[2].Matching != 1 {
+	if len(host.Domains) != 3 || host.Domains[2].Name != "x" || !host.Domains[2].Eligible() || host.Domains[2].Matching != 1 {
 		t.Errorf("hostname domains: %+v", host.Domains)
 	}
 	if zones.TopologyKey != zone || zones.MaxSkew != 5 || len(zones.Domains) != 2 || zones.Domains[0].Matching != 2 {
 		t.Errorf("zone default: %+v", zones)
 	}
-	if host.Selector != "app=web,pod-template-hash=h1" {
-		t.Errorf("default selector %q, want the Pod's labels", host.Selector)
+	if got := metav1.FormatLabelSelector(host.Selector); got != "app=web,pod-template-hash=h1" {
+		t.Errorf("default selector %q, want the Pod's labels", got)
 	}
 	for _, w := range r.Warnings {
 		if w.Constraint != nil {

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 )
@@ -17,8 +18,8 @@ func warnings(r *SpreadReport, w *Workload, next *corev1.Pod, c *checks.Cluster)
 	if !r.DefaultConstraints {
 		for i := range r.Constraints {
 			cl := &r.Constraints[i]
-			idx := cl.Index
-			if len(w.Pods) > 0 && (!cl.SelfMatch || cl.Selector == "{}") {
+			idx := cl.Constraint
+			if len(w.Pods) > 0 && (!cl.SelfMatch || emptySelector(cl.Selector)) {
 				out = append(out, Warning{Kind: WarnSelectorMatchesNone, Constraint: &idx, TopologyKey: cl.TopologyKey, Selector: cl.Selector})
 			}
 			if len(cl.Domains) == 0 {
@@ -31,7 +32,7 @@ func warnings(r *SpreadReport, w *Workload, next *corev1.Pod, c *checks.Cluster)
 				wn.Constraint = &idx
 				out = append(out, wn)
 			}
-			if len(revisions) > 1 && !slices.Contains(cl.MatchLabelKeys, labelPodTemplateHash) && !selectorKeys(cl.Selector)[labelPodTemplateHash] {
+			if len(revisions) > 1 && !slices.Contains(cl.MatchLabelKeys, labelPodTemplateHash) && !selects(cl.Selector, labelPodTemplateHash) {
 				out = append(out, Warning{Kind: WarnRolloutCountsBoth, Constraint: &idx, TopologyKey: cl.TopologyKey, Revisions: revisions})
 			}
 		}
@@ -70,17 +71,17 @@ func warnings(r *SpreadReport, w *Workload, next *corev1.Pod, c *checks.Cluster)
 
 // stuckDomains finds a DoNotSchedule constraint's counted domains that take no replica yet hold the
 // global minimum while another domain is closed: the "tainted node still counts" surprise.
-func stuckDomains(c *checks.Cluster, next *corev1.Pod, cl *Constraint) (Warning, bool) {
+func stuckDomains(c *checks.Cluster, next *corev1.Pod, cl *checks.SpreadDomains) (Warning, bool) {
 	if cl.WhenUnsatisfiable != corev1.DoNotSchedule {
 		return Warning{}, false
 	}
 	closed := false
-	var stuck []Domain
+	var stuck []checks.DomainCount
 	for _, d := range cl.Domains {
-		if d.Eligible && !d.Open {
+		if d.Eligible() && !d.Open {
 			closed = true
 		}
-		if d.Eligible && !d.CanPlace && d.Matching == cl.GlobalMinimum {
+		if d.Eligible() && !d.CanPlace && d.Matching == cl.GlobalMinimum {
 			stuck = append(stuck, d)
 		}
 	}
@@ -128,4 +129,25 @@ func revisionsOf(pods []*corev1.Pod) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// emptySelector: a selector with no requirements ({}), which PodTopologySpread counts no Pods with.
+func emptySelector(ls *metav1.LabelSelector) bool {
+	return ls != nil && len(ls.MatchLabels) == 0 && len(ls.MatchExpressions) == 0
+}
+
+// selects reports whether ls has a requirement on key.
+func selects(ls *metav1.LabelSelector, key string) bool {
+	if ls == nil {
+		return false
+	}
+	if _, ok := ls.MatchLabels[key]; ok {
+		return true
+	}
+	for _, r := range ls.MatchExpressions {
+		if r.Key == key {
+			return true
+		}
+	}
+	return false
 }
