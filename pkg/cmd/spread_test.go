@@ -90,7 +90,7 @@ func TestSpreadLive(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if r.Kind != spread.KindSpread || r.APIVersion != spread.APIVersion || !r.Workload.FromObject ||
+	if r.Kind != spread.ReportKind || r.APIVersion != spread.APIVersion || !r.Workload.FromObject ||
 		r.Workload.Replicas == nil || *r.Workload.Replicas != 4 || r.Workload.Pods != 4 || r.Workload.Pending != 2 {
 		t.Errorf("report header: %+v", r.Workload)
 	}

@@ -43,7 +43,7 @@ func IsPendingForScheduling(p *corev1.Pod) bool {
 func Explain(s *snapshot.Snapshot, sel Selection) (*WhyPendingReport, error) {
 	s = withResolvedPriorities(s)
 	report := &WhyPendingReport{
-		APIVersion: APIVersion, Kind: KindWhyPending, Source: s.Source, NodeCount: len(s.Nodes),
+		APIVersion: APIVersion, Kind: ReportKind, Source: s.Source, NodeCount: len(s.Nodes),
 		Warnings: s.Warnings, MissingPermissions: s.Missing, Pods: []PodReport{},
 	}
 	targets, notPending, err := selectPods(s, sel)

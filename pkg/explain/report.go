@@ -12,10 +12,10 @@ import (
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
 
-// APIVersion and Kind version the JSON/YAML report; bump APIVersion on incompatible changes.
+// APIVersion and ReportKind version the JSON/YAML report; bump APIVersion on incompatible changes.
 const (
-	APIVersion     = "placement.kubectl-placement.io/v1alpha1"
-	KindWhyPending = "WhyPendingReport"
+	APIVersion = "placement.kubectl-placement.io/v1alpha1"
+	ReportKind = "WhyPendingReport"
 )
 
 // WhyPendingReport is the whole answer of `kubectl placement why-pending`.

@@ -44,7 +44,7 @@ func TestWhyPendingGolden(t *testing.T) {
 }
 
 func TestWhyPendingNothingToExplain(t *testing.T) {
-	r := &explain.WhyPendingReport{APIVersion: explain.APIVersion, Kind: explain.KindWhyPending,
+	r := &explain.WhyPendingReport{APIVersion: explain.APIVersion, Kind: explain.ReportKind,
 		Source: "cluster kind-kind", NodeCount: 3}
 	for _, format := range []string{FormatText, FormatWide} {
 		var out bytes.Buffer

@@ -65,7 +65,7 @@ func Spread(w io.Writer, reports []*spread.SpreadReport, list bool, o Options) e
 func (p paint) green(s string) string { return p.apply(s, color.FgGreen) }
 
 func writeSpreadReport(b *strings.Builder, r *spread.SpreadReport, p paint, wide bool) error {
-	// Notes and missing permissions are not repeated: the command prints them to stderr.
+	// Loader warnings and missing permissions are not repeated: the command prints them to stderr.
 	writeWorkloadHeader(b, r, p)
 	if r.DefaultConstraints {
 		b.WriteByte('\n')
@@ -88,9 +88,9 @@ func writeSpreadReport(b *strings.Builder, r *spread.SpreadReport, p paint, wide
 	}
 	b.WriteByte('\n')
 	writeNextReplica(b, r, p, wide)
-	if len(r.Warnings) > 0 {
+	if len(r.Findings) > 0 {
 		b.WriteByte('\n')
-		writeSpreadWarnings(b, r, p)
+		writeFindings(b, r, p)
 	}
 	return nil
 }
@@ -399,15 +399,15 @@ func writeNextReplica(b *strings.Builder, r *spread.SpreadReport, p paint, wide 
 	fmt.Fprintf(b, "Next replica: fits on %s: %s.\n", plural(len(n.Nodes), "node"), p.green(listSome(cleanAll(n.Nodes), limit)))
 }
 
-func writeSpreadWarnings(b *strings.Builder, r *spread.SpreadReport, p paint) {
-	for _, w := range r.Warnings {
-		msg, fix := spreadWarningWords(r, w)
+func writeFindings(b *strings.Builder, r *spread.SpreadReport, p paint) {
+	for _, w := range r.Findings {
+		msg, fix := findingWords(r, w)
 		fmt.Fprintf(b, "%s %s\n  Fix: %s\n", p.yellow("Warning:"), msg, fix)
 	}
 }
 
-// spreadWarningWords says one warning and its fix, cleaned.
-func spreadWarningWords(r *spread.SpreadReport, w spread.Warning) (msg, fix string) {
+// findingWords says one finding and its fix, cleaned; the text calls it a warning.
+func findingWords(r *spread.SpreadReport, w spread.Finding) (msg, fix string) {
 	wl := r.Workload
 	ref := fmt.Sprintf("%s/%s -n %s", strings.ToLower(wl.Kind), wl.Name, wl.Namespace)
 	which := ""
@@ -421,7 +421,7 @@ func spreadWarningWords(r *spread.SpreadReport, w spread.Warning) (msg, fix stri
 		}
 	}
 	switch w.Kind {
-	case spread.WarnSelectorMatchesNone:
+	case spread.FindingSelectorMatchesNone:
 		switch sel := selectorText(w.Selector); sel {
 		case "{}":
 			msg = fmt.Sprintf("%s has an empty labelSelector {}: the scheduler counts no Pods with it, so it spreads nothing.", which)
@@ -431,33 +431,33 @@ func spreadWarningWords(r *spread.SpreadReport, w spread.Warning) (msg, fix stri
 			msg = fmt.Sprintf("%s selects %s, which matches none of this workload's Pods: it spreads other Pods, not these.", which, sel)
 		}
 		fix = fmt.Sprintf("set its labelSelector to the Pod template's labels (kubectl get %s -o jsonpath='{.spec.template.metadata.labels}').", ref)
-	case spread.WarnTopologyKeyOnNoNode:
+	case spread.FindingTopologyKeyOnNoNode:
 		effect := "every node fails it (missing required label), so no replica can be placed"
 		if c != nil && c.WhenUnsatisfiable != "DoNotSchedule" {
 			effect = "it has no effect"
 		}
 		msg = fmt.Sprintf("no node carries topologyKey %s of %s: %s.", w.TopologyKey, which, effect)
 		fix = fmt.Sprintf("fix the key's spelling, or label the nodes: kubectl label node NODE %s=VALUE.", w.TopologyKey)
-	case spread.WarnFewerDomainsThanMinDomains:
+	case spread.FindingFewerDomainsThanMinDomains:
 		msg = fmt.Sprintf("%s has %s for minDomains %d: the global minimum is forced to 0, so a domain holding maxSkew matching Pods is closed.",
 			which, plural(w.Count, "eligible domain"), w.MinDomains)
 		fix = fmt.Sprintf("add nodes in more %s domains, or lower minDomains to %d.", w.TopologyKey, w.Count)
-	case spread.WarnReplicasExceedDomains:
+	case spread.FindingReplicasExceedDomains:
 		msg = fmt.Sprintf("required anti-affinity term %d (%s, selector %s) allows one replica per domain, but %d replicas are wanted and there are only %s: %d can never be placed.",
 			*w.Constraint, w.TopologyKey, selectorText(w.Selector), w.Count, plural(w.Of, "domain"), w.Count-w.Of)
 		fix = fmt.Sprintf("scale to %d, add %s domains, or make the term preferredDuringSchedulingIgnoredDuringExecution.", w.Of, w.TopologyKey)
-	case spread.WarnPendingReplicas:
+	case spread.FindingPendingReplicas:
 		msg = fmt.Sprintf("%d of %s are Pending: %s.", w.Count, plural(w.Of, "Pod"), listSome(w.Pods, maxListed))
 		pod := ""
 		if len(w.Pods) > 0 {
 			pod = " " + w.Pods[0]
 		}
 		fix = fmt.Sprintf("see what blocks them: kubectl placement why-pending -n %s%s.", wl.Namespace, pod)
-	case spread.WarnRolloutCountsBoth:
+	case spread.FindingRolloutCountsBoth:
 		msg = fmt.Sprintf("%s counts the Pods of every revision (pod-template-hash %s) together: during a rollout the old Pods can keep new ones out.",
 			which, strings.Join(w.Revisions, ", "))
 		fix = "add matchLabelKeys: [pod-template-hash] to the constraint, so each revision is spread on its own."
-	case spread.WarnStuckDomainHoldsMinimum:
+	case spread.FindingStuckDomainHoldsMinimum:
 		msg = fmt.Sprintf("%s: %s %s no replica now, yet still %s the global minimum at %d, which closes the other domains.",
 			which, listSome(w.Domains, maxListed), verbFor(len(w.Domains), "takes", "take"), verbFor(len(w.Domains), "counts and holds", "count and hold"), w.Count)
 		switch w.Cause {
@@ -468,7 +468,7 @@ func spreadWarningWords(r *spread.SpreadReport, w spread.Warning) (msg, fix stri
 		default:
 			fix = fmt.Sprintf("see why no node there takes a replica (kubectl placement why-pending -n %s), or leave those nodes out with nodeAffinityPolicy Honor and a node affinity.", wl.Namespace)
 		}
-	case spread.WarnZoneHoldsMajority:
+	case spread.FindingZoneHoldsMajority:
 		msg = fmt.Sprintf("zone %s holds %d of %d ready replicas: losing it takes down more than half of the workload.", w.Domain, w.Count, w.Of)
 		fix = fmt.Sprintf("add a topologySpreadConstraint on %s with maxSkew 1 (DoNotSchedule) to the Pod template", w.TopologyKey)
 		switch wl.Kind {

@@ -53,10 +53,10 @@ func (a *Analyzer) Analyze(w *Workload) (*SpreadReport, error) {
 	}
 	r := &SpreadReport{
 		APIVersion:         APIVersion,
-		Kind:               KindSpread,
+		Kind:               ReportKind,
 		Source:             snap.Source,
 		Workload:           workloadRef(w, from),
-		Notes:              snap.Warnings,
+		Warnings:           snap.Warnings,
 		MissingPermissions: snap.Missing,
 	}
 	fits := nextReplicaNodes(next, cluster, &r.NextReplica)
@@ -73,7 +73,7 @@ func (a *Analyzer) Analyze(w *Workload) (*SpreadReport, error) {
 		return nil, fmt.Errorf("%s %s/%s: pod anti-affinity: %w", w.Kind, w.Namespace, w.Name, err)
 	}
 	r.Impact = impact(w.Pods, cluster)
-	r.Warnings = warnings(r, w, next, cluster)
+	r.Findings = findings(r, w, next, cluster)
 	return r, nil
 }
 

@@ -10,10 +10,10 @@ import (
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
 
-// APIVersion and Kind version the JSON/YAML report; bump APIVersion on incompatible changes.
+// APIVersion and ReportKind version the JSON/YAML report; bump APIVersion on incompatible changes.
 const (
 	APIVersion = "placement.kubectl-placement.io/v1alpha1"
-	KindSpread = "SpreadReport"
+	ReportKind = "SpreadReport"
 )
 
 // SpreadReport is one workload's spread: the contract `spread -o json|yaml` prints.
@@ -32,9 +32,11 @@ type SpreadReport struct {
 	AntiAffinity []AntiAffinityTerm     `json:"antiAffinity,omitempty"`
 	Impact       Impact                 `json:"impact"`
 	NextReplica  NextReplica            `json:"nextReplica"`
-	Warnings     []Warning              `json:"warnings,omitempty"`
-	// Notes are what the snapshot loader could not read, verbatim.
-	Notes              []string              `json:"notes,omitempty"`
+	// Findings are the problems the numbers imply, with their evidence.
+	Findings []Finding `json:"findings,omitempty"`
+	// Warnings are what the snapshot loader could not read but worked around, verbatim (as in
+	// WhyPendingReport).
+	Warnings           []string              `json:"warnings,omitempty"`
 	MissingPermissions []snapshot.Permission `json:"missingPermissions,omitempty"`
 }
 
@@ -111,33 +113,33 @@ type NextReplica struct {
 	Nodes []string `json:"nodes"`
 }
 
-// WarningKind names one kind of warning; machine-readable and stable.
-type WarningKind string
+// FindingKind names one kind of finding; machine-readable and stable.
+type FindingKind string
 
 const (
-	// WarnSelectorMatchesNone: a constraint's selector counts none of the workload's Pods.
-	WarnSelectorMatchesNone WarningKind = "SelectorMatchesNone"
-	// WarnTopologyKeyOnNoNode: no node carries the constraint's topologyKey.
-	WarnTopologyKeyOnNoNode WarningKind = "TopologyKeyOnNoNode"
-	// WarnFewerDomainsThanMinDomains: the global minimum is forced to 0.
-	WarnFewerDomainsThanMinDomains WarningKind = "FewerDomainsThanMinDomains"
-	// WarnReplicasExceedDomains: a required anti-affinity term the replicas match has fewer domains
+	// FindingSelectorMatchesNone: a constraint's selector counts none of the workload's Pods.
+	FindingSelectorMatchesNone FindingKind = "SelectorMatchesNone"
+	// FindingTopologyKeyOnNoNode: no node carries the constraint's topologyKey.
+	FindingTopologyKeyOnNoNode FindingKind = "TopologyKeyOnNoNode"
+	// FindingFewerDomainsThanMinDomains: the global minimum is forced to 0.
+	FindingFewerDomainsThanMinDomains FindingKind = "FewerDomainsThanMinDomains"
+	// FindingReplicasExceedDomains: a required anti-affinity term the replicas match has fewer domains
 	// than replicas, so some can never be placed.
-	WarnReplicasExceedDomains WarningKind = "ReplicasExceedAntiAffinityDomains"
-	// WarnPendingReplicas: some of the workload's Pods are not bound.
-	WarnPendingReplicas WarningKind = "PendingReplicas"
-	// WarnRolloutCountsBoth: Pods of several revisions exist and a constraint counts them together.
-	WarnRolloutCountsBoth WarningKind = "RolloutCountsOldAndNew"
-	// WarnStuckDomainHoldsMinimum: a counted domain that takes no replica holds the global minimum
+	FindingReplicasExceedDomains FindingKind = "ReplicasExceedAntiAffinityDomains"
+	// FindingPendingReplicas: some of the workload's Pods are not bound.
+	FindingPendingReplicas FindingKind = "PendingReplicas"
+	// FindingRolloutCountsBoth: Pods of several revisions exist and a constraint counts them together.
+	FindingRolloutCountsBoth FindingKind = "RolloutCountsOldAndNew"
+	// FindingStuckDomainHoldsMinimum: a counted domain that takes no replica holds the global minimum
 	// down, closing the others (a tainted or cordoned node still counts by default).
-	WarnStuckDomainHoldsMinimum WarningKind = "StuckDomainHoldsMinimum"
-	// WarnZoneHoldsMajority: one zone holds more than half of the ready replicas.
-	WarnZoneHoldsMajority WarningKind = "ZoneHoldsMajority"
+	FindingStuckDomainHoldsMinimum FindingKind = "StuckDomainHoldsMinimum"
+	// FindingZoneHoldsMajority: one zone holds more than half of the ready replicas.
+	FindingZoneHoldsMajority FindingKind = "ZoneHoldsMajority"
 )
 
-// Warning is one problem with its evidence; render words it and its fix.
-type Warning struct {
-	Kind WarningKind `json:"kind"`
+// Finding is one problem with its evidence; render words it and its fix.
+type Finding struct {
+	Kind FindingKind `json:"kind"`
 	// Constraint is the index of the spread constraint concerned (anti-affinity term for
 	// ReplicasExceedAntiAffinityDomains); nil when none.
 	Constraint  *int                  `json:"constraint,omitempty"`
@@ -146,7 +148,7 @@ type Warning struct {
 	// Domain is the zone concerned (ZoneHoldsMajority).
 	Domain     string `json:"domain,omitempty"`
 	MinDomains int32  `json:"minDomains,omitempty"`
-	// Count and Of are the numbers the warning is about: eligible domains, Pending Pods, replicas
+	// Count and Of are the numbers the finding is about: eligible domains, Pending Pods, replicas
 	// in the zone / ready replicas, replicas / domains.
 	Count int `json:"count,omitempty"`
 	Of    int `json:"of,omitempty"`
