@@ -19,8 +19,8 @@ const (
 	maxImpacted = 5 // nodes listed in the text failure-domain table
 )
 
-// SpreadList is the JSON/YAML shape of several reports (spread -l), as kubectl prints lists.
-type SpreadList struct {
+// spreadList is the JSON/YAML shape of several reports (spread -l), as kubectl prints lists.
+type spreadList struct {
 	APIVersion string                 `json:"apiVersion"`
 	Kind       string                 `json:"kind"`
 	Items      []*spread.SpreadReport `json:"items"`
@@ -39,7 +39,7 @@ func Spread(w io.Writer, reports []*spread.SpreadReport, list bool, o Options) e
 	}
 	var v any
 	if list {
-		v = SpreadList{APIVersion: "v1", Kind: "List", Items: append([]*spread.SpreadReport{}, reports...)}
+		v = spreadList{APIVersion: "v1", Kind: "List", Items: append([]*spread.SpreadReport{}, reports...)}
 	} else {
 		v = reports[0]
 	}
