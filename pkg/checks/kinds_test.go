@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -62,9 +63,9 @@ func TestIdentity(t *testing.T) {
 		return Blocker{Plugin: PluginTaintToleration, Kind: KindUntoleratedTaint,
 			Taint: &TaintEvidence{Taint: corev1.Taint{Key: "k", Value: value, Effect: effect}}}
 	}
-	res := func(name string, free string) Blocker {
-		b := Blocker{Plugin: PluginNodeResourcesFit, Kind: KindInsufficientResource, Resource: &ResourceEvidence{Resource: corev1.ResourceName(name)}}
-		return b
+	res := func(name, free string) Blocker {
+		return Blocker{Plugin: PluginNodeResourcesFit, Kind: KindInsufficientResource,
+			Resource: &ResourceEvidence{Resource: corev1.ResourceName(name), Free: resource.MustParse(free)}}
 	}
 	spread := func(c int, domain string) Blocker {
 		return Blocker{Plugin: PluginPodTopologySpread, Kind: KindSpreadSkew, Spread: &SpreadEvidence{Constraint: c, TopologyKey: "zone", Domain: domain}}

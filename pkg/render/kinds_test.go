@@ -122,3 +122,56 @@ func TestEveryKindFullyDescribed(t *testing.T) {
 }
 
 var appDB = &metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}
+
+// TestFixPhrases covers the branches of the fix sentences beyond fixSamples: one per action a
+// kind can propose.
+func TestFixPhrases(t *testing.T) {
+	taint := &corev1.Taint{Key: "dedicated", Value: "db", Effect: corev1.TaintEffectNoSchedule}
+	equal := &corev1.Toleration{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "db", Effect: corev1.TaintEffectNoSchedule}
+	res := func(requested, free, alloc string, lowerTo *resource.Quantity) *explain.ResourceChange {
+		return &explain.ResourceChange{Resource: "cpu", Requested: resource.MustParse(requested), MostFree: resource.MustParse(free),
+			MostAllocatable: resource.MustParse(alloc), LowerTo: lowerTo}
+	}
+	for _, tt := range []struct {
+		name string
+		fix  explain.Fix
+		want string
+	}{
+		{"health taint", explain.Fix{Kind: checks.KindUntoleratedTaint, Action: explain.ActionRepairNode, Nodes: 1, Targets: nodeTargets("n1"),
+			Change: explain.FixChange{Taint: &corev1.Taint{Key: "node.kubernetes.io/not-ready", Effect: corev1.TaintEffectNoExecute}}},
+			"Kubernetes set node.kubernetes.io/not-ready:NoExecute on n1 because the node is unhealthy or cordoned; fix the node (kubectl describe node n1) rather than tolerating the taint"},
+		{"toleration with a key typo", explain.Fix{Kind: checks.KindUntoleratedTaint, Action: explain.ActionAddToleration,
+			Alternatives: []explain.FixAction{explain.ActionRemoveTaint}, Nodes: 1, Targets: nodeTargets("n1"),
+			Change: explain.FixChange{Taint: taint, Toleration: equal, NearMiss: "key",
+				NearestToleration: &corev1.Toleration{Key: "dedicate", Operator: corev1.TolerationOpEqual, Value: "db"}}},
+			`The Pod tolerates key "dedicate", which is not the taint's key "dedicated" (a typo?); use {key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule"}; or, if the 1 node should not be reserved, remove the taint: kubectl taint nodes n1 dedicated:NoSchedule-`},
+		{"nodeSelector on a system label", explain.Fix{Kind: checks.KindNodeSelectorMismatch, Action: explain.ActionChangeNodeSelector, Nodes: 2,
+			Targets: nodeTargets("n1"), Change: explain.FixChange{Label: &explain.Label{Key: "topology.kubernetes.io/zone", Value: "z"}, NodesWithoutLabel: 2}},
+			"nodeSelector topology.kubernetes.io/zone=z matches none of these 2 nodes (no node has the label); topology.kubernetes.io/zone is set by Kubernetes or the cloud provider, so change the Pod's nodeSelector rather than the nodes"},
+		{"request larger than any node", explain.Fix{Kind: checks.KindInsufficientResource, Action: explain.ActionChangeRequest, Nodes: 3,
+			Change: explain.FixChange{Resource: res("8", "1", "4", nil)}},
+			"The Pod requests 8 cpu, more than any of these 3 nodes has allocatable (at most 4); lower the request or add bigger nodes"},
+		{"none free", explain.Fix{Kind: checks.KindInsufficientResource, Action: explain.ActionFreeCapacity, Nodes: 1,
+			Change: explain.FixChange{Resource: res("1", "0", "4", nil)}},
+			"The Pod requests 1 cpu and none of these 1 node has any free; free some (lower-priority or finished Pods) or add nodes"},
+		{"offered by no node", explain.Fix{Kind: checks.KindInsufficientResource, Action: explain.ActionAddNodes, Nodes: 2,
+			Change: explain.FixChange{Resource: res("1", "0", "0", nil)}},
+			"None of these 2 nodes offers cpu at all, and the Pod requests 1; add nodes that provide it (device plugin) or remove the request"},
+		{"spread key missing on a user label", explain.Fix{Kind: checks.KindSpreadMissingLabel, Action: explain.ActionLabelNode, Nodes: 1,
+			Change: explain.FixChange{Label: &explain.Label{Key: "rack"}}},
+			`1 node lacks the label "rack" that the spread constraint's topologyKey needs; label it, or keep the Pod off it with node affinity`},
+		{"pod affinity key missing", explain.Fix{Kind: checks.KindPodAffinityUnsatisfied, Action: explain.ActionLabelNode, Nodes: 2,
+			Change: explain.FixChange{Label: &explain.Label{Key: "rack"}, PodAffinity: &checks.PodAffinityEvidence{TopologyKey: "rack", MissingLabel: true}}},
+			`2 nodes lack the label "rack" that the required pod affinity needs`},
+		{"claim provisioned for another node", explain.Fix{Kind: checks.KindVolumeBindConflict, Action: explain.ActionUseSelectedNode, Nodes: 1,
+			Change: explain.FixChange{Volume: &checks.VolumeEvidence{PVC: "ns/data", Conflict: checks.BindSelectedNode, SelectedNode: "n3"}}},
+			"PVC ns/data is already being provisioned for node n3 (annotation volume.kubernetes.io/selected-node); let the Pod go there, or remove the annotation if provisioning on that node failed"},
+		{"class outside its topologies", explain.Fix{Kind: checks.KindVolumeBindConflict, Action: explain.ActionAvoidNodes, Nodes: 2,
+			Change: explain.FixChange{Volume: &checks.VolumeEvidence{PVC: "ns/data", StorageClass: "zonal", Conflict: checks.BindAllowedTopologies}}},
+			`StorageClass "zonal"'s allowedTopologies exclude 2 nodes and no free PV matches PVC ns/data there; keep the Pod on nodes the class serves, or widen allowedTopologies`},
+	} {
+		if got := fixPhrase(tt.fix); got != tt.want {
+			t.Errorf("%s:\n got  %s\n want %s", tt.name, got, tt.want)
+		}
+	}
+}
