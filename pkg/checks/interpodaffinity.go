@@ -13,12 +13,12 @@ import (
 
 // affinityTerm is a parsed required (anti-)affinity term, as the scheduler's fwk.AffinityTerm.
 type affinityTerm struct {
-	index        int // in the owning Pod's required terms
-	topologyKey  string
-	namespaces   sets.Set[string]
-	nsSelector   labels.Selector
-	selector     labels.Selector
-	selectorText string
+	index         int // in the owning Pod's required terms
+	topologyKey   string
+	namespaces    sets.Set[string]
+	nsSelector    labels.Selector
+	selector      labels.Selector
+	labelSelector *metav1.LabelSelector // as written, for the report
 }
 
 // matches mirrors AffinityTerm.Matches.
@@ -49,21 +49,9 @@ func parseAffinityTerms(pod *corev1.Pod, terms []corev1.PodAffinityTerm) ([]affi
 			return nil, err
 		}
 		out = append(out, affinityTerm{index: i, topologyKey: term.TopologyKey, namespaces: names, nsSelector: nsSel,
-			selector: sel, selectorText: selectorText(term.LabelSelector, sel)})
+			selector: sel, labelSelector: term.LabelSelector})
 	}
 	return out, nil
-}
-
-// selectorText shows a selector for people: "<none>" for a nil selector (matches nothing), "{}"
-// for an empty one (matches everything for affinity; counts no Pods for spread).
-func selectorText(ls *metav1.LabelSelector, sel labels.Selector) string {
-	switch {
-	case ls == nil:
-		return "<none>"
-	case sel.String() == "":
-		return "{}"
-	}
-	return sel.String()
 }
 
 // AffinityTerm is one parsed pod (anti-)affinity term, matched exactly as InterPodAffinity does.
@@ -83,8 +71,8 @@ func (a *AffinityTerm) Matches(pod *corev1.Pod, nsLabels map[string]string) bool
 	return a.t.matches(pod, labels.Set(nsLabels))
 }
 
-// SelectorText is the term's label selector for people.
-func (a *AffinityTerm) SelectorText() string { return a.t.selectorText }
+// LabelSelector is the term's label selector, as written.
+func (a *AffinityTerm) LabelSelector() *metav1.LabelSelector { return a.t.labelSelector }
 
 func requiredAffinityTerms(a *corev1.Affinity) []corev1.PodAffinityTerm {
 	if a != nil && a.PodAffinity != nil {
@@ -160,7 +148,7 @@ type antiPair struct {
 type podTermRef struct {
 	pod      string
 	term     int
-	selector string
+	selector *metav1.LabelSelector
 }
 
 type pairEntry struct {
@@ -320,7 +308,7 @@ func (s *AffinityState) countPod(e *corev1.Pod, node *corev1.Node,
 	name := func() string { return e.Namespace + "/" + e.Name } // only for matches: most Pods match nothing
 	for _, t := range existingAntiTerms(e) {
 		if v, ok := node.Labels[t.topologyKey]; ok && t.matches(s.pod, s.nsLabels) {
-			pair(&s.existingAnti, topologyPair{t.topologyKey, v}, podTermRef{pod: name(), term: t.index, selector: t.selectorText}, true)
+			pair(&s.existingAnti, topologyPair{t.topologyKey, v}, podTermRef{pod: name(), term: t.index, selector: t.labelSelector}, true)
 		}
 	}
 	if podMatchesAllTerms(s.affinityTerms, e) {
@@ -334,7 +322,7 @@ func (s *AffinityState) countPod(e *corev1.Pod, node *corev1.Node,
 		t := &s.antiTerms[j]
 		// The incoming Pod's namespaceSelector is merged already, so no namespace labels.
 		if v, ok := node.Labels[t.topologyKey]; ok && t.matches(e, nil) {
-			anti(antiPair{j, topologyPair{t.topologyKey, v}}, podTermRef{pod: name(), term: t.index, selector: t.selectorText})
+			anti(antiPair{j, topologyPair{t.topologyKey, v}}, podTermRef{pod: name(), term: t.index, selector: t.labelSelector})
 		}
 	}
 }
@@ -392,11 +380,11 @@ func CheckInterPodAffinity(s *AffinityState, ni *NodeInfo) *Status {
 		t := &s.affinityTerms[i]
 		v, ok := node.Labels[t.topologyKey]
 		if !ok {
-			missing = append(missing, block(KindPodAffinityUnsatisfied, &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, MissingLabel: true, Selector: t.selectorText}))
+			missing = append(missing, block(KindPodAffinityUnsatisfied, &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, MissingLabel: true, Selector: t.labelSelector}))
 			continue
 		}
 		if s.affinity.count(topologyPair{t.topologyKey, v}) <= 0 {
-			unsatisfied = append(unsatisfied, block(KindPodAffinityUnsatisfied, &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.selectorText}))
+			unsatisfied = append(unsatisfied, block(KindPodAffinityUnsatisfied, &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.labelSelector}))
 		}
 	}
 	// The first Pod of a group that selects itself may go anywhere that has the keys.
@@ -427,7 +415,7 @@ func CheckInterPodAffinity(s *AffinityState, ni *NodeInfo) *Status {
 		}
 		violated = violated || sum > 0
 		if e := s.anti.get(antiPair{j, p}); e != nil && e.count > 0 {
-			ev := &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.selectorText}
+			ev := &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.labelSelector}
 			if len(e.refs) > 0 {
 				ev.Pod = e.refs[0].pod
 			}

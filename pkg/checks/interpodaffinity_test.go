@@ -177,10 +177,10 @@ func TestInterPodAffinityBlockers(t *testing.T) {
 		return Blocker{Plugin: PluginInterPodAffinity, Kind: kind, PodAffinity: &ev}
 	}
 	want := &Status{Plugin: PluginInterPodAffinity, Code: UnschedulableAndUnresolvable, Reasons: []string{ReasonPodAffinity}, Blockers: []Blocker{
-		b(KindPodAffinityUnsatisfied, PodAffinityEvidence{Term: 1, TopologyKey: "rack", MissingLabel: true, Selector: "app=db"}),
-		b(KindPodAffinityUnsatisfied, PodAffinityEvidence{Term: 0, TopologyKey: zoneKey, Domain: "a", Selector: "app=db"}),
-		b(KindPodAntiAffinityConflict, PodAffinityEvidence{Term: 1, TopologyKey: zoneKey, Domain: "a", Pod: "default/w1", Selector: "app=web"}),
-		b(KindExistingAntiAffinity, PodAffinityEvidence{Term: 1, TopologyKey: zoneKey, Domain: "a", Pod: "other/guard", Selector: "role=p"}),
+		b(KindPodAffinityUnsatisfied, PodAffinityEvidence{Term: 1, TopologyKey: "rack", MissingLabel: true, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}}),
+		b(KindPodAffinityUnsatisfied, PodAffinityEvidence{Term: 0, TopologyKey: zoneKey, Domain: "a", Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}}),
+		b(KindPodAntiAffinityConflict, PodAffinityEvidence{Term: 1, TopologyKey: zoneKey, Domain: "a", Pod: "default/w1", Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}}),
+		b(KindExistingAntiAffinity, PodAffinityEvidence{Term: 1, TopologyKey: zoneKey, Domain: "a", Pod: "other/guard", Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"role": "p"}}}),
 	}}
 	if d := cmp.Diff(want, st); d != "" {
 		t.Errorf("a1 status (-want +got):\n%s", d)

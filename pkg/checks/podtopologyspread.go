@@ -21,7 +21,7 @@ type spreadConstraint struct {
 	maxSkew            int32
 	topologyKey        string
 	selector           labels.Selector
-	selectorText       string
+	labelSelector      *metav1.LabelSelector // effective (matchLabelKeys merged), for the report
 	minDomains         int32
 	nodeAffinityPolicy corev1.NodeInclusionPolicy
 	nodeTaintsPolicy   corev1.NodeInclusionPolicy
@@ -174,8 +174,8 @@ func parseSpreadConstraint(pod *corev1.Pod, tsc corev1.TopologySpreadConstraint)
 	if err != nil {
 		return spreadConstraint{}, err
 	}
+	matchLabels := labels.Set{}
 	if len(tsc.MatchLabelKeys) > 0 {
-		matchLabels := labels.Set{}
 		for _, k := range tsc.MatchLabelKeys {
 			if v, ok := pod.Labels[k]; ok {
 				matchLabels[k] = v
@@ -201,7 +201,7 @@ func parseSpreadConstraint(pod *corev1.Pod, tsc corev1.TopologySpreadConstraint)
 		nodeAffinityPolicy: corev1.NodeInclusionPolicyHonor,
 		nodeTaintsPolicy:   corev1.NodeInclusionPolicyIgnore,
 	}
-	sc.selectorText = selectorText(tsc.LabelSelector, sel)
+	sc.labelSelector = withMatchLabels(tsc.LabelSelector, matchLabels)
 	if tsc.MinDomains != nil {
 		sc.minDomains = *tsc.MinDomains
 	}
@@ -425,9 +425,11 @@ func (s *SpreadState) Summary() []SpreadDomains {
 			WhenUnsatisfiable:  sc.whenUnsatisfiable,
 			MaxSkew:            sc.maxSkew,
 			MinDomains:         sc.minDomains,
-			Selector:           sc.selectorText,
+			Selector:           sc.labelSelector,
 			NodeAffinityPolicy: sc.nodeAffinityPolicy,
 			NodeTaintsPolicy:   sc.nodeTaintsPolicy,
+			SelfMatch:          s.SelfMatch(i),
+			EligibleDomains:    len(s.Domains(i)),
 			GlobalMinimum:      int32(s.globalMin(i)),
 			Domains:            s.Domains(i),
 		})

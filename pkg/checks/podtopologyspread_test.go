@@ -237,12 +237,15 @@ func TestPodTopologySpreadBlockersAndSummary(t *testing.T) {
 	}
 
 	gotSummary := s.Summary()
+	webLabelSelector := &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}
 	wantSummary := []SpreadDomains{
-		{Constraint: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: corev1.DoNotSchedule, MaxSkew: 1, MinDomains: 1, Selector: "app=web",
+		{Constraint: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: corev1.DoNotSchedule, MaxSkew: 1, MinDomains: 1, Selector: webLabelSelector,
 			NodeAffinityPolicy: corev1.NodeInclusionPolicyHonor, NodeTaintsPolicy: corev1.NodeInclusionPolicyIgnore, GlobalMinimum: 0,
+			SelfMatch: true, EligibleDomains: 4,
 			Domains: []DomainCount{{Name: "a1", Matching: 2, Nodes: 1}, {Name: "a2", Matching: 1, Nodes: 1}, {Name: "b1", Matching: 0, Nodes: 1}, {Name: "t1", Matching: 0, Nodes: 1}}},
-		{Constraint: 2, TopologyKey: zoneKey, WhenUnsatisfiable: corev1.DoNotSchedule, MaxSkew: 1, MinDomains: 1, Selector: "app=web",
+		{Constraint: 2, TopologyKey: zoneKey, WhenUnsatisfiable: corev1.DoNotSchedule, MaxSkew: 1, MinDomains: 1, Selector: webLabelSelector,
 			NodeAffinityPolicy: corev1.NodeInclusionPolicyHonor, NodeTaintsPolicy: corev1.NodeInclusionPolicyHonor, GlobalMinimum: 0,
+			SelfMatch: true, EligibleDomains: 2,
 			Domains: []DomainCount{{Name: "a", Matching: 3, Nodes: 2}, {Name: "b", Matching: 0, Nodes: 1}}},
 	}
 	if d := cmp.Diff(wantSummary, gotSummary); d != "" {

@@ -7,6 +7,9 @@ package checks
 import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/sets"
 )
 
 // Code mirrors the scheduler framework status codes that reject a node.
@@ -216,8 +219,8 @@ type PodAffinityEvidence struct {
 	// Pod is the namespace/name of the Pod that collides (anti-affinity) or, for the existing
 	// Pods' anti-affinity, the Pod whose term matches the incoming one. Empty for unsatisfied affinity.
 	Pod string `json:"pod,omitempty"`
-	// Selector is the term's label selector as text ("app=web"), for people and for grouping.
-	Selector string `json:"selector,omitempty"`
+	// Selector is the term's label selector.
+	Selector *metav1.LabelSelector `json:"selector,omitempty"`
 }
 
 // BindConflict says why a WaitForFirstConsumer claim can be neither bound nor provisioned here.
@@ -263,24 +266,94 @@ type VolumeEvidence struct {
 	NodeZone      *string `json:"nodeZone,omitempty"`
 }
 
-// SpreadDomains is one topology spread constraint's domain table, as PodTopologySpread counts it.
+// SpreadDomains is one topology spread constraint with its domain table, as PodTopologySpread
+// counts it. It is the one constraint table of both reports: why-pending lists a Pending Pod's
+// DoNotSchedule constraints (their eligible domains); spread lists every constraint of a workload
+// and fills in the fields marked "spread".
 type SpreadDomains struct {
+	// Constraint is the index in spec.topologySpreadConstraints (for system defaults, in the default list).
 	Constraint        int                                  `json:"constraint"`
 	TopologyKey       string                               `json:"topologyKey"`
 	WhenUnsatisfiable corev1.UnsatisfiableConstraintAction `json:"whenUnsatisfiable"`
 	MaxSkew           int32                                `json:"maxSkew"`
 	MinDomains        int32                                `json:"minDomains,omitempty"`
-	// Selector is the effective selector as text (matchLabelKeys merged); "<none>" for a nil selector.
-	Selector           string                     `json:"selector"`
+	// Selector is the effective selector (matchLabelKeys merged into matchLabels); nil matches nothing.
+	Selector           *metav1.LabelSelector      `json:"selector"`
+	MatchLabelKeys     []string                   `json:"matchLabelKeys,omitempty"`
 	NodeAffinityPolicy corev1.NodeInclusionPolicy `json:"nodeAffinityPolicy"`
 	NodeTaintsPolicy   corev1.NodeInclusionPolicy `json:"nodeTaintsPolicy"`
-	GlobalMinimum      int32                      `json:"globalMinimum"`
-	Domains            []DomainCount              `json:"domains"`
+	// SelfMatch: the incoming Pod matches the selector, so it adds one to the domain it lands in.
+	SelfMatch bool `json:"selfMatch,omitempty"`
+	// EligibleDomains is how many domains the scheduler counts; fewer than MinDomains forces the
+	// global minimum to 0.
+	EligibleDomains int   `json:"eligibleDomains"`
+	GlobalMinimum   int32 `json:"globalMinimum"`
+	// MinMatching is the smallest count ignoring minDomains (spread; nil without domains).
+	MinMatching *int32 `json:"minMatching,omitempty"`
+	// Skew is now: the largest eligible domain's count minus GlobalMinimum (spread).
+	Skew    int32         `json:"skew,omitempty"`
+	Domains []DomainCount `json:"domains"`
+	// NodesWithoutKey lack TopologyKey: they are in no domain, and DoNotSchedule rejects them (spread).
+	NodesWithoutKey []string `json:"nodesWithoutKey,omitempty"`
+	// OpenDomains are the domains where one more replica could go now: Open and CanPlace (spread).
+	OpenDomains []string `json:"openDomains,omitempty"`
 }
 
-// DomainCount is one domain's matching Pod count.
+// DomainCount is one domain (value of the topology key) of a constraint.
 type DomainCount struct {
-	Name     string `json:"name"`
-	Matching int32  `json:"matching"`
-	Nodes    int    `json:"nodes"` // nodes counted in the domain
+	Name string `json:"name"`
+	// Matching is the scheduler's count of Pods matching the selector (0 when not eligible).
+	Matching int32 `json:"matching"`
+	// Nodes are the nodes the scheduler counts in the domain; with none, the domain is not eligible.
+	Nodes int `json:"nodes"`
+	// NodesWithValue carry the value, counted or not (spread).
+	NodesWithValue int `json:"nodesWithValue,omitempty"`
+	// Replicas are the workload's bound Pods on the domain's nodes, eligible or not (spread).
+	Replicas int `json:"replicas,omitempty"`
+	// Excluded lists the domain's nodes the scheduler does not count, and why (spread).
+	Excluded []ExcludedNode `json:"excluded,omitempty"`
+	// SkewIfPlaced is Matching (+1 with SelfMatch) minus the global minimum: the skew the
+	// scheduler computes for one more replica on a node of this domain (spread).
+	SkewIfPlaced int32 `json:"skewIfPlaced,omitempty"`
+	// Open: SkewIfPlaced <= MaxSkew, so the constraint lets one more replica in; for
+	// ScheduleAnyway it only means the scheduler prefers the domain (spread).
+	Open bool `json:"open,omitempty"`
+	// CanPlace: some node of the domain passes every modelled filter for one more replica now (spread).
+	CanPlace bool `json:"canPlace,omitempty"`
+}
+
+// Eligible: the scheduler counts at least one node of the domain, so the domain exists for it.
+func (d DomainCount) Eligible() bool { return d.Nodes > 0 }
+
+// ExcludedNode is a node of a domain the scheduler does not count for a constraint, and why.
+type ExcludedNode struct {
+	Node   string                `json:"node"`
+	Reason SpreadExclusionReason `json:"reason"`
+	// MissingKeys are the other constraints' keys the node lacks (MissingTopologyKey).
+	MissingKeys []string `json:"missingKeys,omitempty"`
+	// Taint is the untolerated taint (NodeTaintsPolicy).
+	Taint *corev1.Taint `json:"taint,omitempty"`
+}
+
+// withMatchLabels is ls with the labels of matchLabelKeys merged in, as a structure: a nil selector
+// stays nil (it matches nothing, merged or not); a key ls already requires with another value gets
+// an In requirement, so both hold as they do for the scheduler.
+func withMatchLabels(ls *metav1.LabelSelector, m labels.Set) *metav1.LabelSelector {
+	if ls == nil || len(m) == 0 {
+		return ls
+	}
+	out := ls.DeepCopy()
+	for _, k := range sets.List(sets.KeySet(m)) {
+		v := m[k]
+		if have, ok := out.MatchLabels[k]; ok && have != v {
+			out.MatchExpressions = append(out.MatchExpressions,
+				metav1.LabelSelectorRequirement{Key: k, Operator: metav1.LabelSelectorOpIn, Values: []string{v}})
+			continue
+		}
+		if out.MatchLabels == nil {
+			out.MatchLabels = map[string]string{}
+		}
+		out.MatchLabels[k] = v
+	}
+	return out
 }

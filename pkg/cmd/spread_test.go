@@ -90,12 +90,12 @@ func TestSpreadLive(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if r.Kind != spread.KindSpread || r.APIVersion != spread.APIVersion || !r.Workload.FromObject ||
+	if r.Kind != spread.ReportKind || r.APIVersion != spread.APIVersion || !r.Workload.FromObject ||
 		r.Workload.Replicas == nil || *r.Workload.Replicas != 4 || r.Workload.Pods != 4 || r.Workload.Pending != 2 {
 		t.Errorf("report header: %+v", r.Workload)
 	}
 	c := r.Constraints[0]
-	if c.TopologyKey != corev1.LabelHostname || c.GlobalMinimum != 0 || len(c.Domains) != 3 || !c.Domains[2].Eligible {
+	if c.TopologyKey != corev1.LabelHostname || c.GlobalMinimum != 0 || len(c.Domains) != 3 || !c.Domains[2].Eligible() {
 		t.Errorf("hostname constraint: %+v", c)
 	}
 

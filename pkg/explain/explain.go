@@ -48,7 +48,7 @@ func Explain(s *snapshot.Snapshot, sel Selection) (*WhyPendingReport, error) {
 	}
 	s = checks.WithResolvedPriorities(s)
 	report := &WhyPendingReport{
-		APIVersion: APIVersion, Kind: KindWhyPending, Source: s.Source, NodeCount: len(s.Nodes),
+		APIVersion: APIVersion, Kind: ReportKind, Source: s.Source, NodeCount: len(s.Nodes),
 		SchedulerVersion: profile.SchedulerVersion, Warnings: s.Warnings, MissingPermissions: s.Missing, Pods: []PodReport{},
 	}
 	targets, notPending, err := selectPods(s, sel)
@@ -183,7 +183,7 @@ func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, p
 		keyed := keyNodes(pr.Nodes)
 		pr.Groups = groupNodes(keyed)
 		pr.Closest = closestNodes(keyed)
-		pr.Fixes = proposeFixes(pod, keyed, pr.Spread)
+		pr.Fixes = proposeFixes(keyed, pr.Spread)
 	}
 	classify(&pr)
 	return pr

@@ -1,14 +1,16 @@
 package explain
 
 import (
-	"strings"
+	"slices"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	fx "github.com/kubectl-placement/kubectl-placement/internal/fixture"
+	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
 
@@ -268,20 +270,20 @@ func TestVolumeBinding(t *testing.T) {
 	if pr.SchedulerMessage != want {
 		t.Errorf("message\n got  %s\n want %s", pr.SchedulerMessage, want)
 	}
-	var actions []string
-	for _, f := range pr.Fixes {
-		actions = append(actions, f.Action)
+	wantFixes := []Fix{
+		{Kind: checks.KindVolumeBindConflict, Action: ActionCreateVolume, Alternatives: []FixAction{ActionChangeStorageClass}, Nodes: 2, Sufficient: true,
+			Targets: []ObjectRef{{"PersistentVolumeClaim", "default/scratch"}, {"StorageClass", "local"}}},
+		{Kind: checks.KindVolumeNodeConflict, Action: ActionFreeCapacity, Alternatives: []FixAction{ActionRecreateClaim}, Nodes: 1,
+			Targets: []ObjectRef{{"PersistentVolumeClaim", "default/data"}, {"PersistentVolume", "pv1"}}},
 	}
-	wantFixes := []string{
-		`No free PV of StorageClass "local" matches PVC default/scratch on 2 nodes and the class cannot provision; create a PV there with enough capacity, the access modes and labels the claim asks for, or use a class with a provisioner`,
-		"PVC default/data is bound to PV pv1, whose data lives only on nodes matching its node affinity; make room on such a node, or recreate the claim (losing that data) to get a volume elsewhere",
-	}
-	if len(actions) != len(wantFixes) {
-		t.Fatalf("fixes = %q", actions)
+	if len(pr.Fixes) != len(wantFixes) {
+		t.Fatalf("fixes = %+v", pr.Fixes)
 	}
 	for i := range wantFixes {
-		if actions[i] != wantFixes[i] {
-			t.Errorf("fix %d\n got  %s\n want %s", i, actions[i], wantFixes[i])
+		got := pr.Fixes[i]
+		got.Change = FixChange{}
+		if diff := cmp.Diff(wantFixes[i], got); diff != "" {
+			t.Errorf("fix %d (-want +got):\n%s", i, diff)
 		}
 	}
 }
@@ -332,9 +334,9 @@ func TestSelectorFixNeverRelabelsSystemLabels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		action := r.Pods[0].Fixes[0].Action
-		if got := strings.Contains(action, "kubectl label node"); got != tt.relabel {
-			t.Errorf("%s: relabel %v, want %v: %s", tt.key, got, tt.relabel, action)
+		f := r.Pods[0].Fixes[0]
+		if got := slices.Contains(f.Alternatives, ActionLabelNode); got != tt.relabel {
+			t.Errorf("%s: relabel %v, want %v: %+v", tt.key, got, tt.relabel, f)
 		}
 	}
 }

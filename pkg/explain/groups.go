@@ -1,57 +1,17 @@
 package explain
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 )
 
-// BlockerKey identifies "the same blocker" across nodes: the same taint, the same missing label,
-// the same short resource, the same constraint — amounts and domains may differ.
-func BlockerKey(b checks.Blocker) string {
-	detail := ""
-	switch {
-	case b.Taint != nil:
-		t := b.Taint.Taint
-		detail = fmt.Sprintf("%s=%s:%s", t.Key, t.Value, t.Effect)
-	case b.NodeSelector != nil:
-		detail = b.NodeSelector.Key + "=" + b.NodeSelector.Want
-	case b.NodeAffinity != nil:
-		var terms []string
-		for _, t := range b.NodeAffinity.Terms {
-			var reqs []string
-			for _, f := range t.Failed {
-				reqs = append(reqs, fmt.Sprintf("%s %s %v", f.Requirement.Key, f.Requirement.Operator, f.Requirement.Values))
-			}
-			terms = append(terms, fmt.Sprintf("%d:%v:%s:%s", t.Term, t.Empty, t.Invalid, strings.Join(reqs, "&")))
-		}
-		detail = strings.Join(terms, "|")
-	case b.NodeName != nil:
-		detail = b.NodeName.Want
-	case b.HostPort != nil:
-		detail = fmt.Sprintf("%s:%d/%s", b.HostPort.HostIP, b.HostPort.Port, b.HostPort.Protocol)
-	case b.Resource != nil:
-		detail = string(b.Resource.Resource)
-	case b.Spread != nil:
-		detail = fmt.Sprintf("%d:%s", b.Spread.Constraint, b.Spread.TopologyKey)
-	case b.PodAffinity != nil:
-		detail = fmt.Sprintf("%d:%s:%s", b.PodAffinity.Term, b.PodAffinity.TopologyKey, b.PodAffinity.Selector)
-	case b.Volume != nil:
-		detail = fmt.Sprintf("%s:%s:%s:%s", b.Volume.PVC, b.Volume.PV, b.Volume.Conflict, b.Volume.SelectedNode)
-		if b.Volume.ZoneLabel != "" {
-			detail += ":" + b.Volume.ZoneLabel
-		}
-	}
-	return b.Plugin + "/" + string(b.Kind) + "/" + detail
-}
-
-// keyedNode is a node with its blockers' keys, computed once per Pod and shared by grouping,
+// keyedNode is a node with its blockers' identities, computed once per Pod and shared by grouping,
 // closest nodes and fixes.
 type keyedNode struct {
 	*NodeReport
-	keys     []string // BlockerKey of each blocker, aligned with Blockers
+	keys     []string // checks.Identity of each blocker, aligned with Blockers
 	distinct []string // the distinct keys, in blocker order
 }
 
@@ -61,7 +21,7 @@ func keyNodes(nodes []NodeReport) []keyedNode {
 		n := keyedNode{NodeReport: &nodes[i], keys: make([]string, len(nodes[i].Blockers))}
 		seen := map[string]bool{}
 		for j, b := range nodes[i].Blockers {
-			k := BlockerKey(b)
+			k := checks.Identity(b)
 			n.keys[j] = k
 			if !seen[k] {
 				seen[k] = true
@@ -73,7 +33,8 @@ func keyNodes(nodes []NodeReport) []keyedNode {
 	return out
 }
 
-// groupNodes groups nodes with identical blocker keys, largest group first.
+// groupNodes groups nodes with identical blocker keys, largest group first. Each group keeps, per
+// key, the blockers of every node, so render can summarise what differs between them.
 func groupNodes(nodes []keyedNode) []NodeGroup {
 	index := map[string]int{}
 	groups := []NodeGroup{}
@@ -86,9 +47,20 @@ func groupNodes(nodes []keyedNode) []NodeGroup {
 		if !ok {
 			i = len(groups)
 			index[key] = i
-			groups = append(groups, NodeGroup{Key: key, Blockers: n.firstOfEachKey()})
+			groups = append(groups, NodeGroup{Key: key, Blockers: n.firstOfEachKey(),
+				Evidence: make([][]checks.Blocker, len(n.distinct))})
 		}
-		groups[i].Nodes = append(groups[i].Nodes, n.Name)
+		g := &groups[i]
+		g.Nodes = append(g.Nodes, n.Name)
+		for j, b := range n.Blockers {
+			// distinct is short (a few blockers per node): a scan beats a map here.
+			for d, k := range n.distinct {
+				if k == n.keys[j] {
+					g.Evidence[d] = append(g.Evidence[d], b)
+					break
+				}
+			}
+		}
 	}
 	sort.SliceStable(groups, func(i, j int) bool {
 		if len(groups[i].Nodes) != len(groups[j].Nodes) {
@@ -114,7 +86,7 @@ func (n keyedNode) firstOfEachKey() []checks.Blocker {
 
 // closestNodes names up to three nodes with the fewest distinct blockers; among equals, those
 // whose blockers preemption could resolve, then by name.
-func closestNodes(nodes []keyedNode) []string {
+func closestNodes(nodes []keyedNode) []ClosestNode {
 	type cand struct {
 		name   string
 		n      int
@@ -147,9 +119,9 @@ func closestNodes(nodes []keyedNode) []string {
 		}
 		return a.name < b.name
 	})
-	var out []string
+	var out []ClosestNode
 	for i := 0; i < len(cs) && i < 3; i++ {
-		out = append(out, cs[i].name)
+		out = append(out, ClosestNode{Name: cs[i].name, Blockers: cs[i].n})
 	}
 	return out
 }

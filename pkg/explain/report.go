@@ -4,16 +4,18 @@
 package explain
 
 import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
 
-// APIVersion and Kind version the JSON/YAML report; bump APIVersion on incompatible changes.
+// APIVersion and ReportKind version the JSON/YAML report; bump APIVersion on incompatible changes.
 const (
-	APIVersion     = "placement.kubectl-placement.io/v1alpha1"
-	KindWhyPending = "WhyPendingReport"
+	APIVersion = "placement.kubectl-placement.io/v1alpha1"
+	ReportKind = "WhyPendingReport"
 )
 
 // WhyPendingReport is the whole answer of `kubectl placement why-pending`.
@@ -94,8 +96,8 @@ type PodReport struct {
 	Nodes []NodeReport `json:"nodes,omitempty"`
 	// Groups are the nodes grouped by identical blockers, largest first.
 	Groups []NodeGroup `json:"groups,omitempty"`
-	// Closest are the nodes with the fewest blockers.
-	Closest []string `json:"closest,omitempty"`
+	// Closest are the nodes with the fewest distinct blockers.
+	Closest []ClosestNode `json:"closest,omitempty"`
 	// Fixes proposes what would unblock the Pod, most nodes unblocked first.
 	Fixes []Fix `json:"fixes,omitempty"`
 }
@@ -151,17 +153,144 @@ type SchedulerVerdict struct {
 type NodeGroup struct {
 	Key      string           `json:"key"`
 	Blockers []checks.Blocker `json:"blockers"` // the first node's, as the example
-	Nodes    []string         `json:"nodes"`
+	// Evidence holds, for each of Blockers, that blocker as found on every node of the group (in
+	// Nodes order), so the amounts and names that differ between the nodes can be summarised.
+	Evidence [][]checks.Blocker `json:"evidence,omitempty"`
+	Nodes    []string           `json:"nodes"`
 }
 
-// Fix is one concrete change that would unblock the Pod on some nodes.
+// ClosestNode is a node that came closest to fitting, with the count it was ranked by.
+type ClosestNode struct {
+	Name string `json:"name"`
+	// Blockers is how many distinct blockers (by checks.Identity) the node has.
+	Blockers int `json:"blockers"`
+}
+
+// Fix is one concrete change that would unblock the Pod on some nodes. It is plain data: render
+// words it.
 type Fix struct {
 	// Kind is the blocker kind it addresses.
 	Kind checks.BlockerKind `json:"kind"`
-	// Action is the change, as one sentence, with the exact YAML or kubectl command where possible.
-	Action string `json:"action"`
+	// Action is the change proposed; Alternatives are other changes that would do as well, in the
+	// order to consider them.
+	Action       FixAction   `json:"action"`
+	Alternatives []FixAction `json:"alternatives,omitempty"`
+	// Targets are the objects to change or look at: the nodes to act on (at most three, closest
+	// to fitting first), the Pod, claim, volume or class concerned.
+	Targets []ObjectRef `json:"targets,omitempty"`
+	// Change is what to change, by action: the toleration to add, the label, the quantity ...
+	Change FixChange `json:"change"`
 	// Nodes is how many nodes this blocker appears on.
 	Nodes int `json:"nodes"`
 	// Sufficient is true when this change alone would make at least one node feasible.
 	Sufficient bool `json:"sufficient,omitempty"`
+}
+
+// FixAction names one kind of change.
+type FixAction string
+
+const (
+	ActionUncordon           FixAction = "Uncordon"           // uncordon the nodes
+	ActionRepairNode         FixAction = "RepairNode"         // the node's own state (health taint, missing system label) is the problem
+	ActionAddToleration      FixAction = "AddToleration"      // add (or correct) a toleration of the Pod
+	ActionRemoveTaint        FixAction = "RemoveTaint"        // remove the taint from the nodes
+	ActionChangeNodeName     FixAction = "ChangeNodeName"     // remove or correct spec.nodeName
+	ActionChangeNodeSelector FixAction = "ChangeNodeSelector" // change the Pod's nodeSelector
+	ActionLabelNode          FixAction = "LabelNode"          // label nodes
+	ActionRelaxNodeAffinity  FixAction = "RelaxNodeAffinity"  // relax the Pod's required node affinity
+	ActionAvoidNodes         FixAction = "AvoidNodes"         // keep the Pod off the nodes (node affinity)
+	ActionDropHostPort       FixAction = "DropHostPort"       // drop hostPort, use a Service
+	ActionChangeHostPort     FixAction = "ChangeHostPort"     // pick a free host port
+	ActionAddNodes           FixAction = "AddNodes"           // add nodes (bigger, providing a resource, in a zone)
+	ActionRaiseMaxPods       FixAction = "RaiseMaxPods"       // raise the kubelet's maxPods
+	ActionChangeRequest      FixAction = "ChangeRequest"      // lower (or remove) the Pod's resource request
+	ActionFreeCapacity       FixAction = "FreeCapacity"       // free capacity on the nodes
+	ActionUnblockDomains     FixAction = "UnblockDomains"     // unblock the nodes of the least-loaded domains
+	ActionRaiseMaxSkew       FixAction = "RaiseMaxSkew"       // raise the constraint's maxSkew
+	ActionAddDomains         FixAction = "AddDomains"         // add domains, or lower minDomains
+	ActionLowerReplicas      FixAction = "LowerReplicas"      // run fewer replicas
+	ActionRelaxPodAffinity   FixAction = "RelaxPodAffinity"   // relax the term (or make it preferred)
+	ActionStartPods          FixAction = "StartPods"          // start the Pods a pod affinity term depends on
+	ActionChangeOtherPod     FixAction = "ChangeOtherPod"     // change another Pod's anti-affinity term
+	ActionChangePodLabels    FixAction = "ChangePodLabels"    // change this Pod's labels
+	ActionRecreateClaim      FixAction = "RecreateClaim"      // delete and recreate the claim
+	ActionRestoreVolume      FixAction = "RestoreVolume"      // restore the missing PersistentVolume
+	ActionUseSelectedNode    FixAction = "UseSelectedNode"    // let the Pod go to the node the claim is provisioned for
+	ActionRemoveSelectedNode FixAction = "RemoveSelectedNode" // remove the claim's selected-node annotation
+	ActionWidenTopologies    FixAction = "WidenTopologies"    // widen the class's allowedTopologies
+	ActionCreateVolume       FixAction = "CreateVolume"       // create a PersistentVolume the claim can bind
+	ActionChangeStorageClass FixAction = "ChangeStorageClass" // use a class with a provisioner
+	ActionMoveData           FixAction = "MoveData"           // move the data to a volume elsewhere
+)
+
+// ObjectRef names one object a fix concerns: Kind Node, Pod, PersistentVolumeClaim,
+// PersistentVolume or StorageClass; Name is namespace/name for namespaced objects.
+type ObjectRef struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+}
+
+// FixChange is the content of a fix; which fields are set depends on Kind and Action.
+type FixChange struct {
+	// Toleration is the toleration to add (AddToleration); Taint the taint concerned.
+	Toleration *corev1.Toleration `json:"toleration,omitempty"`
+	Taint      *corev1.Taint      `json:"taint,omitempty"`
+	// NearestToleration is the Pod's toleration that nearly matched, NearMiss what differs in it.
+	NearestToleration *corev1.Toleration `json:"nearestToleration,omitempty"`
+	NearMiss          string             `json:"nearMiss,omitempty"`
+	// NodeName is the node spec.nodeName names.
+	NodeName string `json:"nodeName,omitempty"`
+	// Label is the label wanted (nodeSelector entry, spread or affinity topologyKey with no value).
+	Label *Label `json:"label,omitempty"`
+	// Found are the values the nodes carry for Label's key; NodesWithoutLabel lack it.
+	Found             []LabelCount `json:"found,omitempty"`
+	NodesWithoutLabel int          `json:"nodesWithoutLabel,omitempty"`
+	// Terms are the required node affinity terms that no node satisfies.
+	Terms []checks.TermMismatch `json:"terms,omitempty"`
+	// HostPort is the port taken (an example holder in HeldBy).
+	HostPort *checks.HostPortEvidence `json:"hostPort,omitempty"`
+	// Resource is the request and what the nodes offer.
+	Resource *ResourceChange `json:"resource,omitempty"`
+	// Spread is the constraint and where the next replica could go.
+	Spread *SpreadChange `json:"spread,omitempty"`
+	// PodAffinity is the term concerned (an example colliding Pod in Pod).
+	PodAffinity *checks.PodAffinityEvidence `json:"podAffinity,omitempty"`
+	// Volume is the claim and volume concerned.
+	Volume *checks.VolumeEvidence `json:"volume,omitempty"`
+}
+
+// Label is one node label.
+type Label struct {
+	Key   string `json:"key"`
+	Value string `json:"value,omitempty"`
+}
+
+// LabelCount is a label value and how many of the nodes carry it.
+type LabelCount struct {
+	Value string `json:"value"`
+	Nodes int    `json:"nodes"`
+}
+
+// ResourceChange is a resource request against what the nodes offer.
+type ResourceChange struct {
+	Resource  corev1.ResourceName `json:"resource"`
+	Requested resource.Quantity   `json:"requested"`
+	// MostFree and MostAllocatable are the largest free and allocatable amounts on the nodes.
+	MostFree        resource.Quantity `json:"mostFree"`
+	MostAllocatable resource.Quantity `json:"mostAllocatable"`
+	// LowerTo is the request that would fit the node with the most free (ChangeRequest when it fits
+	// some node's allocatable); nil otherwise.
+	LowerTo *resource.Quantity `json:"lowerTo,omitempty"`
+}
+
+// SpreadChange is a violated spread constraint and the domains the next replica can go to.
+type SpreadChange struct {
+	Constraint      int    `json:"constraint"`
+	TopologyKey     string `json:"topologyKey"`
+	MaxSkew         int32  `json:"maxSkew"`
+	MinDomains      int32  `json:"minDomains,omitempty"`
+	EligibleDomains int    `json:"eligibleDomains"`
+	GlobalMinimum   int32  `json:"globalMinimum"`
+	// LeastLoaded are the domains at the global minimum (at most five): only they take a replica.
+	LeastLoaded []string `json:"leastLoaded,omitempty"`
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
@@ -36,7 +35,7 @@ func TestWhyPendingGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			var out bytes.Buffer
-			if err := WhyPending(&out, sampleReport(), tt.opts); err != nil {
+			if err := WhyPending(&out, shopReport(t), tt.opts); err != nil {
 				t.Fatal(err)
 			}
 			assertGolden(t, tt.file, out.String())
@@ -45,7 +44,7 @@ func TestWhyPendingGolden(t *testing.T) {
 }
 
 func TestWhyPendingNothingToExplain(t *testing.T) {
-	r := &explain.WhyPendingReport{APIVersion: explain.APIVersion, Kind: explain.KindWhyPending,
+	r := &explain.WhyPendingReport{APIVersion: explain.APIVersion, Kind: explain.ReportKind,
 		Source: "cluster kind-kind", NodeCount: 3}
 	for _, format := range []string{FormatText, FormatWide} {
 		var out bytes.Buffer
@@ -63,7 +62,7 @@ func TestWhyPendingErrors(t *testing.T) {
 	if err := WhyPending(&out, nil, Options{}); err == nil {
 		t.Error("nil report: want an error")
 	}
-	err := WhyPending(&out, sampleReport(), Options{Format: "xml"})
+	err := WhyPending(&out, shopReport(t), Options{Format: "xml"})
 	if err == nil || err.Error() != "--output must be one of: text, wide, json, yaml" {
 		t.Errorf("unknown format: got %v", err)
 	}
@@ -75,13 +74,7 @@ func TestWhyPendingErrors(t *testing.T) {
 // TestWhyPendingMissingEvidence feeds blockers without their evidence (and empty lists
 // everywhere): render must still say something and never panic.
 func TestWhyPendingMissingEvidence(t *testing.T) {
-	kinds := []checks.BlockerKind{
-		checks.KindCordoned, checks.KindNodeNameMismatch, checks.KindUntoleratedTaint,
-		checks.KindNodeSelectorMismatch, checks.KindNodeAffinityMismatch,
-		checks.KindHostPortConflict, checks.KindTooManyPods, checks.KindInsufficientResource,
-		checks.KindSpreadMissingLabel, checks.KindSpreadSkew, checks.KindPodAffinityUnsatisfied,
-		checks.KindPodAntiAffinityConflict, checks.KindExistingAntiAffinity, "SomethingNew",
-	}
+	kinds := append(checks.Kinds(), "SomethingNew")
 	var blockers []checks.Blocker
 	for _, k := range kinds {
 		blockers = append(blockers, checks.Blocker{Kind: k})
@@ -92,8 +85,8 @@ func TestWhyPendingMissingEvidence(t *testing.T) {
 		Namespace: "ns", Name: "p", Status: explain.StatusUnschedulable,
 		Nodes:    []explain.NodeReport{{Name: "n1", Blockers: blockers, Scheduler: &explain.SchedulerVerdict{}}},
 		Groups:   []explain.NodeGroup{{Blockers: blockers, Nodes: []string{"n1", "gone"}}, {}},
-		Closest:  []string{"n1", "gone"},
-		Fixes:    []explain.Fix{{}},
+		Closest:  []explain.ClosestNode{{Name: "n1"}, {Name: "gone"}},
+		Fixes:    emptyFixes(),
 		Spread:   []checks.SpreadDomains{{}},
 		Recorded: &explain.RecordedMessage{Source: "Other"},
 	}, {Namespace: "ns", Name: "empty"}}}
@@ -106,6 +99,15 @@ func TestWhyPendingMissingEvidence(t *testing.T) {
 			t.Errorf("text lost the blockers:\n%s", out.String())
 		}
 	}
+}
+
+// emptyFixes is one fix per kind with no data at all.
+func emptyFixes() []explain.Fix {
+	var out []explain.Fix
+	for _, k := range checks.Kinds() {
+		out = append(out, explain.Fix{Kind: k})
+	}
+	return append(out, explain.Fix{})
 }
 
 // TestWhyPendingEscapes puts terminal control sequences in every kind of cluster-sourced string.
@@ -129,10 +131,11 @@ func TestWhyPendingEscapes(t *testing.T) {
 				Blockers: []checks.Blocker{taintBlocker("key"+evil, "value"+evil, "key"+evil, "effect")}}},
 			Groups: []explain.NodeGroup{{Nodes: []string{node},
 				Blockers: []checks.Blocker{taintBlocker("key"+evil, "value"+evil, "key"+evil, "effect")}}},
-			Closest: []string{node},
-			// Multi-line actions keep their line breaks (YAML), so this one has none.
-			Fixes: []explain.Fix{{Action: "Run kubectl taint " + strings.ReplaceAll(evil, "\n", ""), Nodes: 1}},
-			Spread: []checks.SpreadDomains{{TopologyKey: evil, Selector: evil,
+			Closest: []explain.ClosestNode{{Name: node, Blockers: 1}},
+			Fixes: []explain.Fix{{Kind: checks.KindNodeNameMismatch, Action: explain.ActionChangeNodeName,
+				Change: explain.FixChange{NodeName: evil}, Nodes: 1}, {Kind: checks.KindCordoned, Action: explain.ActionUncordon,
+				Targets: []explain.ObjectRef{{Kind: "Node", Name: node}}, Nodes: 1}},
+			Spread: []checks.SpreadDomains{{TopologyKey: evil, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"k": "v"}, MatchExpressions: []metav1.LabelSelectorRequirement{{Key: evil, Operator: metav1.LabelSelectorOpExists}}},
 				Domains: []checks.DomainCount{{Name: evil}}}},
 		}},
 	}
@@ -180,7 +183,7 @@ func TestTextFitsOnAScreen(t *testing.T) {
 	const n = 5000
 	pod := explain.PodReport{Namespace: "ns", Name: "big", Status: explain.StatusUnschedulable,
 		SchedulerMessage: "0/5000 nodes are available: 5000 Insufficient cpu."}
-	spread := checks.SpreadDomains{TopologyKey: "kubernetes.io/hostname", MaxSkew: 1, Selector: "app=big"}
+	spread := checks.SpreadDomains{TopologyKey: "kubernetes.io/hostname", MaxSkew: 1, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "big"}}}
 	var groups []explain.NodeGroup
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("node-%04d", i)
@@ -191,8 +194,9 @@ func TestTextFitsOnAScreen(t *testing.T) {
 		}
 		groups[i%40].Nodes = append(groups[i%40].Nodes, name)
 		spread.Domains = append(spread.Domains, checks.DomainCount{Name: name, Matching: int32(i % 3), Nodes: 1})
-		pod.Closest = append(pod.Closest, name)
-		pod.Fixes = append(pod.Fixes, explain.Fix{Action: "Do something.", Nodes: 1})
+		pod.Closest = append(pod.Closest, explain.ClosestNode{Name: name, Blockers: 1})
+		pod.Fixes = append(pod.Fixes, explain.Fix{Kind: checks.KindCordoned, Action: explain.ActionUncordon,
+			Targets: []explain.ObjectRef{{Kind: "Node", Name: name}}, Nodes: 1})
 	}
 	pod.Groups, pod.Spread = groups, []checks.SpreadDomains{spread}
 	var out bytes.Buffer
@@ -223,142 +227,6 @@ func assertGolden(t *testing.T, name, got string) {
 	// Line by line, so a diff reads as the output does.
 	if diff := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")); diff != "" {
 		t.Errorf("%s differs (-want +got); go test ./pkg/render/ -update rewrites it:\n%s", path, diff)
-	}
-}
-
-// sampleReport is a hand-built report covering every blocker the text has to explain: tainted GPU
-// nodes with a near-miss toleration, a nodeSelector mismatch, insufficient cpu, a spread skew with
-// its domain table, an anti-affinity collision, a host port conflict and a cordoned node; plus a
-// Pod rejected at PreFilter and a gated Pod.
-func sampleReport() *explain.WhyPendingReport {
-	var nodes []explain.NodeReport
-	var groups []explain.NodeGroup
-	add := func(plugin string, names []string, blockersOf func(i int) []checks.Blocker) {
-		g := explain.NodeGroup{Key: plugin + "/" + names[0], Blockers: blockersOf(0), Nodes: names}
-		for i, name := range names {
-			var verdict *explain.SchedulerVerdict
-			if plugin != "" {
-				verdict = &explain.SchedulerVerdict{Plugin: plugin, Code: checks.UnschedulableAndUnresolvable}
-			}
-			nodes = append(nodes, explain.NodeReport{Name: name, Scheduler: verdict, Blockers: blockersOf(i)})
-		}
-		groups = append(groups, g)
-	}
-	var gpus []string
-	for i := 1; i <= 12; i++ {
-		gpus = append(gpus, fmt.Sprintf("gpu-%d", i))
-	}
-	add(checks.PluginTaintToleration, gpus, func(int) []checks.Blocker {
-		return []checks.Blocker{taintBlocker("nvidia.com/gpu", "present", "nvidia.com/gpu", "effect")}
-	})
-	add(checks.PluginNodeAffinity, []string{"cpu-1", "cpu-2", "cpu-3", "cpu-4"}, func(i int) []checks.Blocker {
-		e := &checks.NodeSelectorEvidence{Key: "disktype", Want: "ssd"}
-		if i < 2 {
-			e.Actual = ptr("hdd")
-		}
-		return []checks.Blocker{{Plugin: checks.PluginNodeAffinity, Kind: checks.KindNodeSelectorMismatch, NodeSelector: e}}
-	})
-	add(checks.PluginPodTopologySpread, []string{"zone-a-1", "zone-a-2", "zone-b-1"}, func(i int) []checks.Blocker {
-		domain := "us-east-1a"
-		if i == 2 {
-			domain = "us-east-1b"
-		}
-		return []checks.Blocker{{Plugin: checks.PluginPodTopologySpread, Kind: checks.KindSpreadSkew,
-			Spread: &checks.SpreadEvidence{TopologyKey: "topology.kubernetes.io/zone", MaxSkew: 1, Domain: domain,
-				MatchingInDomain: 2, SelfMatch: true, GlobalMinimum: 1, EligibleDomains: 3, Skew: 2}}}
-	})
-	add(checks.PluginNodeResourcesFit, []string{"cpu-5", "cpu-6"}, func(i int) []checks.Blocker {
-		return []checks.Blocker{resourceBlocker("cpu", "2", []string{"2500m", "3500m"}[i], "4")}
-	})
-	add(checks.PluginNodeUnschedulable, []string{"zone-c-1"}, func(int) []checks.Blocker {
-		return []checks.Blocker{
-			{Plugin: checks.PluginNodeUnschedulable, Kind: checks.KindCordoned},
-			resourceBlocker("cpu", "2", "3", "4"),
-		}
-	})
-	add(checks.PluginInterPodAffinity, []string{"web-1"}, func(int) []checks.Blocker {
-		return []checks.Blocker{{Plugin: checks.PluginInterPodAffinity, Kind: checks.KindPodAntiAffinityConflict,
-			PodAffinity: &checks.PodAffinityEvidence{TopologyKey: "kubernetes.io/hostname", Domain: "web-1",
-				Pod: "shop/web-7d9f8-x2x4q", Selector: "app=web"}}}
-	})
-	add(checks.PluginNodePorts, []string{"edge-1"}, func(int) []checks.Blocker {
-		return []checks.Blocker{{Plugin: checks.PluginNodePorts, Kind: checks.KindHostPortConflict,
-			HostPort: &checks.HostPortEvidence{HostIP: "0.0.0.0", Protocol: corev1.ProtocolTCP, Port: 8080,
-				HeldBy: "ingress/proxy-5kq2w"}}}
-	})
-	recorded := metav1.NewTime(time.Date(2025, 5, 1, 3, 4, 5, 0, time.UTC))
-	web := explain.PodReport{
-		Namespace: "shop", Name: "web-7d9f8-abcde",
-		Owner:             &explain.Owner{Kind: "Deployment", Name: "web"},
-		SamePods:          []string{"shop/web-7d9f8-fghij", "shop/web-7d9f8-klmno"},
-		Status:            explain.StatusUnschedulable,
-		Priority:          1000,
-		PriorityClassName: "shop-high",
-		SchedulerMessage: "0/24 nodes are available: 1 node(s) didn't have free ports for the requested pod ports, " +
-			"1 node(s) didn't match pod anti-affinity rules, 1 node(s) were unschedulable, " +
-			"12 node(s) had untolerated taint(s), 2 Insufficient cpu, 3 node(s) didn't match pod topology spread " +
-			"constraints, 4 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, " +
-			"preemption: 0/24 nodes are available: 2 No preemption victims found for incoming pod, " +
-			"22 Preemption is not helpful for scheduling.",
-		Recorded: &explain.RecordedMessage{Source: "PodScheduled", Time: &recorded, Difference: "Stale",
-			Message: "0/23 nodes are available: 12 node(s) had untolerated taint(s), 11 node(s) didn't match Pod's " +
-				"node affinity/selector. no new claims to deallocate, preemption: 0/23 nodes are available: " +
-				"23 Preemption is not helpful for scheduling."},
-		Preemption: explain.Preemption{Outcome: explain.PreemptionNoCandidates},
-		Spread: []checks.SpreadDomains{{
-			TopologyKey: "topology.kubernetes.io/zone", WhenUnsatisfiable: corev1.DoNotSchedule, MaxSkew: 1,
-			Selector: "app=web", NodeAffinityPolicy: corev1.NodeInclusionPolicyHonor,
-			NodeTaintsPolicy: corev1.NodeInclusionPolicyIgnore, GlobalMinimum: 1,
-			Domains: []checks.DomainCount{{Name: "us-east-1a", Matching: 2, Nodes: 4}, {Name: "us-east-1b", Matching: 2,
-				Nodes: 3}, {Name: "us-east-1c", Matching: 1, Nodes: 1}},
-		}},
-		Nodes:   nodes,
-		Groups:  groups,
-		Closest: []string{"cpu-5", "cpu-6", "web-1", "edge-1"},
-		Fixes: []explain.Fix{
-			{Kind: checks.KindUntoleratedTaint, Nodes: 12, Sufficient: true, Action: "Add to the Pod template the " +
-				"toleration {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}."},
-			{Kind: checks.KindNodeSelectorMismatch, Nodes: 4, Action: "Label the nodes:\n" +
-				"kubectl label node cpu-1 cpu-2 cpu-3 cpu-4 disktype=ssd --overwrite"},
-			{Kind: checks.KindInsufficientResource, Nodes: 3, Sufficient: true,
-				Action: "Lower the Pod's cpu request to 1500m or less."},
-		},
-	}
-	data := explain.PodReport{
-		Namespace: "db", Name: "postgres-0", Owner: &explain.Owner{Kind: "StatefulSet", Name: "postgres"},
-		Status:           explain.StatusUnschedulable,
-		SchedulerMessage: `0/24 nodes are available: persistentvolumeclaim "data-postgres-0" not found. preemption: 0/24 nodes are available: 24 Preemption is not helpful for scheduling.`,
-		Recorded:         &explain.RecordedMessage{Source: "Event", Matches: true, Time: &recorded},
-		PreFilter: &checks.PreFilterRejection{Plugin: checks.PluginVolumeBinding,
-			Code:   checks.UnschedulableAndUnresolvable,
-			Reason: `persistentvolumeclaim "data-postgres-0" not found`, PVC: "db/data-postgres-0"},
-		Preemption: explain.Preemption{Outcome: explain.PreemptionNotAttempted},
-		Fixes: []explain.Fix{{Kind: "PreFilter", Nodes: 24, Sufficient: true,
-			Action: "Create PersistentVolumeClaim db/data-postgres-0, or fix the claim name in the Pod."}},
-	}
-	var gatedNodes []explain.NodeReport
-	for _, n := range []string{"cpu-5", "cpu-6", "zone-c-1"} {
-		gatedNodes = append(gatedNodes, explain.NodeReport{Name: n})
-	}
-	gatedNodes[2].Scheduler = &explain.SchedulerVerdict{Plugin: checks.PluginNodeUnschedulable}
-	gatedNodes[2].Blockers = []checks.Blocker{{Plugin: checks.PluginNodeUnschedulable, Kind: checks.KindCordoned}}
-	gated := explain.PodReport{
-		Namespace: "batch", Name: "train-x7k2p", Owner: &explain.Owner{Kind: "Job", Name: "train"},
-		Status: explain.StatusSchedulingGated, SchedulingGates: []string{"example.com/quota"},
-		Nodes: gatedNodes,
-		Groups: []explain.NodeGroup{{Nodes: []string{"cpu-5", "cpu-6"}},
-			{Nodes: []string{"zone-c-1"}, Blockers: gatedNodes[2].Blockers}},
-	}
-	return &explain.WhyPendingReport{
-		APIVersion: explain.APIVersion, Kind: explain.KindWhyPending,
-		Source: "file examples/cluster.yaml", NodeCount: 24, SchedulerVersion: "1.36",
-		Warnings: []string{"events could not be read; recorded messages come from Pod conditions only"},
-		MissingPermissions: []snapshot.Permission{
-			{Verb: "list", Resource: "storageclasses", Group: "storage.k8s.io"},
-		},
-		NotPending: []explain.PodPlacement{{Namespace: "shop", Name: "web-7d9f8-x2x4q", NodeName: "web-1",
-			Phase: "Running"}},
-		Pods: []explain.PodReport{web, data, gated},
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/fatih/color"
@@ -20,8 +19,8 @@ const (
 	maxImpacted = 5 // nodes listed in the text failure-domain table
 )
 
-// SpreadList is the JSON/YAML shape of several reports (spread -l), as kubectl prints lists.
-type SpreadList struct {
+// spreadList is the JSON/YAML shape of several reports (spread -l), as kubectl prints lists.
+type spreadList struct {
 	APIVersion string                 `json:"apiVersion"`
 	Kind       string                 `json:"kind"`
 	Items      []*spread.SpreadReport `json:"items"`
@@ -40,7 +39,7 @@ func Spread(w io.Writer, reports []*spread.SpreadReport, list bool, o Options) e
 	}
 	var v any
 	if list {
-		v = SpreadList{APIVersion: "v1", Kind: "List", Items: append([]*spread.SpreadReport{}, reports...)}
+		v = spreadList{APIVersion: "v1", Kind: "List", Items: append([]*spread.SpreadReport{}, reports...)}
 	} else {
 		v = reports[0]
 	}
@@ -66,7 +65,7 @@ func Spread(w io.Writer, reports []*spread.SpreadReport, list bool, o Options) e
 func (p paint) green(s string) string { return p.apply(s, color.FgGreen) }
 
 func writeSpreadReport(b *strings.Builder, r *spread.SpreadReport, p paint, wide bool) error {
-	// Notes and missing permissions are not repeated: the command prints them to stderr.
+	// Loader warnings and missing permissions are not repeated: the command prints them to stderr.
 	writeWorkloadHeader(b, r, p)
 	if r.DefaultConstraints {
 		b.WriteByte('\n')
@@ -89,9 +88,9 @@ func writeSpreadReport(b *strings.Builder, r *spread.SpreadReport, p paint, wide
 	}
 	b.WriteByte('\n')
 	writeNextReplica(b, r, p, wide)
-	if len(r.Warnings) > 0 {
+	if len(r.Findings) > 0 {
 		b.WriteByte('\n')
-		writeSpreadWarnings(b, r, p)
+		writeFindings(b, r, p)
 	}
 	return nil
 }
@@ -111,8 +110,8 @@ func writeWorkloadHeader(b *strings.Builder, r *spread.SpreadReport, p paint) {
 	}
 	parts = append(parts, pods+" ("+strings.Join(state, ", ")+")")
 	fmt.Fprintf(b, ": %s\n", strings.Join(parts, ", "))
-	if wl.Selector != "" {
-		fmt.Fprintf(b, "Selector: %s\n", Clean(wl.Selector))
+	if wl.Selector != nil {
+		fmt.Fprintf(b, "Selector: %s\n", Clean(selectorText(wl.Selector)))
 	}
 	from := "its Pod template"
 	if strings.HasPrefix(wl.TemplateFrom, "pod ") {
@@ -122,13 +121,13 @@ func writeWorkloadHeader(b *strings.Builder, r *spread.SpreadReport, p paint) {
 }
 
 // writeConstraint prints one constraint: its settings, the minimum and skew, and a bar per domain.
-func writeConstraint(b *strings.Builder, c *spread.Constraint, defaults bool, p paint, wide bool) error {
+func writeConstraint(b *strings.Builder, c *checks.SpreadDomains, defaults bool, p paint, wide bool) error {
 	title := "Spread constraint"
 	if defaults {
 		title = "Default constraint"
 	}
-	fmt.Fprintf(b, "%s %d: %s, maxSkew %d, %s, selector %s", title, c.Index, Clean(c.TopologyKey), c.MaxSkew,
-		Clean(string(c.WhenUnsatisfiable)), Clean(c.Selector))
+	fmt.Fprintf(b, "%s %d: %s, maxSkew %d, %s, selector %s", title, c.Constraint, Clean(c.TopologyKey), c.MaxSkew,
+		Clean(string(c.WhenUnsatisfiable)), Clean(selectorText(c.Selector)))
 	if len(c.MatchLabelKeys) > 0 {
 		fmt.Fprintf(b, ", matchLabelKeys %s", strings.Join(cleanAll(c.MatchLabelKeys), ","))
 	}
@@ -156,37 +155,22 @@ func writeConstraint(b *strings.Builder, c *spread.Constraint, defaults bool, p 
 		for _, d := range c.Domains {
 			maxMatching = max(maxMatching, d.Matching)
 		}
-		row := func(d spread.Domain) []string {
-			r := []string{Clean(d.Name), bar(int(d.Matching), int(maxMatching)), fmt.Sprint(d.Replicas), nextPhrase(c, d)}
-			if wide {
-				r = append(r, fmt.Sprintf("%d/%d", d.Counted, d.Nodes))
-			}
-			return r
+		t := domainTable{
+			header: []string{"DOMAIN", "MATCHING", "THIS WORKLOAD", "ONE MORE REPLICA HERE"},
+			row: func(d checks.DomainCount) []string {
+				r := []string{Clean(d.Name), bar(int(d.Matching), int(maxMatching)), fmt.Sprint(d.Replicas), nextPhrase(c, d)}
+				if wide {
+					r = append(r, fmt.Sprintf("%d/%d", d.Nodes, d.NodesWithValue))
+				}
+				return r
+			},
+			all:  wide,
+			more: "(%d more in between; -o wide lists all)",
 		}
-		header := []string{"DOMAIN", "MATCHING", "THIS WORKLOAD", "ONE MORE REPLICA HERE"}
 		if wide {
-			header = append(header, "NODES COUNTED")
+			t.header = append(t.header, "NODES COUNTED")
 		}
-		var rows [][]string
-		if wide || len(c.Domains) <= maxDomains {
-			for _, d := range c.Domains {
-				rows = append(rows, row(d))
-			}
-		} else {
-			// One per node for kubernetes.io/hostname: the emptiest and the fullest tell the skew.
-			byCount := append([]spread.Domain(nil), c.Domains...)
-			sort.SliceStable(byCount, func(i, j int) bool { return byCount[i].Matching < byCount[j].Matching })
-			half := maxDomains / 2
-			for _, d := range byCount[:half] {
-				rows = append(rows, row(d))
-			}
-			more := []string{fmt.Sprintf("(%d more in between; -o wide lists all)", len(byCount)-2*half), "", "", ""}
-			rows = append(rows, more)
-			for _, d := range byCount[len(byCount)-half:] {
-				rows = append(rows, row(d))
-			}
-		}
-		if err := writeTable(b, "  ", header, rows); err != nil {
+		if err := writeDomainTable(b, c.Domains, t); err != nil {
 			return err
 		}
 	}
@@ -207,7 +191,7 @@ func writeConstraint(b *strings.Builder, c *spread.Constraint, defaults bool, p 
 }
 
 // minimumPhrase says the global minimum, with and without minDomains.
-func minimumPhrase(c *spread.Constraint) string {
+func minimumPhrase(c *checks.SpreadDomains) string {
 	s := fmt.Sprintf("Global minimum %d (%s", c.GlobalMinimum, plural(c.EligibleDomains, "eligible domain"))
 	if c.EligibleDomains < int(c.MinDomains) {
 		s += fmt.Sprintf(", fewer than minDomains %d, so the minimum is 0", c.MinDomains)
@@ -236,7 +220,7 @@ func bar(n, maxN int) string {
 }
 
 // nextPhrase says whether one more replica may land in the domain, and if not, why.
-func nextPhrase(c *spread.Constraint, d spread.Domain) string {
+func nextPhrase(c *checks.SpreadDomains, d checks.DomainCount) string {
 	var s string
 	soft := c.WhenUnsatisfiable != "DoNotSchedule"
 	switch {
@@ -249,7 +233,7 @@ func nextPhrase(c *spread.Constraint, d spread.Domain) string {
 	default:
 		s = fmt.Sprintf("yes (skew %d)", d.SkewIfPlaced)
 	}
-	if !d.Eligible {
+	if !d.Eligible() {
 		// "not eligible: ...; no node of it fits now" rather than a second "no:" mid-sentence.
 		s = "not eligible: " + exclusionPhrase(d.Excluded) + "; " + strings.TrimPrefix(s, "no: ")
 	} else if n := len(d.Excluded); n > 0 {
@@ -259,7 +243,7 @@ func nextPhrase(c *spread.Constraint, d spread.Domain) string {
 }
 
 // exclusionPhrase groups why nodes are not counted: "2 nodes excluded by nodeTaintsPolicy (taint x=y:NoSchedule)".
-func exclusionPhrase(ex []spread.Exclusion) string {
+func exclusionPhrase(ex []checks.ExcludedNode) string {
 	if len(ex) == 0 {
 		return "no node counted"
 	}
@@ -308,7 +292,7 @@ func writeAntiAffinity(b *strings.Builder, t *spread.AntiAffinityTerm, wide bool
 	if !t.Required {
 		kind = fmt.Sprintf("preferred, weight %d", t.Weight)
 	}
-	fmt.Fprintf(b, "Pod anti-affinity (%s) %d: %s, selector %s\n", kind, t.Index, Clean(t.TopologyKey), Clean(t.Selector))
+	fmt.Fprintf(b, "Pod anti-affinity (%s) %d: %s, selector %s\n", kind, t.Index, Clean(t.TopologyKey), Clean(selectorText(t.Selector)))
 	var held, free []string
 	for _, d := range t.Domains {
 		if d.Matching > 0 {
@@ -415,65 +399,65 @@ func writeNextReplica(b *strings.Builder, r *spread.SpreadReport, p paint, wide 
 	fmt.Fprintf(b, "Next replica: fits on %s: %s.\n", plural(len(n.Nodes), "node"), p.green(listSome(cleanAll(n.Nodes), limit)))
 }
 
-func writeSpreadWarnings(b *strings.Builder, r *spread.SpreadReport, p paint) {
-	for _, w := range r.Warnings {
-		msg, fix := spreadWarningWords(r, w)
+func writeFindings(b *strings.Builder, r *spread.SpreadReport, p paint) {
+	for _, w := range r.Findings {
+		msg, fix := findingWords(r, w)
 		fmt.Fprintf(b, "%s %s\n  Fix: %s\n", p.yellow("Warning:"), msg, fix)
 	}
 }
 
-// spreadWarningWords says one warning and its fix, cleaned.
-func spreadWarningWords(r *spread.SpreadReport, w spread.Warning) (msg, fix string) {
+// findingWords says one finding and its fix, cleaned; the text calls it a warning.
+func findingWords(r *spread.SpreadReport, w spread.Finding) (msg, fix string) {
 	wl := r.Workload
 	ref := fmt.Sprintf("%s/%s -n %s", strings.ToLower(wl.Kind), wl.Name, wl.Namespace)
 	which := ""
-	var c *spread.Constraint
+	var c *checks.SpreadDomains
 	if w.Constraint != nil {
 		which = fmt.Sprintf("constraint %d (%s)", *w.Constraint, w.TopologyKey)
 		for i := range r.Constraints {
-			if r.Constraints[i].Index == *w.Constraint {
+			if r.Constraints[i].Constraint == *w.Constraint {
 				c = &r.Constraints[i]
 			}
 		}
 	}
 	switch w.Kind {
-	case spread.WarnSelectorMatchesNone:
-		switch w.Selector {
+	case spread.FindingSelectorMatchesNone:
+		switch sel := selectorText(w.Selector); sel {
 		case "{}":
 			msg = fmt.Sprintf("%s has an empty labelSelector {}: the scheduler counts no Pods with it, so it spreads nothing.", which)
 		case "<none>":
 			msg = fmt.Sprintf("%s has no labelSelector: it matches no Pod, so it spreads nothing.", which)
 		default:
-			msg = fmt.Sprintf("%s selects %s, which matches none of this workload's Pods: it spreads other Pods, not these.", which, w.Selector)
+			msg = fmt.Sprintf("%s selects %s, which matches none of this workload's Pods: it spreads other Pods, not these.", which, sel)
 		}
 		fix = fmt.Sprintf("set its labelSelector to the Pod template's labels (kubectl get %s -o jsonpath='{.spec.template.metadata.labels}').", ref)
-	case spread.WarnTopologyKeyOnNoNode:
+	case spread.FindingTopologyKeyOnNoNode:
 		effect := "every node fails it (missing required label), so no replica can be placed"
 		if c != nil && c.WhenUnsatisfiable != "DoNotSchedule" {
 			effect = "it has no effect"
 		}
 		msg = fmt.Sprintf("no node carries topologyKey %s of %s: %s.", w.TopologyKey, which, effect)
 		fix = fmt.Sprintf("fix the key's spelling, or label the nodes: kubectl label node NODE %s=VALUE.", w.TopologyKey)
-	case spread.WarnFewerDomainsThanMinDomains:
+	case spread.FindingFewerDomainsThanMinDomains:
 		msg = fmt.Sprintf("%s has %s for minDomains %d: the global minimum is forced to 0, so a domain holding maxSkew matching Pods is closed.",
 			which, plural(w.Count, "eligible domain"), w.MinDomains)
 		fix = fmt.Sprintf("add nodes in more %s domains, or lower minDomains to %d.", w.TopologyKey, w.Count)
-	case spread.WarnReplicasExceedDomains:
+	case spread.FindingReplicasExceedDomains:
 		msg = fmt.Sprintf("required anti-affinity term %d (%s, selector %s) allows one replica per domain, but %d replicas are wanted and there are only %s: %d can never be placed.",
-			*w.Constraint, w.TopologyKey, w.Selector, w.Count, plural(w.Of, "domain"), w.Count-w.Of)
+			*w.Constraint, w.TopologyKey, selectorText(w.Selector), w.Count, plural(w.Of, "domain"), w.Count-w.Of)
 		fix = fmt.Sprintf("scale to %d, add %s domains, or make the term preferredDuringSchedulingIgnoredDuringExecution.", w.Of, w.TopologyKey)
-	case spread.WarnPendingReplicas:
+	case spread.FindingPendingReplicas:
 		msg = fmt.Sprintf("%d of %s are Pending: %s.", w.Count, plural(w.Of, "Pod"), listSome(w.Pods, maxListed))
 		pod := ""
 		if len(w.Pods) > 0 {
 			pod = " " + w.Pods[0]
 		}
 		fix = fmt.Sprintf("see what blocks them: kubectl placement why-pending -n %s%s.", wl.Namespace, pod)
-	case spread.WarnRolloutCountsBoth:
+	case spread.FindingRolloutCountsBoth:
 		msg = fmt.Sprintf("%s counts the Pods of every revision (pod-template-hash %s) together: during a rollout the old Pods can keep new ones out.",
 			which, strings.Join(w.Revisions, ", "))
 		fix = "add matchLabelKeys: [pod-template-hash] to the constraint, so each revision is spread on its own."
-	case spread.WarnStuckDomainHoldsMinimum:
+	case spread.FindingStuckDomainHoldsMinimum:
 		msg = fmt.Sprintf("%s: %s %s no replica now, yet still %s the global minimum at %d, which closes the other domains.",
 			which, listSome(w.Domains, maxListed), verbFor(len(w.Domains), "takes", "take"), verbFor(len(w.Domains), "counts and holds", "count and hold"), w.Count)
 		switch w.Cause {
@@ -484,7 +468,7 @@ func spreadWarningWords(r *spread.SpreadReport, w spread.Warning) (msg, fix stri
 		default:
 			fix = fmt.Sprintf("see why no node there takes a replica (kubectl placement why-pending -n %s), or leave those nodes out with nodeAffinityPolicy Honor and a node affinity.", wl.Namespace)
 		}
-	case spread.WarnZoneHoldsMajority:
+	case spread.FindingZoneHoldsMajority:
 		msg = fmt.Sprintf("zone %s holds %d of %d ready replicas: losing it takes down more than half of the workload.", w.Domain, w.Count, w.Of)
 		fix = fmt.Sprintf("add a topologySpreadConstraint on %s with maxSkew 1 (DoNotSchedule) to the Pod template", w.TopologyKey)
 		switch wl.Kind {

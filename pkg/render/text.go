@@ -169,7 +169,6 @@ func writeReasons(b *strings.Builder, pod *explain.PodReport, clusterNodes int, 
 	}
 	fmt.Fprintf(b, "%s%s %s\n", lead, p.red(fmt.Sprintf("%d of %d nodes", blocked, total)), rejects)
 
-	index := nodeIndex(pod.Nodes)
 	shown, restGroups, restNodes := 0, 0, 0
 	for _, g := range pod.Groups {
 		if len(g.Blockers) == 0 {
@@ -181,7 +180,7 @@ func writeReasons(b *strings.Builder, pod *explain.PodReport, clusterNodes int, 
 			continue
 		}
 		shown++
-		phrases := groupPhrases(g, index)
+		phrases := groupPhrases(g)
 		subject := fmt.Sprintf("%s (%s)", plural(len(g.Nodes), "node"), listSome(cleanAll(g.Nodes), maxListed))
 		if len(phrases) == 1 {
 			fmt.Fprintf(b, "  %s: %s.\n", subject, phrases[0])
@@ -206,46 +205,27 @@ func verb(n int, one, many string) string {
 	return many
 }
 
-func nodeIndex(nodes []explain.NodeReport) map[string]*explain.NodeReport {
-	index := make(map[string]*explain.NodeReport, len(nodes))
-	for i := range nodes {
-		index[nodes[i].Name] = &nodes[i]
-	}
-	return index
-}
-
-// groupPhrases describes each blocker of a group, summarising what differs between its nodes.
-func groupPhrases(g explain.NodeGroup, index map[string]*explain.NodeReport) []string {
+// groupPhrases describes each blocker of a group, summarising what differs between its nodes
+// from the evidence the group carries.
+func groupPhrases(g explain.NodeGroup) []string {
 	phrases := make([]string, 0, len(g.Blockers))
-	for _, example := range g.Blockers {
-		var same []checks.Blocker
-		for _, name := range g.Nodes {
-			n := index[name]
-			if n == nil {
-				continue
-			}
-			for _, nb := range n.Blockers {
-				if sameSubject(example, nb) {
-					same = append(same, nb)
-				}
-			}
-		}
-		if len(same) == 0 {
-			same = []checks.Blocker{example} // the group's nodes are not in the report
+	for i, example := range g.Blockers {
+		same := []checks.Blocker{example}
+		if i < len(g.Evidence) && len(g.Evidence[i]) > 0 {
+			same = g.Evidence[i]
 		}
 		phrases = append(phrases, phrase(same))
 	}
 	return phrases
 }
 
-// writeSpread prints one spread constraint's domain table. With more domains than fit (one per
-// node for kubernetes.io/hostname), it shows the emptiest and the fullest.
+// writeSpread prints one spread constraint and its domain table.
 func writeSpread(b *strings.Builder, sd checks.SpreadDomains) error {
 	fmt.Fprintf(b, "Spread constraint %d: %s, maxSkew %d", sd.Constraint, Clean(sd.TopologyKey), sd.MaxSkew)
 	if sd.MinDomains > 0 {
 		fmt.Fprintf(b, ", minDomains %d", sd.MinDomains)
 	}
-	fmt.Fprintf(b, ", selector %s", Clean(sd.Selector))
+	fmt.Fprintf(b, ", selector %s", Clean(selectorText(sd.Selector)))
 	if sd.NodeAffinityPolicy != "" && sd.NodeAffinityPolicy != "Honor" {
 		fmt.Fprintf(b, ", nodeAffinityPolicy %s", Clean(string(sd.NodeAffinityPolicy)))
 	}
@@ -257,50 +237,71 @@ func writeSpread(b *strings.Builder, sd checks.SpreadDomains) error {
 		b.WriteString("  no eligible domains\n")
 		return nil
 	}
-	row := func(d checks.DomainCount) []string {
-		return []string{Clean(d.Name), fmt.Sprint(d.Matching), fmt.Sprint(d.Nodes)}
-	}
+	return writeDomainTable(b, sd.Domains, domainTable{
+		header: []string{"DOMAIN", "MATCHING", "NODES"},
+		row: func(d checks.DomainCount) []string {
+			return []string{Clean(d.Name), fmt.Sprint(d.Matching), fmt.Sprint(d.Nodes)}
+		},
+		more: "(%d more)",
+	})
+}
+
+// domainTable says how a constraint's domain table reads: why-pending and spread print the same
+// table with their own columns.
+type domainTable struct {
+	header []string
+	row    func(d checks.DomainCount) []string
+	// all lists every domain; otherwise, with more domains than fit (one per node for
+	// kubernetes.io/hostname), the emptiest and the fullest show the skew around one row "more"
+	// (a format taking how many are left out).
+	all  bool
+	more string
+}
+
+// writeDomainTable prints the domain table of one spread constraint.
+func writeDomainTable(b *strings.Builder, domains []checks.DomainCount, t domainTable) error {
 	var rows [][]string
-	if len(sd.Domains) <= maxDomains {
-		for _, d := range sd.Domains {
-			rows = append(rows, row(d))
+	if t.all || len(domains) <= maxDomains {
+		for _, d := range domains {
+			rows = append(rows, t.row(d))
 		}
-	} else {
-		byCount := append([]checks.DomainCount(nil), sd.Domains...)
-		sort.SliceStable(byCount, func(i, j int) bool { return byCount[i].Matching < byCount[j].Matching })
-		half := maxDomains / 2
-		for _, d := range byCount[:half] {
-			rows = append(rows, row(d))
-		}
-		rows = append(rows, []string{fmt.Sprintf("(%d more)", len(byCount)-2*half), "", ""})
-		for _, d := range byCount[len(byCount)-half:] {
-			rows = append(rows, row(d))
-		}
+		return writeTable(b, "  ", t.header, rows)
 	}
-	return writeTable(b, "  ", []string{"DOMAIN", "MATCHING", "NODES"}, rows)
+	byCount := append([]checks.DomainCount(nil), domains...)
+	sort.SliceStable(byCount, func(i, j int) bool { return byCount[i].Matching < byCount[j].Matching })
+	half := maxDomains / 2
+	for _, d := range byCount[:half] {
+		rows = append(rows, t.row(d))
+	}
+	more := make([]string, len(t.header))
+	more[0] = fmt.Sprintf(t.more, len(byCount)-2*half)
+	rows = append(rows, more)
+	for _, d := range byCount[len(byCount)-half:] {
+		rows = append(rows, t.row(d))
+	}
+	return writeTable(b, "  ", t.header, rows)
 }
 
 func writeClosest(b *strings.Builder, pod *explain.PodReport) {
 	if len(pod.Closest) == 0 {
 		return
 	}
-	index := nodeIndex(pod.Nodes)
 	names := make([]string, 0, len(pod.Closest))
-	for _, name := range pod.Closest {
-		s := Clean(name)
-		if n := index[name]; n != nil {
-			s += " (" + plural(len(n.Blockers), "blocker") + ")"
-		}
-		names = append(names, s)
+	for _, c := range pod.Closest {
+		names = append(names, fmt.Sprintf("%s (%s)", Clean(c.Name), plural(c.Blockers, "blocker")))
 	}
 	fmt.Fprintf(b, "Closest: %s\n", listSome(names, maxListed))
 }
 
 func writeFixes(b *strings.Builder, all []explain.Fix) {
-	var fixes []explain.Fix
+	type worded struct {
+		explain.Fix
+		text string
+	}
+	var fixes []worded
 	for _, f := range all {
-		if strings.TrimSpace(f.Action) != "" {
-			fixes = append(fixes, f)
+		if s := strings.TrimSpace(fixPhrase(f)); s != "" {
+			fixes = append(fixes, worded{f, s})
 		}
 	}
 	if len(fixes) == 0 {
@@ -316,20 +317,16 @@ func writeFixes(b *strings.Builder, all []explain.Fix) {
 		if f.Sufficient {
 			scope = plural(f.Nodes, "node") + "; enough on its own"
 		}
-		action := strings.TrimRight(cleanLines(f.Action), "\n")
-		if !strings.Contains(action, "\n") {
-			fmt.Fprintf(b, "  - %s (%s)\n", action, scope)
-			continue
-		}
-		// Multi-line actions carry YAML or commands: keep their lines, indented under the bullet.
-		fmt.Fprintf(b, "  - %s\n    (%s)\n", strings.ReplaceAll(action, "\n", "\n    "), scope)
+		fmt.Fprintf(b, "  - %s (%s)\n", Clean(f.text), scope)
 	}
 }
 
 // writeScheduler prints what the scheduler itself says, its line whole and unwrapped so it can be
 // compared and searched for, and what the cluster recorded.
 func writeScheduler(b *strings.Builder, pod *explain.PodReport, p paint) {
-	if s := preemptionPhrase(pod.Preemption); s != "" && pod.Status != explain.StatusSchedulable {
+	// A Pod that fits, or waits for its gates, goes through no PostFilter: nothing to say.
+	if s := preemptionPhrase(pod.Preemption); s != "" && pod.Status != explain.StatusSchedulable &&
+		pod.Status != explain.StatusSchedulingGated {
 		fmt.Fprintf(b, "Preemption: %s\n", s)
 	}
 	switch {

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
@@ -24,85 +25,52 @@ func blockerPhrase(b checks.Blocker) string {
 	return phrase([]checks.Blocker{b})
 }
 
-// phrase describes one blocker kind. bs is the same blocker (same kind and subject, see
-// sameSubject) as found on one or more nodes: bs[0] is the example, the others bring the amounts
-// and names that differ from node to node (free cpu, spread domains, colliding Pods).
+// wording is render's entry for one blocker kind: how to say the blocker, and its fix.
+type wording struct {
+	// blocker describes bs, the same cause (one checks.Identity) as found on one or more nodes:
+	// bs[0] is the example, the others bring the amounts and names that differ from node to node
+	// (free cpu, spread domains, colliding Pods).
+	blocker func(bs []checks.Blocker) string
+	// fix words the Fix explain proposes for the kind.
+	fix func(f explain.Fix) string
+}
+
+// kindWords has one entry per checks.Kinds(); a test fails when a kind lacks one.
+var kindWords = map[checks.BlockerKind]wording{
+	checks.KindCordoned:                {func([]checks.Blocker) string { return "cordoned (spec.unschedulable)" }, uncordonFix},
+	checks.KindNodeNameMismatch:        {func(bs []checks.Blocker) string { return nodeNamePhrase(bs[0].NodeName) }, nodeNameFix},
+	checks.KindUntoleratedTaint:        {func(bs []checks.Blocker) string { return taintPhrase(bs[0].Taint) }, taintFix},
+	checks.KindNodeSelectorMismatch:    {nodeSelectorPhrase, nodeSelectorFix},
+	checks.KindNodeAffinityMismatch:    {nodeAffinityPhrase, nodeAffinityFix},
+	checks.KindHostPortConflict:        {hostPortPhrase, hostPortFix},
+	checks.KindTooManyPods:             {tooManyPodsPhrase, tooManyPodsFix},
+	checks.KindInsufficientResource:    {resourcePhrase, resourceFix},
+	checks.KindVolumeNodeConflict:      {volumeNodeConflictPhrase, volumeNodeConflictFix},
+	checks.KindVolumeBindConflict:      {func(bs []checks.Blocker) string { return volumeBindConflictPhrase(bs[0].Volume) }, volumeBindConflictFix},
+	checks.KindVolumeMissingPV:         {func(bs []checks.Blocker) string { return volumeMissingPVPhrase(bs[0].Volume) }, volumeMissingPVFix},
+	checks.KindVolumeZoneConflict:      {volumeZonePhrase, volumeZoneFix},
+	checks.KindSpreadMissingLabel:      {func(bs []checks.Blocker) string { return spreadMissingLabelPhrase(bs[0].Spread) }, spreadMissingLabelFix},
+	checks.KindSpreadSkew:              {spreadSkewPhrase, spreadSkewFix},
+	checks.KindPodAffinityUnsatisfied:  {podAffinityPhrase, podAffinityFix},
+	checks.KindPodAntiAffinityConflict: {podAntiAffinityPhrase, podAntiAffinityFix},
+	checks.KindExistingAntiAffinity:    {existingAntiAffinityPhrase, existingAntiAffinityFix},
+}
+
+// phrase describes one cause as found on one or more nodes (see kindWords.blocker).
 func phrase(bs []checks.Blocker) string {
 	if len(bs) == 0 {
 		return ""
 	}
-	var s string
-	switch b := bs[0]; b.Kind {
-	case checks.KindCordoned:
-		s = "cordoned (spec.unschedulable)"
-	case checks.KindNodeNameMismatch:
-		s = nodeNamePhrase(b.NodeName)
-	case checks.KindUntoleratedTaint:
-		s = taintPhrase(b.Taint)
-	case checks.KindNodeSelectorMismatch:
-		s = nodeSelectorPhrase(bs)
-	case checks.KindNodeAffinityMismatch:
-		s = nodeAffinityPhrase(bs)
-	case checks.KindHostPortConflict:
-		s = hostPortPhrase(bs)
-	case checks.KindTooManyPods:
-		s = tooManyPodsPhrase(bs)
-	case checks.KindInsufficientResource:
-		s = resourcePhrase(bs)
-	case checks.KindSpreadMissingLabel:
-		s = spreadMissingLabelPhrase(b.Spread)
-	case checks.KindSpreadSkew:
-		s = spreadSkewPhrase(bs)
-	case checks.KindPodAffinityUnsatisfied:
-		s = podAffinityPhrase(bs)
-	case checks.KindPodAntiAffinityConflict:
-		s = podAntiAffinityPhrase(bs)
-	case checks.KindExistingAntiAffinity:
-		s = existingAntiAffinityPhrase(bs)
-	case checks.KindVolumeNodeConflict:
-		s = volumeNodeConflictPhrase(bs)
-	case checks.KindVolumeMissingPV:
-		s = volumeMissingPVPhrase(b.Volume)
-	case checks.KindVolumeBindConflict:
-		s = volumeBindConflictPhrase(b.Volume)
-	case checks.KindVolumeZoneConflict:
-		s = volumeZonePhrase(bs)
-	default:
-		// A kind added to checks before render learns it: say what we know rather than nothing.
-		s = string(b.Kind)
-		if b.Plugin != "" {
-			s += " (" + b.Plugin + ")"
-		}
+	b := bs[0]
+	if w, ok := kindWords[b.Kind]; ok {
+		return Clean(w.blocker(bs))
+	}
+	// A kind added to checks before render learns it: say what we know rather than nothing.
+	s := string(b.Kind)
+	if b.Plugin != "" {
+		s += " (" + b.Plugin + ")"
 	}
 	return Clean(s)
-}
-
-// sameSubject reports whether two blockers are the same obstacle on different nodes (the same
-// taint, nodeSelector key, resource, port, spread constraint or affinity term), so their amounts
-// can be summarised together.
-func sameSubject(a, b checks.Blocker) bool {
-	if a.Kind != b.Kind || a.Plugin != b.Plugin {
-		return false
-	}
-	switch {
-	case a.Taint != nil && b.Taint != nil:
-		return a.Taint.Taint.Key == b.Taint.Taint.Key && a.Taint.Taint.Effect == b.Taint.Taint.Effect
-	case a.NodeSelector != nil && b.NodeSelector != nil:
-		return a.NodeSelector.Key == b.NodeSelector.Key
-	case a.HostPort != nil && b.HostPort != nil:
-		return a.HostPort.Port == b.HostPort.Port && a.HostPort.Protocol == b.HostPort.Protocol &&
-			a.HostPort.HostIP == b.HostPort.HostIP
-	case a.Resource != nil && b.Resource != nil:
-		return a.Resource.Resource == b.Resource.Resource
-	case a.Spread != nil && b.Spread != nil:
-		return a.Spread.Constraint == b.Spread.Constraint
-	case a.PodAffinity != nil && b.PodAffinity != nil:
-		return a.PodAffinity.Term == b.PodAffinity.Term && a.PodAffinity.Selector == b.PodAffinity.Selector
-	case a.Volume != nil && b.Volume != nil:
-		return a.Volume.PVC == b.Volume.PVC && a.Volume.PV == b.Volume.PV && a.Volume.Conflict == b.Volume.Conflict &&
-			a.Volume.ZoneLabel == b.Volume.ZoneLabel
-	}
-	return true
 }
 
 // volumeNodeConflictPhrase: the bound PV's node affinity, with what the nodes carry instead.
@@ -468,10 +436,27 @@ func spreadSkewPhrase(bs []checks.Blocker) string {
 
 // affinityTerm names a required pod (anti-)affinity term by its selector, else by its index.
 func affinityTerm(e *checks.PodAffinityEvidence) string {
-	if e.Selector != "" {
-		return e.Selector
+	if e.Selector != nil {
+		return selectorText(e.Selector)
 	}
 	return fmt.Sprintf("term %d", e.Term)
+}
+
+// selectorText writes a label selector in kubectl's syntax: "<none>" for a nil selector (it
+// matches nothing), "{}" for an empty one (it matches everything for affinity, and counts no Pods
+// for spread).
+func selectorText(ls *metav1.LabelSelector) string {
+	if ls == nil {
+		return "<none>"
+	}
+	sel, err := metav1.LabelSelectorAsSelector(ls)
+	if err != nil {
+		return "<invalid: " + err.Error() + ">"
+	}
+	if s := sel.String(); s != "" {
+		return s
+	}
+	return "{}"
 }
 
 // affinityPlaces lists the domains (and, with pods, which Pod sits in each) across the nodes.

@@ -17,7 +17,7 @@ func TestPhrase(t *testing.T) {
 	}
 	anti := func(kind checks.BlockerKind, pod, domain string) checks.Blocker {
 		return checks.Blocker{Kind: kind, PodAffinity: &checks.PodAffinityEvidence{
-			TopologyKey: "kubernetes.io/hostname", Domain: domain, Pod: pod, Selector: "app=db"}}
+			TopologyKey: "kubernetes.io/hostname", Domain: domain, Pod: pod, Selector: appDB}}
 	}
 	volumeNode := func(actual string) checks.Blocker {
 		return checks.Blocker{Kind: checks.KindVolumeNodeConflict, Volume: &checks.VolumeEvidence{PVC: "shop/data", PV: "local-7",

@@ -39,7 +39,7 @@ func antiTerm(pod *corev1.Pod, t corev1.PodAffinityTerm, c *checks.Cluster) (Ant
 	if err != nil {
 		return AntiAffinityTerm{}, err
 	}
-	out := AntiAffinityTerm{TopologyKey: t.TopologyKey, Selector: m.SelectorText(), Domains: []AffinityDomain{},
+	out := AntiAffinityTerm{TopologyKey: t.TopologyKey, Selector: m.LabelSelector(), Domains: []AffinityDomain{},
 		SelfMatch: m.Matches(pod, c.NamespaceLabels[pod.Namespace])}
 	byName := map[string]*AffinityDomain{}
 	for _, ni := range c.Nodes {

@@ -7,7 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
@@ -61,10 +60,10 @@ func (a *Analyzer) Analyze(w *Workload) (*SpreadReport, error) {
 	}
 	r := &SpreadReport{
 		APIVersion:         APIVersion,
-		Kind:               KindSpread,
+		Kind:               ReportKind,
 		Source:             snap.Source,
 		Workload:           workloadRef(w, from),
-		Notes:              snap.Warnings,
+		Warnings:           snap.Warnings,
 		MissingPermissions: snap.Missing,
 	}
 	fits := nextReplicaNodes(next, cluster, &r.NextReplica)
@@ -81,7 +80,7 @@ func (a *Analyzer) Analyze(w *Workload) (*SpreadReport, error) {
 		return nil, fmt.Errorf("%s %s/%s: pod anti-affinity: %w", w.Kind, w.Namespace, w.Name, err)
 	}
 	r.Impact = impact(w.Pods, cluster)
-	r.Warnings = warnings(r, w, next, cluster)
+	r.Findings = findings(r, w, next, cluster)
 	return r, nil
 }
 
@@ -89,7 +88,7 @@ func workloadRef(w *Workload, templateFrom string) WorkloadRef {
 	ref := WorkloadRef{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name, Replicas: w.Replicas,
 		FromObject: w.Template != nil, TemplateFrom: templateFrom, Pods: len(w.Pods)}
 	if w.Selector != nil {
-		ref.Selector = metav1.FormatLabelSelector(w.Selector)
+		ref.Selector = w.Selector
 	}
 	for _, p := range w.Pods {
 		switch {
@@ -196,14 +195,14 @@ func nextReplicaNodes(next *corev1.Pod, c *checks.Cluster, out *NextReplica) map
 }
 
 // analyseConstraints counts every constraint of the Pod, or the system defaults when it has none.
-func analyseConstraints(pod *corev1.Pod, w *Workload, c *checks.Cluster, fits map[string]bool) ([]Constraint, error) {
+func analyseConstraints(pod *corev1.Pod, w *Workload, c *checks.Cluster, fits map[string]bool) ([]checks.SpreadDomains, error) {
 	specs := pod.Spec.TopologySpreadConstraints
 	if len(specs) > 0 {
 		st, err := checks.NewSpreadAnalysis(pod, specs, c)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s/%s: %w", w.Kind, w.Namespace, w.Name, err)
 		}
-		out := make([]Constraint, len(specs))
+		out := make([]checks.SpreadDomains, len(specs))
 		for i := range specs {
 			out[i] = constraint(st, i, specs[i], w, c, fits)
 		}
@@ -212,7 +211,7 @@ func analyseConstraints(pod *corev1.Pod, w *Workload, c *checks.Cluster, fits ma
 	// System defaults are counted one at a time: the scheduler does not require a node to carry
 	// every default key (requireAllTopologies is false for them).
 	sel := defaultSelector(pod, w)
-	out := make([]Constraint, len(systemDefaultConstraints))
+	out := make([]checks.SpreadDomains, len(systemDefaultConstraints))
 	for i, d := range systemDefaultConstraints {
 		d.LabelSelector = sel
 		st, err := checks.NewSpreadAnalysis(pod, []corev1.TopologySpreadConstraint{d}, c)
@@ -220,7 +219,7 @@ func analyseConstraints(pod *corev1.Pod, w *Workload, c *checks.Cluster, fits ma
 			return nil, fmt.Errorf("%s %s/%s: default spread: %w", w.Kind, w.Namespace, w.Name, err)
 		}
 		out[i] = constraint(st, 0, d, w, c, fits)
-		out[i].Index = i
+		out[i].Constraint = i
 	}
 	return out, nil
 }
@@ -252,13 +251,13 @@ func defaultSelector(pod *corev1.Pod, w *Workload) *metav1.LabelSelector {
 }
 
 // constraint fills one constraint's report from the scheduler's counts (position i of st).
-func constraint(st *checks.SpreadState, i int, spec corev1.TopologySpreadConstraint, w *Workload, c *checks.Cluster, fits map[string]bool) Constraint {
+func constraint(st *checks.SpreadState, i int, spec corev1.TopologySpreadConstraint, w *Workload, c *checks.Cluster, fits map[string]bool) checks.SpreadDomains {
 	var sum checks.SpreadDomains
 	if all := st.Summary(); i < len(all) {
 		sum = all[i]
 	}
-	out := Constraint{
-		Index:              i,
+	out := checks.SpreadDomains{
+		Constraint:         i,
 		TopologyKey:        spec.TopologyKey,
 		WhenUnsatisfiable:  spec.WhenUnsatisfiable,
 		MaxSkew:            spec.MaxSkew,
@@ -304,15 +303,15 @@ func constraint(st *checks.SpreadState, i int, spec corev1.TopologySpreadConstra
 	}
 	sort.Strings(names)
 	for _, v := range names {
-		matching, eligible := counted[v]
-		d := Domain{Name: v, Matching: matching, Eligible: eligible, Nodes: len(byValue[v]), Counted: len(st.DomainNodes(i, v))}
+		matching := counted[v]
+		d := checks.DomainCount{Name: v, Matching: matching, Nodes: len(st.DomainNodes(i, v)), NodesWithValue: len(byValue[v])}
 		for _, ni := range byValue[v] {
 			name := ni.Node.Name
 			d.Replicas += replicas[name]
 			d.CanPlace = d.CanPlace || fits[name]
 			for _, ex := range st.NodeExclusions(name) {
 				if ex.Constraint == i {
-					d.Excluded = append(d.Excluded, Exclusion{Node: name, Reason: ex.Reason, MissingKeys: ex.MissingKeys, Taint: ex.Taint})
+					d.Excluded = append(d.Excluded, checks.ExcludedNode{Node: name, Reason: ex.Reason, MissingKeys: ex.MissingKeys, Taint: ex.Taint})
 				}
 			}
 		}
@@ -325,7 +324,7 @@ func constraint(st *checks.SpreadState, i int, spec corev1.TopologySpreadConstra
 		out.Domains = append(out.Domains, d)
 	}
 	if out.Domains == nil {
-		out.Domains = []Domain{}
+		out.Domains = []checks.DomainCount{}
 	}
 	return out
 }
@@ -386,20 +385,6 @@ func impact(pods []*corev1.Pod, c *checks.Cluster) Impact {
 		}
 		return out.Nodes[a].Name < out.Nodes[b].Name
 	})
-	return out
-}
-
-// selectorKeys are the keys a selector text (as checks prints it) requires.
-func selectorKeys(text string) map[string]bool {
-	out := map[string]bool{}
-	sel, err := labels.Parse(text)
-	if err != nil {
-		return out
-	}
-	reqs, _ := sel.Requirements()
-	for _, r := range reqs {
-		out[r.Key()] = true
-	}
 	return out
 }
 

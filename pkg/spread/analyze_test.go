@@ -9,6 +9,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/kubectl-placement/kubectl-placement/internal/fixture"
+	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
 
@@ -74,10 +75,10 @@ type domainRow struct {
 	Excluded string // reasons, comma-joined
 }
 
-func rows(c Constraint) []domainRow {
+func rows(c checks.SpreadDomains) []domainRow {
 	var out []domainRow
 	for _, d := range c.Domains {
-		r := domainRow{Name: d.Name, Matching: d.Matching, Eligible: d.Eligible, Skew: d.SkewIfPlaced, Open: d.Open, CanPlace: d.CanPlace}
+		r := domainRow{Name: d.Name, Matching: d.Matching, Eligible: d.Eligible(), Skew: d.SkewIfPlaced, Open: d.Open, CanPlace: d.CanPlace}
 		for i, e := range d.Excluded {
 			if i > 0 {
 				r.Excluded += ","
@@ -208,7 +209,7 @@ func TestMissingKeyOfAnotherConstraint(t *testing.T) {
 	pods := []*corev1.Pod{replica("web-h1-1", "a1", withSpread(zoneSpread(1)), withSpread(rack))}
 	r := analyse(t, nodes, pods, nil)
 	d := r.Constraints[0].Domains[0]
-	if d.Name != "a" || d.Nodes != 2 || d.Counted != 1 || len(d.Excluded) != 1 ||
+	if d.Name != "a" || d.NodesWithValue != 2 || d.Nodes != 1 || len(d.Excluded) != 1 ||
 		d.Excluded[0].Node != "a2" || d.Excluded[0].Reason != "MissingTopologyKey" {
 		t.Errorf("zone a: got %+v", d)
 	}
@@ -229,16 +230,16 @@ func TestDefaultConstraints(t *testing.T) {
 		t.Errorf("hostname default: %+v", host)
 	}
 	// Defaults are counted one at a time: node x has no zone but is still a hostname domain.
-	if len(host.Domains) != 3 || host.Domains[2].Name != "x" || !host.Domains[2].Eligible || host.Domains[2].Matching != 1 {
+	if len(host.Domains) != 3 || host.Domains[2].Name != "x" || !host.Domains[2].Eligible() || host.Domains[2].Matching != 1 {
 		t.Errorf("hostname domains: %+v", host.Domains)
 	}
 	if zones.TopologyKey != zone || zones.MaxSkew != 5 || len(zones.Domains) != 2 || zones.Domains[0].Matching != 2 {
 		t.Errorf("zone default: %+v", zones)
 	}
-	if host.Selector != "app=web,pod-template-hash=h1" {
-		t.Errorf("default selector %q, want the Pod's labels", host.Selector)
+	if got := metav1.FormatLabelSelector(host.Selector); got != "app=web,pod-template-hash=h1" {
+		t.Errorf("default selector %q, want the Pod's labels", got)
 	}
-	for _, w := range r.Warnings {
+	for _, w := range r.Findings {
 		if w.Constraint != nil {
 			t.Errorf("defaults must not warn about constraints: %+v", w)
 		}
@@ -264,13 +265,13 @@ func TestAntiAffinity(t *testing.T) {
 	// Four replicas wanted with three hostnames: one can never be placed.
 	w := &Workload{Kind: KindDeployment, Namespace: "shop", Name: "web", Replicas: ptr.To[int32](4), Pods: pods}
 	r = analyse(t, nodes, pods, w)
-	if !hasWarning(r, WarnReplicasExceedDomains) {
-		t.Errorf("want %s, got %+v", WarnReplicasExceedDomains, r.Warnings)
+	if !hasFinding(r, FindingReplicasExceedDomains) {
+		t.Errorf("want %s, got %+v", FindingReplicasExceedDomains, r.Findings)
 	}
 }
 
-func hasWarning(r *SpreadReport, k WarningKind) bool {
-	for _, w := range r.Warnings {
+func hasFinding(r *SpreadReport, k FindingKind) bool {
+	for _, w := range r.Findings {
 		if w.Kind == k {
 			return true
 		}
@@ -278,7 +279,7 @@ func hasWarning(r *SpreadReport, k WarningKind) bool {
 	return false
 }
 
-func TestWarnings(t *testing.T) {
+func TestFindings(t *testing.T) {
 	twoZones := []*corev1.Node{fixture.Node("a1", fixture.Zone("a")), fixture.Node("a2", fixture.Zone("a")), fixture.Node("b1", fixture.Zone("b"))}
 	spreadWith := func(mutate func(*corev1.TopologySpreadConstraint)) fixture.PodOption {
 		return withSpread(zoneSpread(1, mutate))
@@ -292,7 +293,7 @@ func TestWarnings(t *testing.T) {
 		nodes []*corev1.Node
 		pods  []*corev1.Pod
 		every fixture.PodOption // applied to every Pod: the newest stands for the next replica
-		want  []WarningKind
+		want  []FindingKind
 	}{
 		{
 			name:  "selector typo matches none of the workload",
@@ -301,35 +302,35 @@ func TestWarnings(t *testing.T) {
 			every: spreadWith(func(c *corev1.TopologySpreadConstraint) {
 				c.LabelSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"app": "wbe"}}
 			}),
-			want: []WarningKind{WarnSelectorMatchesNone},
+			want: []FindingKind{FindingSelectorMatchesNone},
 		},
 		{
 			name:  "empty selector counts nothing",
 			nodes: twoZones,
 			pods:  []*corev1.Pod{replica("web-h1-1", "a1"), replica("web-h1-2", "b1")},
 			every: spreadWith(func(c *corev1.TopologySpreadConstraint) { c.LabelSelector = &metav1.LabelSelector{} }),
-			want:  []WarningKind{WarnSelectorMatchesNone},
+			want:  []FindingKind{FindingSelectorMatchesNone},
 		},
 		{
 			name:  "topology key on no node",
 			nodes: twoZones,
 			pods:  []*corev1.Pod{replica("web-h1-1", "a1"), replica("web-h1-2", "b1")},
 			every: spreadWith(func(c *corev1.TopologySpreadConstraint) { c.TopologyKey = "topology.kubernetes.io/zne" }),
-			want:  []WarningKind{WarnTopologyKeyOnNoNode},
+			want:  []FindingKind{FindingTopologyKeyOnNoNode},
 		},
 		{
 			name:  "fewer domains than minDomains",
 			nodes: twoZones,
 			pods:  []*corev1.Pod{replica("web-h1-1", "a1"), replica("web-h1-2", "b1")},
 			every: spreadWith(func(c *corev1.TopologySpreadConstraint) { c.MinDomains = ptr.To[int32](3) }),
-			want:  []WarningKind{WarnFewerDomainsThanMinDomains},
+			want:  []FindingKind{FindingFewerDomainsThanMinDomains},
 		},
 		{
 			name:  "rollout counts old and new ReplicaSets",
 			nodes: twoZones,
 			pods:  []*corev1.Pod{replica("web-h1-1", "a1"), replica("web-h2-1", "b1", newRevision)},
 			every: spreadWith(nil),
-			want:  []WarningKind{WarnRolloutCountsBoth},
+			want:  []FindingKind{FindingRolloutCountsBoth},
 		},
 		{
 			name:  "matchLabelKeys pod-template-hash keeps revisions apart",
@@ -341,7 +342,7 @@ func TestWarnings(t *testing.T) {
 			name:  "pending replica and a zone holding the majority",
 			nodes: twoZones,
 			pods:  []*corev1.Pod{replica("web-h1-1", "a1"), replica("web-h1-2", "a2"), replica("web-h1-3", "b1"), replica("web-h1-4", "")},
-			want:  []WarningKind{WarnPendingReplicas, WarnZoneHoldsMajority},
+			want:  []FindingKind{FindingPendingReplicas, FindingZoneHoldsMajority},
 		},
 		{
 			name: "tainted node still counts and holds the minimum",
@@ -349,7 +350,7 @@ func TestWarnings(t *testing.T) {
 				fixture.Node("w3", fixture.Taint("dedicated", "database", corev1.TaintEffectNoSchedule))},
 			pods:  []*corev1.Pod{replica("web-h1-1", "w1"), replica("web-h1-2", "w2")},
 			every: spreadWith(func(c *corev1.TopologySpreadConstraint) { c.TopologyKey = corev1.LabelHostname }),
-			want:  []WarningKind{WarnStuckDomainHoldsMinimum},
+			want:  []FindingKind{FindingStuckDomainHoldsMinimum},
 		},
 	}
 	for _, tt := range tests {
@@ -360,12 +361,12 @@ func TestWarnings(t *testing.T) {
 				}
 			}
 			r := analyse(t, tt.nodes, tt.pods, nil)
-			var got []WarningKind
-			for _, w := range r.Warnings {
+			var got []FindingKind
+			for _, w := range r.Findings {
 				got = append(got, w.Kind)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("warnings (-want +got):\n%s\n%+v", diff, r.Warnings)
+				t.Errorf("findings (-want +got):\n%s\n%+v", diff, r.Findings)
 			}
 		})
 	}

@@ -4,16 +4,16 @@
 package spread
 
 import (
-	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
 
-// APIVersion and Kind version the JSON/YAML report; bump APIVersion on incompatible changes.
+// APIVersion and ReportKind version the JSON/YAML report; bump APIVersion on incompatible changes.
 const (
 	APIVersion = "placement.kubectl-placement.io/v1alpha1"
-	KindSpread = "SpreadReport"
+	ReportKind = "SpreadReport"
 )
 
 // SpreadReport is one workload's spread: the contract `spread -o json|yaml` prints.
@@ -25,14 +25,18 @@ type SpreadReport struct {
 	Workload WorkloadRef `json:"workload"`
 	// DefaultConstraints: the workload has no topologySpreadConstraints, so Constraints are the
 	// scheduler's system defaults (ScheduleAnyway, scoring only: they never keep a Pod Pending).
-	DefaultConstraints bool               `json:"defaultConstraints"`
-	Constraints        []Constraint       `json:"constraints"`
-	AntiAffinity       []AntiAffinityTerm `json:"antiAffinity,omitempty"`
-	Impact             Impact             `json:"impact"`
-	NextReplica        NextReplica        `json:"nextReplica"`
-	Warnings           []Warning          `json:"warnings,omitempty"`
-	// Notes are what the snapshot loader could not read, verbatim.
-	Notes              []string              `json:"notes,omitempty"`
+	DefaultConstraints bool `json:"defaultConstraints"`
+	// Constraints are the workload's spread constraints with their domain tables, as the
+	// scheduler counts them for one more replica.
+	Constraints  []checks.SpreadDomains `json:"constraints"`
+	AntiAffinity []AntiAffinityTerm     `json:"antiAffinity,omitempty"`
+	Impact       Impact                 `json:"impact"`
+	NextReplica  NextReplica            `json:"nextReplica"`
+	// Findings are the problems the numbers imply, with their evidence.
+	Findings []Finding `json:"findings,omitempty"`
+	// Warnings are what the snapshot loader could not read but worked around, verbatim (as in
+	// WhyPendingReport).
+	Warnings           []string              `json:"warnings,omitempty"`
 	MissingPermissions []snapshot.Permission `json:"missingPermissions,omitempty"`
 }
 
@@ -41,8 +45,8 @@ type WorkloadRef struct {
 	Kind      string `json:"kind"` // Deployment, StatefulSet, ReplicaSet, DaemonSet, Job, Pod, or Selector
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
-	// Selector is the workload's own label selector as text, when known.
-	Selector string `json:"selector,omitempty"`
+	// Selector is the workload's own label selector, when known.
+	Selector *metav1.LabelSelector `json:"selector,omitempty"`
 	// Replicas is the desired count (spec.replicas / parallelism); nil when unknown.
 	Replicas *int32 `json:"replicas,omitempty"`
 	// FromObject: the workload object was read; otherwise its Pods were found by ownerReferences.
@@ -55,79 +59,14 @@ type WorkloadRef struct {
 	Pending      int    `json:"pending"` // not bound to a node
 }
 
-// Constraint is one topologySpreadConstraint with its domains, counted as PodTopologySpread does.
-type Constraint struct {
-	// Index in spec.topologySpreadConstraints; for system defaults, the index in the default list.
-	Index             int                                  `json:"index"`
-	TopologyKey       string                               `json:"topologyKey"`
-	WhenUnsatisfiable corev1.UnsatisfiableConstraintAction `json:"whenUnsatisfiable"`
-	MaxSkew           int32                                `json:"maxSkew"`
-	MinDomains        int32                                `json:"minDomains"`
-	// Selector is the effective selector (matchLabelKeys merged): "<none>" for nil, "{}" for empty.
-	Selector           string                     `json:"selector"`
-	MatchLabelKeys     []string                   `json:"matchLabelKeys,omitempty"`
-	NodeAffinityPolicy corev1.NodeInclusionPolicy `json:"nodeAffinityPolicy"`
-	NodeTaintsPolicy   corev1.NodeInclusionPolicy `json:"nodeTaintsPolicy"`
-	// SelfMatch: a new replica matches the selector, so it adds one to the domain it lands in.
-	SelfMatch bool `json:"selfMatch"`
-	// EligibleDomains is how many domains the scheduler counts.
-	EligibleDomains int `json:"eligibleDomains"`
-	// GlobalMinimum is the minimum the skew is measured against: 0 with fewer eligible domains
-	// than minDomains. MinMatching is the smallest count ignoring minDomains (nil without domains).
-	GlobalMinimum int32  `json:"globalMinimum"`
-	MinMatching   *int32 `json:"minMatching,omitempty"`
-	// Skew is now: the largest eligible domain's count minus GlobalMinimum.
-	Skew int32 `json:"skew"`
-	// Domains are every value of TopologyKey on the nodes, eligible or not, sorted by name.
-	Domains []Domain `json:"domains"`
-	// NodesWithoutKey lack TopologyKey: they are in no domain, and DoNotSchedule rejects them.
-	NodesWithoutKey []string `json:"nodesWithoutKey,omitempty"`
-	// OpenDomains are the domains where one more replica could go now: Open and CanPlace.
-	OpenDomains []string `json:"openDomains"`
-}
-
-// Domain is one value of a constraint's topologyKey.
-type Domain struct {
-	Name string `json:"name"`
-	// Matching is the scheduler's count of Pods matching the selector (0 when not eligible).
-	Matching int32 `json:"matching"`
-	// Replicas are this workload's bound Pods on the domain's nodes, eligible or not.
-	Replicas int `json:"replicas"`
-	// Nodes carry this value; Counted of them are counted by the scheduler.
-	Nodes   int `json:"nodes"`
-	Counted int `json:"counted"`
-	// Eligible: at least one node is counted, so the domain exists for the scheduler.
-	Eligible bool `json:"eligible"`
-	// Excluded lists the domain's nodes the scheduler does not count, and why.
-	Excluded []Exclusion `json:"excluded,omitempty"`
-	// SkewIfPlaced is Matching (+1 with SelfMatch) minus GlobalMinimum: the skew the scheduler
-	// computes for one more replica on a node of this domain.
-	SkewIfPlaced int32 `json:"skewIfPlaced"`
-	// Open: SkewIfPlaced <= MaxSkew, so this constraint lets one more replica in. For
-	// ScheduleAnyway it only means the scheduler prefers the domain.
-	Open bool `json:"open"`
-	// CanPlace: some node of the domain passes every modelled filter for one more replica now.
-	CanPlace bool `json:"canPlace"`
-}
-
-// Exclusion is why one node is not counted for a constraint.
-type Exclusion struct {
-	Node   string                       `json:"node"`
-	Reason checks.SpreadExclusionReason `json:"reason"`
-	// MissingKeys are the other constraints' keys the node lacks (MissingTopologyKey).
-	MissingKeys []string `json:"missingKeys,omitempty"`
-	// Taint is the untolerated taint (NodeTaintsPolicy).
-	Taint *corev1.Taint `json:"taint,omitempty"`
-}
-
 // AntiAffinityTerm is one pod anti-affinity term of the workload and the domains it blocks.
 type AntiAffinityTerm struct {
 	Required bool  `json:"required"`
 	Index    int   `json:"index"` // in the required or preferred list
 	Weight   int32 `json:"weight,omitempty"`
 	// TopologyKey and Selector (matchLabelKeys merged) of the term.
-	TopologyKey string `json:"topologyKey"`
-	Selector    string `json:"selector"`
+	TopologyKey string                `json:"topologyKey"`
+	Selector    *metav1.LabelSelector `json:"selector"`
 	// SelfMatch: the workload's own replicas match the term, so each occupies its domain.
 	SelfMatch bool `json:"selfMatch"`
 	// Domains are the key's values on the nodes, with the Pods matching the term there.
@@ -174,42 +113,42 @@ type NextReplica struct {
 	Nodes []string `json:"nodes"`
 }
 
-// WarningKind names one kind of warning; machine-readable and stable.
-type WarningKind string
+// FindingKind names one kind of finding; machine-readable and stable.
+type FindingKind string
 
 const (
-	// WarnSelectorMatchesNone: a constraint's selector counts none of the workload's Pods.
-	WarnSelectorMatchesNone WarningKind = "SelectorMatchesNone"
-	// WarnTopologyKeyOnNoNode: no node carries the constraint's topologyKey.
-	WarnTopologyKeyOnNoNode WarningKind = "TopologyKeyOnNoNode"
-	// WarnFewerDomainsThanMinDomains: the global minimum is forced to 0.
-	WarnFewerDomainsThanMinDomains WarningKind = "FewerDomainsThanMinDomains"
-	// WarnReplicasExceedDomains: a required anti-affinity term the replicas match has fewer domains
+	// FindingSelectorMatchesNone: a constraint's selector counts none of the workload's Pods.
+	FindingSelectorMatchesNone FindingKind = "SelectorMatchesNone"
+	// FindingTopologyKeyOnNoNode: no node carries the constraint's topologyKey.
+	FindingTopologyKeyOnNoNode FindingKind = "TopologyKeyOnNoNode"
+	// FindingFewerDomainsThanMinDomains: the global minimum is forced to 0.
+	FindingFewerDomainsThanMinDomains FindingKind = "FewerDomainsThanMinDomains"
+	// FindingReplicasExceedDomains: a required anti-affinity term the replicas match has fewer domains
 	// than replicas, so some can never be placed.
-	WarnReplicasExceedDomains WarningKind = "ReplicasExceedAntiAffinityDomains"
-	// WarnPendingReplicas: some of the workload's Pods are not bound.
-	WarnPendingReplicas WarningKind = "PendingReplicas"
-	// WarnRolloutCountsBoth: Pods of several revisions exist and a constraint counts them together.
-	WarnRolloutCountsBoth WarningKind = "RolloutCountsOldAndNew"
-	// WarnStuckDomainHoldsMinimum: a counted domain that takes no replica holds the global minimum
+	FindingReplicasExceedDomains FindingKind = "ReplicasExceedAntiAffinityDomains"
+	// FindingPendingReplicas: some of the workload's Pods are not bound.
+	FindingPendingReplicas FindingKind = "PendingReplicas"
+	// FindingRolloutCountsBoth: Pods of several revisions exist and a constraint counts them together.
+	FindingRolloutCountsBoth FindingKind = "RolloutCountsOldAndNew"
+	// FindingStuckDomainHoldsMinimum: a counted domain that takes no replica holds the global minimum
 	// down, closing the others (a tainted or cordoned node still counts by default).
-	WarnStuckDomainHoldsMinimum WarningKind = "StuckDomainHoldsMinimum"
-	// WarnZoneHoldsMajority: one zone holds more than half of the ready replicas.
-	WarnZoneHoldsMajority WarningKind = "ZoneHoldsMajority"
+	FindingStuckDomainHoldsMinimum FindingKind = "StuckDomainHoldsMinimum"
+	// FindingZoneHoldsMajority: one zone holds more than half of the ready replicas.
+	FindingZoneHoldsMajority FindingKind = "ZoneHoldsMajority"
 )
 
-// Warning is one problem with its evidence; render words it and its fix.
-type Warning struct {
-	Kind WarningKind `json:"kind"`
+// Finding is one problem with its evidence; render words it and its fix.
+type Finding struct {
+	Kind FindingKind `json:"kind"`
 	// Constraint is the index of the spread constraint concerned (anti-affinity term for
 	// ReplicasExceedAntiAffinityDomains); nil when none.
-	Constraint  *int   `json:"constraint,omitempty"`
-	TopologyKey string `json:"topologyKey,omitempty"`
-	Selector    string `json:"selector,omitempty"`
+	Constraint  *int                  `json:"constraint,omitempty"`
+	TopologyKey string                `json:"topologyKey,omitempty"`
+	Selector    *metav1.LabelSelector `json:"selector,omitempty"`
 	// Domain is the zone concerned (ZoneHoldsMajority).
 	Domain     string `json:"domain,omitempty"`
 	MinDomains int32  `json:"minDomains,omitempty"`
-	// Count and Of are the numbers the warning is about: eligible domains, Pending Pods, replicas
+	// Count and Of are the numbers the finding is about: eligible domains, Pending Pods, replicas
 	// in the zone / ready replicas, replicas / domains.
 	Count int `json:"count,omitempty"`
 	Of    int `json:"of,omitempty"`

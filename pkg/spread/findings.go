@@ -5,34 +5,35 @@ import (
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 )
 
-// warnings finds the problems the report's numbers imply, in a fixed order: per constraint, then
+// findings finds the problems the report's numbers imply, in a fixed order: per constraint, then
 // anti-affinity, then the workload's Pods, then zones.
-func warnings(r *SpreadReport, w *Workload, next *corev1.Pod, c *checks.Cluster) []Warning {
-	var out []Warning
+func findings(r *SpreadReport, w *Workload, next *corev1.Pod, c *checks.Cluster) []Finding {
+	var out []Finding
 	revisions := revisionsOf(w.Pods)
 	if !r.DefaultConstraints {
 		for i := range r.Constraints {
 			cl := &r.Constraints[i]
-			idx := cl.Index
-			if len(w.Pods) > 0 && (!cl.SelfMatch || cl.Selector == "{}") {
-				out = append(out, Warning{Kind: WarnSelectorMatchesNone, Constraint: &idx, TopologyKey: cl.TopologyKey, Selector: cl.Selector})
+			idx := cl.Constraint
+			if len(w.Pods) > 0 && (!cl.SelfMatch || emptySelector(cl.Selector)) {
+				out = append(out, Finding{Kind: FindingSelectorMatchesNone, Constraint: &idx, TopologyKey: cl.TopologyKey, Selector: cl.Selector})
 			}
 			if len(cl.Domains) == 0 {
-				out = append(out, Warning{Kind: WarnTopologyKeyOnNoNode, Constraint: &idx, TopologyKey: cl.TopologyKey})
+				out = append(out, Finding{Kind: FindingTopologyKeyOnNoNode, Constraint: &idx, TopologyKey: cl.TopologyKey})
 			} else if cl.EligibleDomains < int(cl.MinDomains) {
-				out = append(out, Warning{Kind: WarnFewerDomainsThanMinDomains, Constraint: &idx, TopologyKey: cl.TopologyKey,
+				out = append(out, Finding{Kind: FindingFewerDomainsThanMinDomains, Constraint: &idx, TopologyKey: cl.TopologyKey,
 					MinDomains: cl.MinDomains, Count: cl.EligibleDomains})
 			}
 			if wn, ok := stuckDomains(c, next, cl); ok {
 				wn.Constraint = &idx
 				out = append(out, wn)
 			}
-			if len(revisions) > 1 && !slices.Contains(cl.MatchLabelKeys, labelPodTemplateHash) && !selectorKeys(cl.Selector)[labelPodTemplateHash] {
-				out = append(out, Warning{Kind: WarnRolloutCountsBoth, Constraint: &idx, TopologyKey: cl.TopologyKey, Revisions: revisions})
+			if len(revisions) > 1 && !slices.Contains(cl.MatchLabelKeys, labelPodTemplateHash) && !selects(cl.Selector, labelPodTemplateHash) {
+				out = append(out, Finding{Kind: FindingRolloutCountsBoth, Constraint: &idx, TopologyKey: cl.TopologyKey, Revisions: revisions})
 			}
 		}
 	}
@@ -43,7 +44,7 @@ func warnings(r *SpreadReport, w *Workload, next *corev1.Pod, c *checks.Cluster)
 	for _, t := range r.AntiAffinity {
 		if t.Required && t.SelfMatch && t.NodesWithoutKey == 0 && want > len(t.Domains) {
 			idx := t.Index
-			out = append(out, Warning{Kind: WarnReplicasExceedDomains, Constraint: &idx, TopologyKey: t.TopologyKey,
+			out = append(out, Finding{Kind: FindingReplicasExceedDomains, Constraint: &idx, TopologyKey: t.TopologyKey,
 				Selector: t.Selector, Count: want, Of: len(t.Domains)})
 		}
 	}
@@ -55,12 +56,12 @@ func warnings(r *SpreadReport, w *Workload, next *corev1.Pod, c *checks.Cluster)
 	}
 	if len(pending) > 0 {
 		sort.Strings(pending)
-		out = append(out, Warning{Kind: WarnPendingReplicas, Count: len(pending), Of: len(w.Pods), Pods: pending})
+		out = append(out, Finding{Kind: FindingPendingReplicas, Count: len(pending), Of: len(w.Pods), Pods: pending})
 	}
 	if r.Impact.ReadyReplicas > 1 {
 		for _, z := range r.Impact.Zones {
 			if z.MoreThanHalf && z.Name != "" && len(r.Impact.Zones) > 1 {
-				out = append(out, Warning{Kind: WarnZoneHoldsMajority, Domain: z.Name, TopologyKey: ZoneKey,
+				out = append(out, Finding{Kind: FindingZoneHoldsMajority, Domain: z.Name, TopologyKey: ZoneKey,
 					Count: z.Ready, Of: r.Impact.ReadyReplicas})
 			}
 		}
@@ -70,22 +71,22 @@ func warnings(r *SpreadReport, w *Workload, next *corev1.Pod, c *checks.Cluster)
 
 // stuckDomains finds a DoNotSchedule constraint's counted domains that take no replica yet hold the
 // global minimum while another domain is closed: the "tainted node still counts" surprise.
-func stuckDomains(c *checks.Cluster, next *corev1.Pod, cl *Constraint) (Warning, bool) {
+func stuckDomains(c *checks.Cluster, next *corev1.Pod, cl *checks.SpreadDomains) (Finding, bool) {
 	if cl.WhenUnsatisfiable != corev1.DoNotSchedule {
-		return Warning{}, false
+		return Finding{}, false
 	}
 	closed := false
-	var stuck []Domain
+	var stuck []checks.DomainCount
 	for _, d := range cl.Domains {
-		if d.Eligible && !d.Open {
+		if d.Eligible() && !d.Open {
 			closed = true
 		}
-		if d.Eligible && !d.CanPlace && d.Matching == cl.GlobalMinimum {
+		if d.Eligible() && !d.CanPlace && d.Matching == cl.GlobalMinimum {
 			stuck = append(stuck, d)
 		}
 	}
 	if !closed || len(stuck) == 0 {
-		return Warning{}, false
+		return Finding{}, false
 	}
 	// Name the cause when every node of every stuck domain shares it.
 	tainted, cordoned := true, true
@@ -110,7 +111,7 @@ func stuckDomains(c *checks.Cluster, next *corev1.Pod, cl *Constraint) (Warning,
 	case cordoned:
 		cause = "Cordoned"
 	}
-	return Warning{Kind: WarnStuckDomainHoldsMinimum, TopologyKey: cl.TopologyKey, Domains: names, Cause: cause,
+	return Finding{Kind: FindingStuckDomainHoldsMinimum, TopologyKey: cl.TopologyKey, Domains: names, Cause: cause,
 		Count: int(cl.GlobalMinimum)}, true
 }
 
@@ -128,4 +129,25 @@ func revisionsOf(pods []*corev1.Pod) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// emptySelector: a selector with no requirements ({}), which PodTopologySpread counts no Pods with.
+func emptySelector(ls *metav1.LabelSelector) bool {
+	return ls != nil && len(ls.MatchLabels) == 0 && len(ls.MatchExpressions) == 0
+}
+
+// selects reports whether ls has a requirement on key.
+func selects(ls *metav1.LabelSelector, key string) bool {
+	if ls == nil {
+		return false
+	}
+	if _, ok := ls.MatchLabels[key]; ok {
+		return true
+	}
+	for _, r := range ls.MatchExpressions {
+		if r.Key == key {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,272 @@
+package render
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
+)
+
+// The fix sentences, one function per blocker kind (see kindWords). Each turns a Fix's data into
+// one sentence with the YAML or kubectl command where there is one.
+
+// fixPhrase words a fix; "" when the fix lacks the data its kind needs.
+func fixPhrase(f explain.Fix) string {
+	w, ok := kindWords[f.Kind]
+	if !ok || w.fix == nil {
+		return ""
+	}
+	return w.fix(f)
+}
+
+// targetNames are the names of the fix's targets of one kind.
+func targetNames(f explain.Fix, kind string) []string {
+	var out []string
+	for _, t := range f.Targets {
+		if t.Kind == kind {
+			out = append(out, t.Name)
+		}
+	}
+	return out
+}
+
+// fixNodes are the nodes a fix names and how it writes them: "a b c (and 9 more)".
+func fixNodes(f explain.Fix) (names []string, list string) {
+	names = targetNames(f, "Node")
+	list = strings.Join(names, " ")
+	if more := f.Nodes - len(names); more > 0 && len(names) > 0 {
+		list = fmt.Sprintf("%s (and %d more)", list, more)
+	}
+	return names, list
+}
+
+func offers(f explain.Fix, a explain.FixAction) bool {
+	return f.Action == a || slices.Contains(f.Alternatives, a)
+}
+
+func uncordonFix(f explain.Fix) string {
+	names, list := fixNodes(f)
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Uncordon %s if its maintenance is over: kubectl uncordon %s", list, strings.Join(names, " "))
+}
+
+func nodeNameFix(f explain.Fix) string {
+	if f.Change.NodeName == "" {
+		return ""
+	}
+	return fmt.Sprintf("spec.nodeName pins the Pod to %q; remove it or name an existing node", f.Change.NodeName)
+}
+
+func taintFix(f explain.Fix) string {
+	c := f.Change
+	names, list := fixNodes(f)
+	if c.Taint == nil || len(names) == 0 {
+		return ""
+	}
+	taint := *c.Taint
+	if f.Action == explain.ActionRepairNode {
+		return fmt.Sprintf("Kubernetes set %s:%s on %s because the node is unhealthy or cordoned; fix the node (kubectl describe node %s) rather than tolerating the taint", taint.Key, taint.Effect, list, names[0])
+	}
+	if c.Toleration == nil {
+		return ""
+	}
+	tol := fmt.Sprintf("{key: %q, operator: %q, value: %q, effect: %q}", c.Toleration.Key, c.Toleration.Operator, c.Toleration.Value, c.Toleration.Effect)
+	if c.Toleration.Value == "" {
+		tol = fmt.Sprintf("{key: %q, operator: %q, effect: %q}", c.Toleration.Key, c.Toleration.Operator, c.Toleration.Effect)
+	}
+	lead := "Add the toleration " + tol + " to the Pod"
+	if n := c.NearestToleration; n != nil {
+		switch c.NearMiss {
+		case "effect":
+			lead = fmt.Sprintf("The Pod's toleration for %q has effect %q but the taint's is %q; set effect %q (or leave effect empty to tolerate all effects)", taint.Key, n.Effect, taint.Effect, taint.Effect)
+		case "value":
+			lead = fmt.Sprintf("The Pod's toleration for %q expects value %q but the taint's value is %q; use %s", taint.Key, n.Value, taint.Value, tol)
+		case "key":
+			lead = fmt.Sprintf("The Pod tolerates key %q, which is not the taint's key %q (a typo?); use %s", n.Key, taint.Key, tol)
+		case "operator":
+			lead = fmt.Sprintf("The Pod's toleration for %q does not match with operator %q; use %s", taint.Key, n.Operator, tol)
+		}
+	}
+	if !offers(f, explain.ActionRemoveTaint) {
+		return lead
+	}
+	return fmt.Sprintf("%s; or, if the %s should not be reserved, remove the taint: kubectl taint nodes %s %s:%s-", lead, plural(f.Nodes, "node"), strings.Join(names, " "), taint.Key, taint.Effect)
+}
+
+func nodeSelectorFix(f explain.Fix) string {
+	c := f.Change
+	if c.Label == nil {
+		return ""
+	}
+	key, want := c.Label.Key, c.Label.Value
+	seen := "no node has the label"
+	if len(c.Found) > 0 {
+		vs := make([]string, 0, len(c.Found))
+		for _, v := range c.Found {
+			vs = append(vs, fmt.Sprintf("%s=%s on %d", key, v.Value, v.Nodes))
+		}
+		seen = "nodes have " + strings.Join(vs, ", ")
+		if c.NodesWithoutLabel > 0 {
+			seen += fmt.Sprintf(", %d lack it", c.NodesWithoutLabel)
+		}
+	}
+	names, _ := fixNodes(f)
+	if !offers(f, explain.ActionLabelNode) || len(names) == 0 {
+		return fmt.Sprintf("nodeSelector %s=%s matches none of these %s (%s); %s is set by Kubernetes or the cloud provider, so change the Pod's nodeSelector rather than the nodes", key, want, plural(f.Nodes, "node"), seen, key)
+	}
+	return fmt.Sprintf("nodeSelector %s=%s matches none of these %s (%s); fix the Pod's nodeSelector or label a node: kubectl label node %s %s=%s", key, want, plural(f.Nodes, "node"), seen, names[0], key, want)
+}
+
+func nodeAffinityFix(f explain.Fix) string {
+	if len(f.Change.Terms) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, t := range f.Change.Terms {
+		switch {
+		case t.Empty:
+			parts = append(parts, fmt.Sprintf("term %d is empty and matches no node", t.Term))
+		case t.Invalid != "":
+			parts = append(parts, fmt.Sprintf("term %d is invalid (%s)", t.Term, t.Invalid))
+		default:
+			for _, fm := range t.Failed {
+				r := fm.Requirement
+				parts = append(parts, fmt.Sprintf("term %d needs %s %s %s", t.Term, r.Key, r.Operator, strings.Join(r.Values, ",")))
+			}
+		}
+	}
+	advice := "these labels belong to Kubernetes or the cloud provider, so relax the term"
+	if offers(f, explain.ActionLabelNode) {
+		advice = "relax the term or label nodes to satisfy it"
+	}
+	return fmt.Sprintf("Required node affinity matches none of %s: %s; %s", plural(f.Nodes, "node"), strings.Join(parts, "; "), advice)
+}
+
+func hostPortFix(f explain.Fix) string {
+	h := f.Change.HostPort
+	if h == nil {
+		return ""
+	}
+	return fmt.Sprintf("Host port %d/%s is taken on %s (e.g. by %s); drop hostPort and use a Service, or pick a free port", h.Port, h.Protocol, plural(f.Nodes, "node"), h.HeldBy)
+}
+
+func tooManyPodsFix(f explain.Fix) string {
+	r := f.Change.Resource
+	if r == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s %s at the Pod limit (%s Pods); add nodes or raise the kubelet's maxPods", plural(f.Nodes, "node"), verb(f.Nodes, "is", "are"), r.MostAllocatable.String())
+}
+
+func resourceFix(f explain.Fix) string {
+	r := f.Change.Resource
+	if r == nil {
+		return ""
+	}
+	nodes := plural(f.Nodes, "node")
+	switch {
+	case f.Action == explain.ActionAddNodes:
+		return fmt.Sprintf("None of these %s offers %s at all, and the Pod requests %s; add nodes that provide it (device plugin) or remove the request", nodes, r.Resource, r.Requested.String())
+	case f.Action == explain.ActionFreeCapacity:
+		return fmt.Sprintf("The Pod requests %s %s and none of these %s has any free; free some (lower-priority or finished Pods) or add nodes", r.Requested.String(), r.Resource, nodes)
+	case r.LowerTo == nil:
+		return fmt.Sprintf("The Pod requests %s %s, more than any of these %s has allocatable (at most %s); lower the request or add bigger nodes", r.Requested.String(), r.Resource, nodes, r.MostAllocatable.String())
+	}
+	return fmt.Sprintf("The Pod requests %s %s but the most free on any of these %s is %s; lower the request to %s or less, free capacity, or add nodes", r.Requested.String(), r.Resource, nodes, r.MostFree.String(), r.LowerTo.String())
+}
+
+func spreadMissingLabelFix(f explain.Fix) string {
+	if f.Change.Label == nil {
+		return ""
+	}
+	key := f.Change.Label.Key
+	lack, them := verb(f.Nodes, "lacks", "lack"), verb(f.Nodes, "it", "them")
+	if f.Action == explain.ActionRepairNode {
+		return fmt.Sprintf("%s %s the label %q that the spread constraint's topologyKey needs (Kubernetes or the cloud provider sets it; check the node's registration); keep the Pod off %s with node affinity meanwhile", plural(f.Nodes, "node"), lack, key, them)
+	}
+	return fmt.Sprintf("%s %s the label %q that the spread constraint's topologyKey needs; label %s, or keep the Pod off %s with node affinity", plural(f.Nodes, "node"), lack, key, them, them)
+}
+
+func spreadSkewFix(f explain.Fix) string {
+	e := f.Change.Spread
+	if e == nil {
+		return ""
+	}
+	most := e.GlobalMinimum + e.MaxSkew
+	s := fmt.Sprintf("Spread over %s (maxSkew %d) allows at most %d matching %s per domain now (the least-loaded domain has %d)", e.TopologyKey, e.MaxSkew, most, verb(int(most), "Pod", "Pods"), e.GlobalMinimum)
+	if offers(f, explain.ActionAddDomains) {
+		s += fmt.Sprintf("; only %d domain(s) are eligible against minDomains %d, which forces the minimum to 0: add domains or lower minDomains", e.EligibleDomains, e.MinDomains)
+	}
+	if len(e.LeastLoaded) > 0 {
+		s += fmt.Sprintf("; the next replica can only go to %s, so unblock the nodes there (tainted nodes still count as domains unless the constraint sets nodeTaintsPolicy: Honor), or raise maxSkew", strings.Join(e.LeastLoaded, ", "))
+	}
+	return s
+}
+
+func podAffinityFix(f explain.Fix) string {
+	a := f.Change.PodAffinity
+	if a == nil {
+		return ""
+	}
+	if f.Action == explain.ActionLabelNode {
+		return fmt.Sprintf("%s %s the label %q that the required pod affinity needs", plural(f.Nodes, "node"), verb(f.Nodes, "lacks", "lack"), a.TopologyKey)
+	}
+	return fmt.Sprintf("Required pod affinity (%s over %s) finds no matching Pod in the domain of %s; start the Pods it depends on first, or relax the term", selectorText(a.Selector), a.TopologyKey, plural(f.Nodes, "node"))
+}
+
+func podAntiAffinityFix(f explain.Fix) string {
+	a := f.Change.PodAffinity
+	if a == nil {
+		return ""
+	}
+	return fmt.Sprintf("Every %s domain of these %s already runs a Pod matching the required anti-affinity (%s), e.g. %s; with more replicas than domains, add nodes, lower replicas, or use preferredDuringScheduling", a.TopologyKey, plural(f.Nodes, "node"), selectorText(a.Selector), a.Pod)
+}
+
+func existingAntiAffinityFix(f explain.Fix) string {
+	a := f.Change.PodAffinity
+	if a == nil {
+		return ""
+	}
+	return fmt.Sprintf("Pod %s has a required anti-affinity (%s over %s) that matches this Pod and keeps it off %s; change that Pod's term or this Pod's labels", a.Pod, selectorText(a.Selector), a.TopologyKey, plural(f.Nodes, "node"))
+}
+
+func volumeNodeConflictFix(f explain.Fix) string {
+	v := f.Change.Volume
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprintf("PVC %s is bound to PV %s, whose data lives only on nodes matching its node affinity; make room on such a node, or recreate the claim (losing that data) to get a volume elsewhere", v.PVC, v.PV)
+}
+
+func volumeMissingPVFix(f explain.Fix) string {
+	v := f.Change.Volume
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprintf("PVC %s is bound to PV %s, which no longer exists; restore the PV, or delete and recreate the claim", v.PVC, v.PV)
+}
+
+func volumeBindConflictFix(f explain.Fix) string {
+	v := f.Change.Volume
+	if v == nil {
+		return ""
+	}
+	switch f.Action {
+	case explain.ActionUseSelectedNode:
+		return fmt.Sprintf("PVC %s is already being provisioned for node %s (annotation volume.kubernetes.io/selected-node); let the Pod go there, or remove the annotation if provisioning on that node failed", v.PVC, v.SelectedNode)
+	case explain.ActionAvoidNodes:
+		return fmt.Sprintf("StorageClass %q's allowedTopologies exclude %s and no free PV matches PVC %s there; keep the Pod on nodes the class serves, or widen allowedTopologies", v.StorageClass, plural(f.Nodes, "node"), v.PVC)
+	}
+	return fmt.Sprintf("No free PV of StorageClass %q matches PVC %s on %s and the class cannot provision; create a PV there with enough capacity, the access modes and labels the claim asks for, or use a class with a provisioner", v.StorageClass, v.PVC, plural(f.Nodes, "node"))
+}
+
+func volumeZoneFix(f explain.Fix) string {
+	v := f.Change.Volume
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprintf("PVC %s is bound to PV %s, which lives in %s %s; run the Pod on a node there (add capacity in that zone if needed), or move the data to a volume in another zone", v.PVC, v.PV, v.ZoneLabel, strings.Join(v.Zones, " or "))
+}
