@@ -284,7 +284,7 @@ func TestWhyPendingClusterErrors(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.errOut)
 		}
-		if !strings.HasPrefix(r.errOut, "Warning: cannot list nodes at cluster scope: ask for the ClusterRole in docs/rbac.yaml") {
+		if !strings.HasPrefix(r.errOut, "Warning: cannot list nodes at cluster scope: without Nodes only what the cluster recorded can be shown; docs/rbac.yaml grants list on nodes") {
 			t.Errorf("stderr = %q", r.errOut)
 		}
 		if rep := report(t, r); len(rep.Pods) != 1 {
@@ -305,7 +305,7 @@ func TestWhyPendingClusterErrors(t *testing.T) {
 			t.Fatalf("exit %d: %s", r.code, r.errOut)
 		}
 		want := `Warning: cannot list pods in all namespaces: pods is forbidden: User "jane" cannot list resource "pods"; showing namespace "shop" only: ` +
-			"spread, inter-pod affinity, host port and resource checks do not see Pods elsewhere; ask for the ClusterRole in docs/rbac.yaml\n"
+			"spread, inter-pod affinity, host port and resource checks do not see Pods elsewhere; docs/rbac.yaml grants list on pods\n"
 		if r.errOut != want {
 			t.Errorf("stderr = %q, want %q", r.errOut, want)
 		}

@@ -133,6 +133,8 @@ type snapshotSource struct {
 	// newClient builds the clientset from the connection flags, unless client is already set.
 	newClient clientFactory
 	client    kubernetes.Interface
+	// source is what loadSnapshot read, for later reads.
+	source snapshot.Source
 
 	// Set by completeSource and validateSource.
 	selector labels.Selector
@@ -197,19 +199,17 @@ func (s *snapshotSource) validateSource() error {
 	return nil
 }
 
-// loadSnapshot reads the snapshot from files (stdin for -) or the cluster, and returns it with the
-// namespace in scope.
-func (s *snapshotSource) loadSnapshot(ctx context.Context, stdin io.Reader) (string, *snapshot.Snapshot, error) {
+// open resolves the namespace in scope and the snapshot source the flags name: the -f files
+// (stdin for -, when stdin is given) or the cluster.
+func (s *snapshotSource) open(stdin io.Reader) (string, snapshot.Source, error) {
 	if len(s.Filenames) > 0 {
 		// A snapshot may come from another cluster: the kubeconfig has no say in its namespace.
 		namespace := metav1.NamespaceDefault
 		if s.configFlags.Namespace != nil && *s.configFlags.Namespace != "" {
 			namespace = *s.configFlags.Namespace
 		}
-		snap, err := snapshot.LoadFiles(s.Filenames, stdin, s.namedPods(namespace)...)
-		return namespace, snap, err
+		return namespace, &snapshot.Files{Paths: s.Filenames, Stdin: stdin, NamedPods: s.namedPods(namespace)}, nil
 	}
-
 	namespace, source, err := s.connect()
 	if err != nil {
 		return "", nil, err
@@ -218,7 +218,18 @@ func (s *snapshotSource) loadSnapshot(ctx context.Context, stdin io.Reader) (str
 	if !s.AllNamespaces {
 		opts.EventNamespace = namespace
 	}
-	snap, err := snapshot.FromCluster(ctx, s.client, opts)
+	return namespace, &snapshot.Cluster{Client: s.client, Options: opts}, nil
+}
+
+// loadSnapshot opens the source and reads the snapshot; it keeps the source for later reads
+// (spread's workload objects).
+func (s *snapshotSource) loadSnapshot(ctx context.Context, stdin io.Reader) (string, *snapshot.Snapshot, error) {
+	namespace, src, err := s.open(stdin)
+	if err != nil {
+		return "", nil, err
+	}
+	s.source = src
+	snap, err := src.Load(ctx)
 	if err != nil {
 		return "", nil, s.clusterError(err)
 	}
