@@ -176,7 +176,7 @@ func TestWhyPendingRESTConfig(t *testing.T) {
 	if got == nil {
 		t.Fatal("no client built")
 	}
-	if got.ContentType != "application/vnd.kubernetes.protobuf" || got.Timeout != defaultRequestTimeout {
+	if got.ContentType != "application/vnd.kubernetes.protobuf" || got.Timeout != 0 {
 		t.Errorf("content type %q, timeout %s", got.ContentType, got.Timeout)
 	}
 	execute(t, factory, "", "why-pending", "--kubeconfig", kubeconfig, "--request-timeout", "5s")

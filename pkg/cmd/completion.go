@@ -229,7 +229,7 @@ func newCompletionSource(cmd *cobra.Command, newClient clientFactory) (*completi
 // sourceFromFlags builds a snapshotSource holding the values of the command's -f and connection
 // flags; the command's own options are out of reach from a completion function.
 func sourceFromFlags(cmd *cobra.Command, newClient clientFactory) (*snapshotSource, error) {
-	s := newSnapshotSource(newClient)
+	s := newSnapshotSource(newClient, nil)
 	fs := pflag.NewFlagSet("completion", pflag.ContinueOnError)
 	s.configFlags.AddFlags(fs)
 	var err error

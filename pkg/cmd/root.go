@@ -14,6 +14,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/render"
 )
@@ -37,6 +38,9 @@ var subcommands = []func(genericiooptions.IOStreams, clientFactory) *cobra.Comma
 // command did its job (also when Pods are Pending, or none are), 1 on any error, which is printed
 // to errOut as one `error: ...` line.
 func Main(args []string, in io.Reader, out, errOut io.Writer) int {
+	// client-go logs through klog straight to os.Stderr (retries, broken connections, API
+	// warnings): stderr carries only our own error: and Warning: lines.
+	klog.SetLogger(klog.Logger{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	return run(ctx, args, genericiooptions.IOStreams{In: in, Out: out, ErrOut: errOut}, newClientset)

@@ -122,6 +122,8 @@ func (o *SpreadOptions) Validate() error {
 
 // Run loads the snapshot, resolves the workloads, analyses and prints them.
 func (o *SpreadOptions) Run(ctx context.Context) error {
+	ctx, cancel := o.withDeadline(ctx)
+	defer cancel()
 	namespace, snap, err := o.load(ctx)
 	if err != nil {
 		return err
@@ -224,5 +226,5 @@ func (o *SpreadOptions) object(ctx context.Context, kind, namespace, name string
 			resource, namespace, snapshot.RBACHint, resource))
 		return nil, nil
 	}
-	return nil, o.clusterError(fmt.Errorf("get %s %s/%s: %w", snapshot.WorkloadResource(kind), namespace, name, err))
+	return nil, o.clusterError(ctx, fmt.Errorf("get %s %s/%s: %w", snapshot.WorkloadResource(kind), namespace, name, err))
 }
