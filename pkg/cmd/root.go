@@ -38,15 +38,15 @@ var subcommands = []func(genericiooptions.IOStreams, clientFactory) *cobra.Comma
 // command did its job (also when Pods are Pending, or none are), 1 on any error, which is printed
 // to errOut as one `error: ...` line.
 func Main(args []string, in io.Reader, out, errOut io.Writer) int {
-	// client-go logs through klog straight to os.Stderr (retries, broken connections, API
-	// warnings): stderr carries only our own error: and Warning: lines.
-	klog.SetLogger(klog.Logger{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	return run(ctx, args, genericiooptions.IOStreams{In: in, Out: out, ErrOut: errOut}, newClientset)
 }
 
 func run(ctx context.Context, args []string, streams genericiooptions.IOStreams, newClient clientFactory) (code int) {
+	// client-go logs through klog straight to os.Stderr (retries, broken connections, API
+	// warnings): stderr carries only our own error: and Warning: lines.
+	klog.SetLogger(klog.Logger{})
 	defer func() {
 		// A bug must still end as one line and exit 1, never a stack trace.
 		if r := recover(); r != nil {

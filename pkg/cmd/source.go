@@ -381,6 +381,9 @@ func (s *snapshotSource) clusterError(ctx context.Context, err error) error {
 // returns the 429 or 5xx at once instead of sleeping past --timeout.
 type retryAfterWithinDeadline struct{ next http.RoundTripper }
 
+// WrappedRoundTripper lets client-go reach the transport underneath (to cancel requests).
+func (t retryAfterWithinDeadline) WrappedRoundTripper() http.RoundTripper { return t.next }
+
 func (t retryAfterWithinDeadline) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
 	if err != nil || resp.Header.Get("Retry-After") == "" {
