@@ -321,7 +321,7 @@ func TestWhyPendingClusterErrors(t *testing.T) {
 		client := cluster()
 		client.PrependReactor("list", "pods", forbidden("pods"))
 		r := execute(t, withClient(client), "", "why-pending", "--kubeconfig", kubeconfig)
-		wantError(t, r, `cannot list pods in all namespaces, nor in namespace "shop": pods is forbidden: User "jane" cannot list resource "pods"; ask for the ClusterRole in docs/rbac.yaml`)
+		wantError(t, r, `cannot list pods in all namespaces, nor in namespace "shop": pods is forbidden: User "jane" cannot list resource "pods"; docs/rbac.yaml grants list on pods`)
 	})
 	t.Run("unauthorized", func(t *testing.T) {
 		client := cluster()

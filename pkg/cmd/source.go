@@ -365,7 +365,7 @@ func (s *snapshotSource) clusterError(ctx context.Context, err error) error {
 			err = cause
 		}
 		return fmt.Errorf("timed out talking to %s (%w); check connectivity", host, err)
-	case apierrors.IsForbidden(err):
+	case apierrors.IsForbidden(err) && !strings.Contains(err.Error(), snapshot.RBACHint):
 		return fmt.Errorf("%w; ask for the ClusterRole in %s", err, snapshot.RBACHint)
 	}
 	if cause, ok := transportCause(err); ok {

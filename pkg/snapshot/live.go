@@ -136,14 +136,16 @@ var clusterLists = []*listSpec{
 	},
 }
 
-// ReadPermissions are the reads a live snapshot makes, one per list, cluster-wide: what
-// docs/rbac.yaml must grant.
+// ReadPermissions are every read the plugin makes, cluster-wide: one LIST per listSpec, the GET
+// of a named Pod the lists lack, and the workload reads of spread and completion. docs/rbac.yaml
+// grants exactly these.
 func ReadPermissions() []Permission {
-	out := make([]Permission, len(clusterLists))
-	for i, s := range clusterLists {
-		out[i] = s.permission("")
+	out := make([]Permission, 0, len(clusterLists)+1)
+	for _, s := range clusterLists {
+		out = append(out, s.permission(""))
 	}
-	return out
+	out = append(out, Permission{Verb: "get", Resource: "pods"})
+	return append(out, WorkloadPermissions()...)
 }
 
 type lister[L any] func(context.Context, metav1.ListOptions) (L, error)
@@ -253,9 +255,9 @@ func (o *listOutcome) fatal(fallback string) error {
 		return nil
 	case o.spec.resource == "pods" && apierrors.IsForbidden(o.err):
 		if o.refusedAll == nil {
-			return fmt.Errorf("cannot list pods in all namespaces: %w", o.err)
+			return fmt.Errorf("cannot list pods in all namespaces: %w; %s grants list on pods", o.err, RBACHint)
 		}
-		return fmt.Errorf("cannot list pods in all namespaces, nor in namespace %q: %w", fallback, o.err)
+		return fmt.Errorf("cannot list pods in all namespaces, nor in namespace %q: %w; %s grants list on pods", fallback, o.err, RBACHint)
 	case apierrors.IsForbidden(o.err):
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -99,6 +100,9 @@ func TestFromCluster(t *testing.T) {
 
 	// Read-only, paged, and terminal Pods and other events filtered on the server.
 	for _, a := range client.Actions() {
+		if p := (Permission{Verb: a.GetVerb(), Resource: a.GetResource().Resource, Group: a.GetResource().Group}); !slices.Contains(ReadPermissions(), p) {
+			t.Errorf("%+v is not in ReadPermissions (docs/rbac.yaml)", p)
+		}
 		if a.GetVerb() != "list" {
 			t.Errorf("unexpected %s %s", a.GetVerb(), a.GetResource().Resource)
 			continue
