@@ -271,10 +271,10 @@ func TestFaultInjectingAPIServer(t *testing.T) {
 
 // terminalSafe checks the bytes of output: valid UTF-8 and no unsafe rune but newlines.
 func terminalSafe(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("invalid UTF-8: %q", s)
+	}
 	for i, r := range s {
-		if r == utf8.RuneError {
-			return fmt.Errorf("invalid UTF-8 at byte %d", i)
-		}
 		if r != '\n' && render.Unsafe(r) {
 			return fmt.Errorf("%U at byte %d: %q", r, i, s[max(0, i-20):min(len(s), i+20)])
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 // maxValueBytes is the longest cluster-sourced value printed in full on a terminal: longer ones
-// (a 1 MB label) are shortened with an ellipsis and their length. It is well above what the
+// (a 1 MB label) are shortened, ellipsis and length included, to at most this. It is well above what the
 // scheduler's messages reach (events keep 1024 bytes).
 const maxValueBytes = 2048
 
@@ -39,11 +39,11 @@ func cleanLines(s string) string {
 }
 
 func isClean(s string, keepNewline bool) bool {
-	if len(s) > maxValueBytes {
+	if len(s) > maxValueBytes || !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
-		if r == utf8.RuneError || Unsafe(r) && !(keepNewline && r == '\n') {
+		if Unsafe(r) && !(keepNewline && r == '\n') {
 			return false
 		}
 	}
@@ -54,7 +54,7 @@ func strip(s string, keepNewline bool) string {
 	var b strings.Builder
 	b.Grow(min(len(s), maxValueBytes+32))
 	for i := 0; i < len(s); {
-		if b.Len() >= maxValueBytes {
+		if len(s) > maxValueBytes && b.Len() >= maxValueBytes-32 {
 			fmt.Fprintf(&b, "… (%d bytes)", len(s))
 			break
 		}
