@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -41,6 +42,8 @@ type result struct {
 func execute(t *testing.T, newClient clientFactory, stdin string, args ...string) result {
 	t.Helper()
 	t.Setenv("NO_COLOR", "")
+	// -f takes the kubeconfig's namespace, as kubectl does: never the machine's own kubeconfig.
+	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "none"))
 	streams, in, out, errOut := genericiooptions.NewTestIOStreams()
 	in.WriteString(stdin)
 	code := run(context.Background(), args, streams, newClient)
@@ -384,5 +387,15 @@ func TestHelpShowsDisplayName(t *testing.T) {
 	r := execute(t, noCluster(t), "", "why-pending", "--help")
 	if r.code != 0 || !strings.Contains(r.out, "kubectl placement why-pending [POD...]") || !bytes.Contains([]byte(r.out), []byte("--kubeconfig")) {
 		t.Errorf("exit %d, help:\n%s", r.code, r.out)
+	}
+}
+
+// TestSnapshotFileNamespace: -f without -n reads the kubeconfig's namespace, as kubectl does.
+func TestSnapshotFileNamespace(t *testing.T) {
+	t.Setenv("NO_COLOR", "")
+	t.Setenv("KUBECONFIG", kubeconfig) // namespace shop
+	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	if code := run(context.Background(), []string{"why-pending", "-f", snapshotFile}, streams, noCluster(t)); code != 0 || !strings.HasPrefix(out.String(), "Pod shop/web-0") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

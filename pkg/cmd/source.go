@@ -218,10 +218,14 @@ func (s *snapshotSource) validateSource() error {
 // (stdin for -, when stdin is given) or the cluster.
 func (s *snapshotSource) open(stdin io.Reader) (string, snapshot.Source, error) {
 	if len(s.Filenames) > 0 {
-		// A snapshot may come from another cluster: the kubeconfig has no say in its namespace.
-		namespace := metav1.NamespaceDefault
-		if s.configFlags.Namespace != nil && *s.configFlags.Namespace != "" {
-			namespace = *s.configFlags.Namespace
+		// As kubectl get -f: -n, else the kubeconfig's namespace, else default (no kubeconfig
+		// is needed to read a file).
+		namespace, _, err := s.configFlags.ToRawKubeConfigLoader().Namespace()
+		if err != nil || namespace == "" {
+			namespace = metav1.NamespaceDefault
+			if s.configFlags.Namespace != nil && *s.configFlags.Namespace != "" {
+				namespace = *s.configFlags.Namespace
+			}
 		}
 		return namespace, &snapshot.Files{Paths: s.Filenames, Stdin: stdin, NamedPods: s.namedPods(namespace)}, nil
 	}

@@ -153,8 +153,13 @@ func (o *SpreadOptions) Run(ctx context.Context) error {
 	analyzer := spread.NewAnalyzer(snap)
 	for _, w := range workloads {
 		r, err := analyzer.Analyze(w)
-		if err != nil {
+		switch {
+		case err != nil && !list:
 			return err
+		case err != nil:
+			// One workload's odd Pod (a label that makes no selector) must not hide the others.
+			printWarning(o.ErrOut, fmt.Sprintf("skipped %s %s/%s: %v", strings.ToLower(w.Kind), w.Namespace, w.Name, err))
+			continue
 		}
 		reports = append(reports, r)
 	}
