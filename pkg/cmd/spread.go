@@ -230,6 +230,11 @@ func (o *SpreadOptions) object(ctx context.Context, kind, namespace, name string
 		printWarning(o.ErrOut, fmt.Sprintf("cannot get %s in namespace %q: finding its Pods by ownerReferences instead; %s grants get on %s",
 			resource, namespace, snapshot.RBACHint, resource))
 		return nil, nil
+	case ctx.Err() != nil:
+		return nil, o.clusterError(ctx, err)
 	}
-	return nil, o.clusterError(ctx, fmt.Errorf("get %s %s/%s: %w", snapshot.WorkloadResource(kind), namespace, name, err))
+	// The object is optional: its Pods still show the spread.
+	printWarning(o.ErrOut, fmt.Sprintf("cannot get %s %s/%s (%v): finding its Pods by ownerReferences instead",
+		snapshot.WorkloadResource(kind), namespace, name, err))
+	return nil, nil
 }
