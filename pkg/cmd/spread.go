@@ -185,10 +185,19 @@ func (o *SpreadOptions) resolve(ctx context.Context, snap *snapshot.Snapshot, na
 		}
 	}
 	obj, err := o.object(ctx, kind, namespace, name)
-	if err != nil {
+	var nf *spread.NotFoundError
+	switch {
+	case errors.As(err, &nf):
+		// Pods outlive their owner for a while (or name one that never existed): they are still
+		// the workload.
+		w, err := spread.FromPods(snap, kind, namespace, name)
+		if errors.As(err, new(*spread.NotFoundError)) {
+			return nil, nf
+		}
+		return w, err
+	case err != nil:
 		return nil, err
-	}
-	if obj != nil {
+	case obj != nil:
 		return spread.FromObject(obj, snap)
 	}
 	return spread.FromPods(snap, kind, namespace, name)
