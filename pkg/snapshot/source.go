@@ -211,71 +211,52 @@ type workloadAPI struct {
 
 // workloadAPIs are the workload kinds spread reads (GET) and completion lists.
 var workloadAPIs = map[string]workloadAPI{
-	"Deployment": {
-		Permission: Permission{Resource: "deployments", Group: appsv1.GroupName},
+	"Deployment": workloadAPIOf(appsv1.GroupName, "deployments",
+		func(c kubernetes.Interface, ns string) getLister[*appsv1.Deployment, *appsv1.DeploymentList] {
+			return c.AppsV1().Deployments(ns)
+		}, func(l *appsv1.DeploymentList) []appsv1.Deployment { return l.Items }),
+	"StatefulSet": workloadAPIOf(appsv1.GroupName, "statefulsets",
+		func(c kubernetes.Interface, ns string) getLister[*appsv1.StatefulSet, *appsv1.StatefulSetList] {
+			return c.AppsV1().StatefulSets(ns)
+		}, func(l *appsv1.StatefulSetList) []appsv1.StatefulSet { return l.Items }),
+	"ReplicaSet": workloadAPIOf(appsv1.GroupName, "replicasets",
+		func(c kubernetes.Interface, ns string) getLister[*appsv1.ReplicaSet, *appsv1.ReplicaSetList] {
+			return c.AppsV1().ReplicaSets(ns)
+		}, func(l *appsv1.ReplicaSetList) []appsv1.ReplicaSet { return l.Items }),
+	"DaemonSet": workloadAPIOf(appsv1.GroupName, "daemonsets",
+		func(c kubernetes.Interface, ns string) getLister[*appsv1.DaemonSet, *appsv1.DaemonSetList] {
+			return c.AppsV1().DaemonSets(ns)
+		}, func(l *appsv1.DaemonSetList) []appsv1.DaemonSet { return l.Items }),
+	"Job": workloadAPIOf(batchv1.GroupName, "jobs",
+		func(c kubernetes.Interface, ns string) getLister[*batchv1.Job, *batchv1.JobList] { return c.BatchV1().Jobs(ns) },
+		func(l *batchv1.JobList) []batchv1.Job { return l.Items }),
+}
+
+// getLister is the part of a typed namespaced client a workload kind needs.
+type getLister[O, L any] interface {
+	Get(ctx context.Context, name string, opts metav1.GetOptions) (O, error)
+	List(ctx context.Context, opts metav1.ListOptions) (L, error)
+}
+
+// workloadAPIOf builds a workloadAPI from a typed client: GET one object, LIST the names from
+// the watch cache.
+func workloadAPIOf[O runtime.Object, L any, T any, PT interface {
+	*T
+	metav1.Object
+}](group, resource string, client func(kubernetes.Interface, string) getLister[O, L], listItems func(L) []T) workloadAPI {
+	return workloadAPI{
+		Permission: Permission{Resource: resource, Group: group},
 		get: func(ctx context.Context, c kubernetes.Interface, ns, name string) (runtime.Object, error) {
-			return c.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+			return client(c, ns).Get(ctx, name, metav1.GetOptions{})
 		},
 		list: func(ctx context.Context, c kubernetes.Interface, ns string) ([]metav1.Object, error) {
-			l, err := c.AppsV1().Deployments(ns).List(ctx, candidateOptions)
+			l, err := client(c, ns).List(ctx, candidateOptions)
 			if err != nil {
 				return nil, err
 			}
-			return items(l.Items), nil
+			return items[T, PT](listItems(l)), nil
 		},
-	},
-	"StatefulSet": {
-		Permission: Permission{Resource: "statefulsets", Group: appsv1.GroupName},
-		get: func(ctx context.Context, c kubernetes.Interface, ns, name string) (runtime.Object, error) {
-			return c.AppsV1().StatefulSets(ns).Get(ctx, name, metav1.GetOptions{})
-		},
-		list: func(ctx context.Context, c kubernetes.Interface, ns string) ([]metav1.Object, error) {
-			l, err := c.AppsV1().StatefulSets(ns).List(ctx, candidateOptions)
-			if err != nil {
-				return nil, err
-			}
-			return items(l.Items), nil
-		},
-	},
-	"ReplicaSet": {
-		Permission: Permission{Resource: "replicasets", Group: appsv1.GroupName},
-		get: func(ctx context.Context, c kubernetes.Interface, ns, name string) (runtime.Object, error) {
-			return c.AppsV1().ReplicaSets(ns).Get(ctx, name, metav1.GetOptions{})
-		},
-		list: func(ctx context.Context, c kubernetes.Interface, ns string) ([]metav1.Object, error) {
-			l, err := c.AppsV1().ReplicaSets(ns).List(ctx, candidateOptions)
-			if err != nil {
-				return nil, err
-			}
-			return items(l.Items), nil
-		},
-	},
-	"DaemonSet": {
-		Permission: Permission{Resource: "daemonsets", Group: appsv1.GroupName},
-		get: func(ctx context.Context, c kubernetes.Interface, ns, name string) (runtime.Object, error) {
-			return c.AppsV1().DaemonSets(ns).Get(ctx, name, metav1.GetOptions{})
-		},
-		list: func(ctx context.Context, c kubernetes.Interface, ns string) ([]metav1.Object, error) {
-			l, err := c.AppsV1().DaemonSets(ns).List(ctx, candidateOptions)
-			if err != nil {
-				return nil, err
-			}
-			return items(l.Items), nil
-		},
-	},
-	"Job": {
-		Permission: Permission{Resource: "jobs", Group: batchv1.GroupName},
-		get: func(ctx context.Context, c kubernetes.Interface, ns, name string) (runtime.Object, error) {
-			return c.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
-		},
-		list: func(ctx context.Context, c kubernetes.Interface, ns string) ([]metav1.Object, error) {
-			l, err := c.BatchV1().Jobs(ns).List(ctx, candidateOptions)
-			if err != nil {
-				return nil, err
-			}
-			return items(l.Items), nil
-		},
-	},
+	}
 }
 
 // WorkloadResource names a workload kind as RBAC does (deployments.apps), or "" for a kind that
