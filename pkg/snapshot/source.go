@@ -228,7 +228,9 @@ var workloadAPIs = map[string]workloadAPI{
 			return c.AppsV1().DaemonSets(ns)
 		}, func(l *appsv1.DaemonSetList) []appsv1.DaemonSet { return l.Items }),
 	"Job": workloadAPIOf(batchv1.GroupName, "jobs",
-		func(c kubernetes.Interface, ns string) getLister[*batchv1.Job, *batchv1.JobList] { return c.BatchV1().Jobs(ns) },
+		func(c kubernetes.Interface, ns string) getLister[*batchv1.Job, *batchv1.JobList] {
+			return c.BatchV1().Jobs(ns)
+		},
 		func(l *batchv1.JobList) []batchv1.Job { return l.Items }),
 }
 
