@@ -42,6 +42,13 @@ step "unit, golden and command tests"
 go vet ./...
 gotest . unit ./...
 
+step "fuzz: a few seconds per target (seed corpora in testdata/fuzz)"
+for target in "pkg/snapshot FuzzLoadFiles" "pkg/snapshot FuzzQuantity" "pkg/cmd FuzzSelector" "pkg/render FuzzClean"; do
+  set -- $target
+  go test -run=NONE -fuzz="^$2\$" -fuzztime=5s "./$1" >"$LOGS/fuzz.log" 2>&1 || { cat "$LOGS/fuzz.log"; exit 1; }
+  echo "fuzz $2: ok"
+done
+
 step "fidelity: differential test against kube-scheduler v1.36.3"
 (cd test/fidelity && go vet ./...)
 gotest test/fidelity fidelity -timeout 45m ./...

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -41,6 +42,8 @@ type result struct {
 func execute(t *testing.T, newClient clientFactory, stdin string, args ...string) result {
 	t.Helper()
 	t.Setenv("NO_COLOR", "")
+	// -f takes the kubeconfig's namespace, as kubectl does: never the machine's own kubeconfig.
+	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "none"))
 	streams, in, out, errOut := genericiooptions.NewTestIOStreams()
 	in.WriteString(stdin)
 	code := run(context.Background(), args, streams, newClient)
@@ -176,7 +179,7 @@ func TestWhyPendingRESTConfig(t *testing.T) {
 	if got == nil {
 		t.Fatal("no client built")
 	}
-	if got.ContentType != "application/vnd.kubernetes.protobuf" || got.Timeout != defaultRequestTimeout {
+	if got.ContentType != "application/vnd.kubernetes.protobuf" || got.Timeout != 0 {
 		t.Errorf("content type %q, timeout %s", got.ContentType, got.Timeout)
 	}
 	execute(t, factory, "", "why-pending", "--kubeconfig", kubeconfig, "--request-timeout", "5s")
@@ -284,7 +287,7 @@ func TestWhyPendingClusterErrors(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.errOut)
 		}
-		if !strings.HasPrefix(r.errOut, "Warning: cannot list nodes at cluster scope: ask for the ClusterRole in docs/rbac.yaml") {
+		if !strings.HasPrefix(r.errOut, "Warning: cannot list nodes at cluster scope: without Nodes only what the cluster recorded can be shown; docs/rbac.yaml grants list on nodes") {
 			t.Errorf("stderr = %q", r.errOut)
 		}
 		if rep := report(t, r); len(rep.Pods) != 1 {
@@ -305,7 +308,7 @@ func TestWhyPendingClusterErrors(t *testing.T) {
 			t.Fatalf("exit %d: %s", r.code, r.errOut)
 		}
 		want := `Warning: cannot list pods in all namespaces: pods is forbidden: User "jane" cannot list resource "pods"; showing namespace "shop" only: ` +
-			"spread, inter-pod affinity, host port and resource checks do not see Pods elsewhere; ask for the ClusterRole in docs/rbac.yaml\n"
+			"spread, inter-pod affinity, host port and resource checks do not see Pods elsewhere; docs/rbac.yaml grants list on pods\n"
 		if r.errOut != want {
 			t.Errorf("stderr = %q, want %q", r.errOut, want)
 		}
@@ -321,7 +324,7 @@ func TestWhyPendingClusterErrors(t *testing.T) {
 		client := cluster()
 		client.PrependReactor("list", "pods", forbidden("pods"))
 		r := execute(t, withClient(client), "", "why-pending", "--kubeconfig", kubeconfig)
-		wantError(t, r, `cannot list pods in all namespaces, nor in namespace "shop": pods is forbidden: User "jane" cannot list resource "pods"; ask for the ClusterRole in docs/rbac.yaml`)
+		wantError(t, r, `cannot list pods in all namespaces, nor in namespace "shop": pods is forbidden: User "jane" cannot list resource "pods"; docs/rbac.yaml grants list on pods`)
 	})
 	t.Run("unauthorized", func(t *testing.T) {
 		client := cluster()
@@ -384,5 +387,15 @@ func TestHelpShowsDisplayName(t *testing.T) {
 	r := execute(t, noCluster(t), "", "why-pending", "--help")
 	if r.code != 0 || !strings.Contains(r.out, "kubectl placement why-pending [POD...]") || !bytes.Contains([]byte(r.out), []byte("--kubeconfig")) {
 		t.Errorf("exit %d, help:\n%s", r.code, r.out)
+	}
+}
+
+// TestSnapshotFileNamespace: -f without -n reads the kubeconfig's namespace, as kubectl does.
+func TestSnapshotFileNamespace(t *testing.T) {
+	t.Setenv("NO_COLOR", "")
+	t.Setenv("KUBECONFIG", kubeconfig) // namespace shop
+	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	if code := run(context.Background(), []string{"why-pending", "-f", snapshotFile}, streams, noCluster(t)); code != 0 || !strings.HasPrefix(out.String(), "Pod shop/web-0") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

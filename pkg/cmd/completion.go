@@ -14,7 +14,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 	"github.com/kubectl-placement/kubectl-placement/pkg/spread"
@@ -59,7 +58,7 @@ func completePods(newClient clientFactory) cobra.CompletionFunc {
 		}
 		ctx, cancel := completionContext(cmd)
 		defer cancel()
-		src, err := newCompletionSource(ctx, cmd, newClient)
+		src, err := newCompletionSource(cmd, newClient)
 		if err != nil {
 			return completionFailed(err)
 		}
@@ -124,7 +123,7 @@ func completeWorkloads(newClient clientFactory) cobra.CompletionFunc {
 
 		ctx, cancel := completionContext(cmd)
 		defer cancel()
-		src, err := newCompletionSource(ctx, cmd, newClient)
+		src, err := newCompletionSource(cmd, newClient)
 		if err != nil {
 			return completionFailed(err)
 		}
@@ -160,7 +159,7 @@ func completeNamespaces(newClient clientFactory) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		ctx, cancel := completionContext(cmd)
 		defer cancel()
-		src, err := newCompletionSource(ctx, cmd, newClient)
+		src, err := newCompletionSource(cmd, newClient)
 		if err != nil {
 			return completionFailed(err)
 		}
@@ -203,44 +202,34 @@ func completeKubeconfigNames(newClient clientFactory, flag string) cobra.Complet
 	}
 }
 
-// completionSource is where completion reads names: the -f files, or the cluster with one LIST
-// per resource (never the whole snapshot, which may be thousands of objects and events).
+// completionSource is where completion reads names: the snapshot source of the command's flags
+// and the namespace in scope.
 type completionSource struct {
 	namespace string
-	snap      *snapshot.Snapshot   // -f
-	client    kubernetes.Interface // live
+	src       snapshot.Source
 }
 
 // newCompletionSource connects with the command's own flags (-f, -n, --context, ...).
-func newCompletionSource(ctx context.Context, cmd *cobra.Command, newClient clientFactory) (*completionSource, error) {
+func newCompletionSource(cmd *cobra.Command, newClient clientFactory) (*completionSource, error) {
 	s, err := sourceFromFlags(cmd, newClient)
 	if err != nil {
 		return nil, err
 	}
-	if len(s.Filenames) > 0 {
-		if slices.Contains(s.Filenames, snapshot.StdinName) {
-			return &completionSource{snap: &snapshot.Snapshot{}}, nil // stdin belongs to the shell
-		}
-		namespace, snap, err := s.loadSnapshot(ctx, nil)
-		if err != nil {
-			return nil, err
-		}
-		return &completionSource{namespace: namespace, snap: snap}, nil
-	}
 	if !cmd.Flags().Changed("request-timeout") && s.configFlags.Timeout != nil {
 		*s.configFlags.Timeout = completionTimeout.String()
 	}
-	namespace, _, err := s.connect()
+	// No stdin: it belongs to the shell.
+	namespace, src, err := s.open(nil)
 	if err != nil {
 		return nil, err
 	}
-	return &completionSource{namespace: namespace, client: s.client}, nil
+	return &completionSource{namespace: namespace, src: src}, nil
 }
 
 // sourceFromFlags builds a snapshotSource holding the values of the command's -f and connection
 // flags; the command's own options are out of reach from a completion function.
 func sourceFromFlags(cmd *cobra.Command, newClient clientFactory) (*snapshotSource, error) {
-	s := newSnapshotSource(newClient)
+	s := newSnapshotSource(newClient, nil)
 	fs := pflag.NewFlagSet("completion", pflag.ContinueOnError)
 	s.configFlags.AddFlags(fs)
 	var err error
@@ -259,56 +248,32 @@ func sourceFromFlags(cmd *cobra.Command, newClient clientFactory) (*snapshotSour
 	return &s, err
 }
 
-// listOptions serve completion from the API server's watch cache rather than etcd.
-var listOptions = metav1.ListOptions{ResourceVersion: "0"}
-
 // pods are the Pods of the namespace.
 func (c *completionSource) pods(ctx context.Context) ([]*corev1.Pod, error) {
-	if c.snap != nil {
-		var out []*corev1.Pod
-		for _, p := range c.snap.Pods {
-			if p.Namespace == c.namespace {
-				out = append(out, p)
-			}
-		}
-		return out, nil
-	}
-	list, err := c.client.CoreV1().Pods(c.namespace).List(ctx, listOptions)
+	objs, err := c.src.Candidates(ctx, snapshot.KindPod, c.namespace)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*corev1.Pod, len(list.Items))
-	for i := range list.Items {
-		out[i] = &list.Items[i]
+	out := make([]*corev1.Pod, 0, len(objs))
+	for _, o := range objs {
+		if p, ok := o.(*corev1.Pod); ok {
+			out = append(out, p)
+		}
 	}
 	return out, nil
 }
 
 // namespaces are the namespace names, sorted.
 func (c *completionSource) namespaces(ctx context.Context) ([]string, error) {
+	objs, err := c.src.Candidates(ctx, snapshot.KindNamespace, "")
+	if err != nil {
+		return nil, err
+	}
 	set := map[string]bool{}
-	if c.snap != nil {
-		for _, ns := range c.snap.Namespaces {
-			set[ns.Name] = true
-		}
-		for _, p := range c.snap.Pods {
-			set[p.Namespace] = true
-		}
-	} else {
-		list, err := c.client.CoreV1().Namespaces().List(ctx, listOptions)
-		if err != nil {
-			return nil, err
-		}
-		for _, ns := range list.Items {
-			set[ns.Name] = true
-		}
+	for _, o := range objs {
+		set[o.GetName()] = true
 	}
-	names := make([]string, 0, len(set))
-	for n := range set {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names, nil
+	return slices.Sorted(maps.Keys(set)), nil
 }
 
 // workloadRef names a workload of the namespace.
@@ -330,11 +295,11 @@ func (c *completionSource) workloads(ctx context.Context, kinds []string, topLev
 		if kind == spread.KindPod {
 			continue
 		}
-		objs, err := c.workloadObjects(ctx, kind)
+		objs, err := c.src.Candidates(ctx, kind, c.namespace)
 		if err != nil {
 			cobra.CompDebugln("list "+kind+": "+err.Error(), false)
 		}
-		byPods[kind] = err != nil || c.snap != nil
+		byPods[kind] = err != nil
 		for _, o := range objs {
 			add(kind, o)
 		}
@@ -361,79 +326,6 @@ func (c *completionSource) workloads(ctx context.Context, kinds []string, topLev
 		return strings.Compare(a.name, b.name)
 	})
 	return refs, nil
-}
-
-// workloadObjects are the objects of one workload kind: from the snapshot, or one LIST.
-func (c *completionSource) workloadObjects(ctx context.Context, kind string) ([]metav1.Object, error) {
-	var out []metav1.Object
-	if c.snap != nil {
-		w := c.snap.Workloads
-		switch kind {
-		case spread.KindDeployment:
-			out = appendObjects(out, w.Deployments)
-		case spread.KindStatefulSet:
-			out = appendObjects(out, w.StatefulSets)
-		case spread.KindDaemonSet:
-			out = appendObjects(out, w.DaemonSets)
-		case spread.KindReplicaSet:
-			out = appendObjects(out, w.ReplicaSets)
-		case spread.KindJob:
-			out = appendObjects(out, w.Jobs)
-		}
-		return out, nil
-	}
-	apps, ns := c.client.AppsV1(), c.namespace
-	switch kind {
-	case spread.KindDeployment:
-		l, err := apps.Deployments(ns).List(ctx, listOptions)
-		if err != nil {
-			return nil, err
-		}
-		out = appendItems(out, l.Items)
-	case spread.KindStatefulSet:
-		l, err := apps.StatefulSets(ns).List(ctx, listOptions)
-		if err != nil {
-			return nil, err
-		}
-		out = appendItems(out, l.Items)
-	case spread.KindDaemonSet:
-		l, err := apps.DaemonSets(ns).List(ctx, listOptions)
-		if err != nil {
-			return nil, err
-		}
-		out = appendItems(out, l.Items)
-	case spread.KindReplicaSet:
-		l, err := apps.ReplicaSets(ns).List(ctx, listOptions)
-		if err != nil {
-			return nil, err
-		}
-		out = appendItems(out, l.Items)
-	case spread.KindJob:
-		l, err := c.client.BatchV1().Jobs(ns).List(ctx, listOptions)
-		if err != nil {
-			return nil, err
-		}
-		out = appendItems(out, l.Items)
-	}
-	return out, nil
-}
-
-func appendObjects[T metav1.Object](out []metav1.Object, objs []T) []metav1.Object {
-	for _, o := range objs {
-		out = append(out, o)
-	}
-	return out
-}
-
-// appendItems appends pointers to a List's items, which are values.
-func appendItems[T any, PT interface {
-	*T
-	metav1.Object
-}](out []metav1.Object, items []T) []metav1.Object {
-	for i := range items {
-		out = append(out, PT(&items[i]))
-	}
-	return out
 }
 
 func withPrefix(names []string, prefix string) []cobra.Completion {

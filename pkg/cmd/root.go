@@ -14,6 +14,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/render"
 )
@@ -43,6 +44,9 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 }
 
 func run(ctx context.Context, args []string, streams genericiooptions.IOStreams, newClient clientFactory) (code int) {
+	// client-go logs through klog straight to os.Stderr (retries, broken connections, API
+	// warnings): stderr carries only our own error: and Warning: lines.
+	klog.SetLogger(klog.Logger{})
 	defer func() {
 		// A bug must still end as one line and exit 1, never a stack trace.
 		if r := recover(); r != nil {

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,9 +29,9 @@ import (
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
 
-// defaultRequestTimeout bounds each API request when --request-timeout is unset, so an unreachable
-// or black-holed API server ends in an error instead of a hang.
-const defaultRequestTimeout = 30 * time.Second
+// defaultTimeout bounds the whole read of a cluster (every request, retry, Retry-After wait and
+// page) unless --timeout says otherwise: an unwell API server must end in an error, not a hang.
+const defaultTimeout = 2 * time.Minute
 
 // colorModes are the --color values, in help order.
 var colorModes = []string{render.ColorAuto, render.ColorAlways, render.ColorNever}
@@ -76,7 +79,7 @@ type reportOptions struct {
 }
 
 func newReportOptions(streams genericiooptions.IOStreams, newClient clientFactory) reportOptions {
-	return reportOptions{snapshotSource: newSnapshotSource(newClient), outputFlags: newOutputFlags(), IOStreams: streams}
+	return reportOptions{snapshotSource: newSnapshotSource(newClient, streams.ErrOut), outputFlags: newOutputFlags(), IOStreams: streams}
 }
 
 func (o *reportOptions) validate() error {
@@ -129,15 +132,21 @@ type snapshotSource struct {
 	// PodNames are Pods named on the command line, in the namespace in scope: the loaders keep
 	// them even when they have finished.
 	PodNames []string
+	// Timeout bounds the whole command's reading of the cluster; 0 means no limit.
+	Timeout time.Duration
 
 	// newClient builds the clientset from the connection flags, unless client is already set.
 	newClient clientFactory
 	client    kubernetes.Interface
+	// source is what loadSnapshot read, for later reads.
+	source snapshot.Source
 
 	// Set by completeSource and validateSource.
 	selector labels.Selector
 	// liveFlags are the connection flags given, which -f cannot honour.
 	liveFlags []string
+	// apiWarnings prints the API server's Warning headers, once each.
+	apiWarnings *apiWarnings
 	// Set when connecting, for error messages.
 	host    string
 	timeout time.Duration
@@ -145,12 +154,19 @@ type snapshotSource struct {
 	noKubeconfig bool
 }
 
-func newSnapshotSource(newClient clientFactory) snapshotSource {
-	flags := genericclioptions.NewConfigFlags(true)
-	// Show the real default in --help; "0" would read as "no timeout".
-	timeout := defaultRequestTimeout.String()
-	flags.Timeout = &timeout
-	return snapshotSource{configFlags: flags, newClient: newClient, selector: labels.Everything()}
+func newSnapshotSource(newClient clientFactory, warnings io.Writer) snapshotSource {
+	return snapshotSource{
+		configFlags: genericclioptions.NewConfigFlags(true), newClient: newClient, selector: labels.Everything(),
+		Timeout: defaultTimeout, apiWarnings: &apiWarnings{out: warnings, seen: map[string]bool{}},
+	}
+}
+
+// withDeadline bounds ctx by --timeout.
+func (s *snapshotSource) withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.Timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, s.Timeout)
 }
 
 // addSourceFlags registers -A, -l, -f and kubectl's connection flags; the help texts say what -A
@@ -160,6 +176,7 @@ func (s *snapshotSource) addSourceFlags(cmd *cobra.Command, allNamespacesHelp, s
 	f.BoolVarP(&s.AllNamespaces, "all-namespaces", "A", s.AllNamespaces, allNamespacesHelp)
 	f.StringVarP(&s.Selector, "selector", "l", s.Selector, selectorHelp)
 	f.StringSliceVarP(&s.Filenames, "filename", "f", s.Filenames, "Read a snapshot from these YAML/JSON files (kubectl get -o yaml|json output) instead of the cluster; - reads stdin")
+	f.DurationVar(&s.Timeout, "timeout", s.Timeout, "The longest the whole read of the cluster may take, retries and paging included (e.g. 30s, 5m); 0 means no limit")
 	s.configFlags.AddFlags(f)
 	_ = cmd.MarkFlagFilename("filename", "yaml", "yml", "json")
 }
@@ -197,19 +214,21 @@ func (s *snapshotSource) validateSource() error {
 	return nil
 }
 
-// loadSnapshot reads the snapshot from files (stdin for -) or the cluster, and returns it with the
-// namespace in scope.
-func (s *snapshotSource) loadSnapshot(ctx context.Context, stdin io.Reader) (string, *snapshot.Snapshot, error) {
+// open resolves the namespace in scope and the snapshot source the flags name: the -f files
+// (stdin for -, when stdin is given) or the cluster.
+func (s *snapshotSource) open(stdin io.Reader) (string, snapshot.Source, error) {
 	if len(s.Filenames) > 0 {
-		// A snapshot may come from another cluster: the kubeconfig has no say in its namespace.
-		namespace := metav1.NamespaceDefault
-		if s.configFlags.Namespace != nil && *s.configFlags.Namespace != "" {
-			namespace = *s.configFlags.Namespace
+		// As kubectl get -f: -n, else the kubeconfig's namespace, else default (no kubeconfig
+		// is needed to read a file).
+		namespace, _, err := s.configFlags.ToRawKubeConfigLoader().Namespace()
+		if err != nil || namespace == "" {
+			namespace = metav1.NamespaceDefault
+			if s.configFlags.Namespace != nil && *s.configFlags.Namespace != "" {
+				namespace = *s.configFlags.Namespace
+			}
 		}
-		snap, err := snapshot.LoadFiles(s.Filenames, stdin, s.namedPods(namespace)...)
-		return namespace, snap, err
+		return namespace, &snapshot.Files{Paths: s.Filenames, Stdin: stdin, NamedPods: s.namedPods(namespace)}, nil
 	}
-
 	namespace, source, err := s.connect()
 	if err != nil {
 		return "", nil, err
@@ -218,9 +237,20 @@ func (s *snapshotSource) loadSnapshot(ctx context.Context, stdin io.Reader) (str
 	if !s.AllNamespaces {
 		opts.EventNamespace = namespace
 	}
-	snap, err := snapshot.FromCluster(ctx, s.client, opts)
+	return namespace, &snapshot.Cluster{Client: s.client, Options: opts}, nil
+}
+
+// loadSnapshot opens the source and reads the snapshot; it keeps the source for later reads
+// (spread's workload objects).
+func (s *snapshotSource) loadSnapshot(ctx context.Context, stdin io.Reader) (string, *snapshot.Snapshot, error) {
+	namespace, src, err := s.open(stdin)
 	if err != nil {
-		return "", nil, s.clusterError(err)
+		return "", nil, err
+	}
+	s.source = src
+	snap, err := src.Load(ctx)
+	if err != nil {
+		return "", nil, s.clusterError(ctx, err)
 	}
 	return namespace, snap, nil
 }
@@ -273,6 +303,7 @@ func (s *snapshotSource) connect() (namespace, source string, err error) {
 		return "", "", kubeconfigError(err)
 	}
 	tuneRESTConfig(config)
+	config.WarningHandler = s.apiWarnings
 	s.host, s.timeout = config.Host, config.Timeout
 	if s.client == nil {
 		if s.client, err = s.newClient(config); err != nil {
@@ -283,15 +314,14 @@ func (s *snapshotSource) connect() (namespace, source string, err error) {
 }
 
 // tuneRESTConfig sets what a read-only bulk reader wants: protobuf (several times smaller and
-// faster to decode than JSON), a request timeout, and a rate limit that does not throttle a
-// handful of paged LISTs.
+// faster to decode than JSON), a rate limit that does not throttle a handful of paged LISTs, and
+// no Retry-After wait that would outlast the deadline. --request-timeout stays as kubectl has it
+// (0: none); --timeout bounds the whole read.
 func tuneRESTConfig(c *rest.Config) {
 	c.ContentType = "application/vnd.kubernetes.protobuf"
 	c.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
 	c.QPS, c.Burst = 50, 100
-	if c.Timeout <= 0 {
-		c.Timeout = defaultRequestTimeout
-	}
+	c.Wrap(func(rt http.RoundTripper) http.RoundTripper { return retryAfterWithinDeadline{rt} })
 	c.UserAgent = fmt.Sprintf("kubectl-placement/%s (%s/%s)", version.Version, runtime.GOOS, runtime.GOARCH)
 }
 
@@ -317,18 +347,29 @@ func kubeconfigError(err error) error {
 	return fmt.Errorf("invalid kubeconfig: %w", err)
 }
 
-// clusterError turns a failed request into one line that says what to do.
-func (s *snapshotSource) clusterError(err error) error {
+// clusterError turns a failed read into one line that says what to do.
+func (s *snapshotSource) clusterError(ctx context.Context, err error) error {
 	host := s.host
 	if host == "" {
 		host = "the API server"
 	}
 	switch {
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		return errors.New("interrupted")
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("gave up after %s (--timeout) reading the cluster at %s; raise --timeout or check the API server's health", s.Timeout, host)
 	case apierrors.IsUnauthorized(err):
 		return fmt.Errorf("the cluster at %s rejected the credentials (Unauthorized): log in again, or check --kubeconfig, --context and --user", host)
-	case isTimeout(err):
+	case apierrors.IsTooManyRequests(err):
+		return fmt.Errorf("the API server at %s is too busy (429 Too Many Requests) to answer within --timeout %s; try again later", host, s.Timeout)
+	case s.timeout > 0 && isTimeout(err) && !strings.Contains(err.Error(), "TLS handshake timeout"):
 		return fmt.Errorf("timed out after %s talking to %s; check --request-timeout / connectivity", s.timeout, host)
-	case apierrors.IsForbidden(err):
+	case isTimeout(err):
+		if cause, ok := transportCause(err); ok {
+			err = cause
+		}
+		return fmt.Errorf("timed out talking to %s (%w); check connectivity", host, err)
+	case apierrors.IsForbidden(err) && !strings.Contains(err.Error(), snapshot.RBACHint):
 		return fmt.Errorf("%w; ask for the ClusterRole in %s", err, snapshot.RBACHint)
 	}
 	if cause, ok := transportCause(err); ok {
@@ -338,4 +379,48 @@ func (s *snapshotSource) clusterError(err error) error {
 		return fmt.Errorf("cannot reach the cluster at %s: %w", host, cause)
 	}
 	return err
+}
+
+// retryAfterWithinDeadline drops a Retry-After the request's deadline cannot wait for, so client-go
+// returns the 429 or 5xx at once instead of sleeping past --timeout.
+type retryAfterWithinDeadline struct{ next http.RoundTripper }
+
+// WrappedRoundTripper lets client-go reach the transport underneath (to cancel requests).
+func (t retryAfterWithinDeadline) WrappedRoundTripper() http.RoundTripper { return t.next }
+
+func (t retryAfterWithinDeadline) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil || resp.Header.Get("Retry-After") == "" {
+		return resp, err
+	}
+	deadline, ok := req.Context().Deadline()
+	if !ok {
+		return resp, err
+	}
+	seconds, perr := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After")))
+	if perr != nil || time.Until(deadline) < time.Duration(seconds)*time.Second {
+		resp.Header.Del("Retry-After")
+	}
+	return resp, nil
+}
+
+// apiWarnings prints the API server's Warning headers on stderr, once each and made safe, the
+// way kubectl does (client-go would log them through klog).
+type apiWarnings struct {
+	out  io.Writer
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (w *apiWarnings) HandleWarningHeader(code int, _ string, text string) {
+	if code != 299 || text == "" || w.out == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.seen[text] {
+		return
+	}
+	w.seen[text] = true
+	printWarning(w.out, text)
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
@@ -123,6 +122,8 @@ func (o *SpreadOptions) Validate() error {
 
 // Run loads the snapshot, resolves the workloads, analyses and prints them.
 func (o *SpreadOptions) Run(ctx context.Context) error {
+	ctx, cancel := o.withDeadline(ctx)
+	defer cancel()
 	namespace, snap, err := o.load(ctx)
 	if err != nil {
 		return err
@@ -152,8 +153,13 @@ func (o *SpreadOptions) Run(ctx context.Context) error {
 	analyzer := spread.NewAnalyzer(snap)
 	for _, w := range workloads {
 		r, err := analyzer.Analyze(w)
-		if err != nil {
+		switch {
+		case err != nil && !list:
 			return err
+		case err != nil:
+			// One workload's odd Pod (a label that makes no selector) must not hide the others.
+			printWarning(o.ErrOut, fmt.Sprintf("skipped %s %s/%s: %v", strings.ToLower(w.Kind), w.Namespace, w.Name, err))
+			continue
 		}
 		reports = append(reports, r)
 	}
@@ -178,11 +184,20 @@ func (o *SpreadOptions) resolve(ctx context.Context, snap *snapshot.Snapshot, na
 			return &spread.Workload{Kind: kind, Namespace: namespace, Name: name, Pods: []*corev1.Pod{pod}}, nil
 		}
 	}
-	obj, err := o.object(ctx, snap, kind, namespace, name)
-	if err != nil {
+	obj, err := o.object(ctx, kind, namespace, name)
+	var nf *spread.NotFoundError
+	switch {
+	case errors.As(err, &nf):
+		// Pods outlive their owner for a while (or name one that never existed): they are still
+		// the workload.
+		w, err := spread.FromPods(snap, kind, namespace, name)
+		if errors.As(err, new(*spread.NotFoundError)) {
+			return nil, nf
+		}
+		return w, err
+	case err != nil:
 		return nil, err
-	}
-	if obj != nil {
+	case obj != nil:
 		return spread.FromObject(obj, snap)
 	}
 	return spread.FromPods(snap, kind, namespace, name)
@@ -193,7 +208,7 @@ func (o *SpreadOptions) withObject(ctx context.Context, snap *snapshot.Snapshot,
 	if w.Kind == spread.KindPod {
 		return w, nil
 	}
-	obj, err := o.object(ctx, snap, w.Kind, w.Namespace, w.Name)
+	obj, err := o.object(ctx, w.Kind, w.Namespace, w.Name)
 	if err != nil {
 		var nf *spread.NotFoundError
 		if errors.As(err, &nf) {
@@ -207,48 +222,28 @@ func (o *SpreadOptions) withObject(ctx context.Context, snap *snapshot.Snapshot,
 	return spread.FromObject(obj, snap)
 }
 
-// object reads a workload object: from the -f files, or live with one GET. nil, nil when it
-// cannot be read (offline without it, a kind we do not read, or forbidden).
-func (o *SpreadOptions) object(ctx context.Context, snap *snapshot.Snapshot, kind, namespace, name string) (runtime.Object, error) {
-	if len(o.Filenames) > 0 {
-		return spread.FindWorkload(snap, kind, namespace, name), nil
-	}
-	c := o.client
-	if c == nil {
+// object reads a workload object from the snapshot's source: nil, nil when it cannot be read
+// (a snapshot without it, a kind that is not read, or a refusal), as its Pods then stand for it.
+func (o *SpreadOptions) object(ctx context.Context, kind, namespace, name string) (runtime.Object, error) {
+	if o.source == nil {
 		return nil, nil
 	}
-	get := metav1.GetOptions{}
-	var obj runtime.Object
-	var err error
-	resource := ""
-	switch kind {
-	case spread.KindDeployment:
-		resource = "deployments.apps"
-		obj, err = c.AppsV1().Deployments(namespace).Get(ctx, name, get)
-	case spread.KindStatefulSet:
-		resource = "statefulsets.apps"
-		obj, err = c.AppsV1().StatefulSets(namespace).Get(ctx, name, get)
-	case spread.KindReplicaSet:
-		resource = "replicasets.apps"
-		obj, err = c.AppsV1().ReplicaSets(namespace).Get(ctx, name, get)
-	case spread.KindDaemonSet:
-		resource = "daemonsets.apps"
-		obj, err = c.AppsV1().DaemonSets(namespace).Get(ctx, name, get)
-	case spread.KindJob:
-		resource = "jobs.batch"
-		obj, err = c.BatchV1().Jobs(namespace).Get(ctx, name, get)
-	default:
-		return nil, nil // another controller's kind: its Pods are all we can see
-	}
+	obj, err := o.source.Workload(ctx, kind, namespace, name)
 	switch {
 	case err == nil:
 		return obj, nil
 	case apierrors.IsNotFound(err):
 		return nil, &spread.NotFoundError{Kind: kind, Namespace: namespace, Name: name}
 	case apierrors.IsForbidden(err):
-		printWarning(o.ErrOut, fmt.Sprintf("cannot get %s in namespace %q: finding its Pods by ownerReferences instead; ask for the ClusterRole in %s",
-			resource, namespace, snapshot.RBACHint))
+		resource := snapshot.WorkloadResource(kind)
+		printWarning(o.ErrOut, fmt.Sprintf("cannot get %s in namespace %q: finding its Pods by ownerReferences instead; %s grants get on %s",
+			resource, namespace, snapshot.RBACHint, resource))
 		return nil, nil
+	case ctx.Err() != nil:
+		return nil, o.clusterError(ctx, err)
 	}
-	return nil, o.clusterError(fmt.Errorf("get %s %s/%s: %w", resource, namespace, name, err))
+	// The object is optional: its Pods still show the spread.
+	printWarning(o.ErrOut, fmt.Sprintf("cannot get %s %s/%s (%v): finding its Pods by ownerReferences instead",
+		snapshot.WorkloadResource(kind), namespace, name, err))
+	return nil, nil
 }

@@ -165,3 +165,17 @@ func TestSpreadErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestSpreadSelectorSkipsOddWorkload: with -l, a workload whose Pods cannot be analysed (an
+// anti-affinity selector no API server would accept) is a warning; the others are still shown.
+func TestSpreadSelectorSkipsOddWorkload(t *testing.T) {
+	objs := spreadCluster()
+	objs = append(objs, fixture.Pod("shop", "odd-0", fixture.PodLabels("app", "catalog"), fixture.OwnedBy("StatefulSet", "odd"),
+		fixture.PodAntiAffinityTerm(corev1.PodAffinityTerm{TopologyKey: corev1.LabelHostname, LabelSelector: &metav1.LabelSelector{
+			MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "app", Operator: "Bogus", Values: []string{"x"}}},
+		}})))
+	out, errOut, code := runSpread(t, fake.NewClientset(objs...), "-n", "shop", "-l", "app=catalog")
+	if code != 0 || !strings.Contains(out, "catalog") || !strings.HasPrefix(errOut, "Warning: skipped statefulset shop/odd: ") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}

@@ -78,6 +78,8 @@ func (o *WhyPendingOptions) Validate() error {
 
 // Run loads the snapshot, explains the selected Pods and prints the report.
 func (o *WhyPendingOptions) Run(ctx context.Context) error {
+	ctx, cancel := o.withDeadline(ctx)
+	defer cancel()
 	namespace, snap, err := o.load(ctx)
 	if err != nil {
 		return err

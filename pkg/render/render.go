@@ -9,8 +9,6 @@ import (
 	"io"
 	"strings"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
 )
 
@@ -49,15 +47,17 @@ func WhyPending(w io.Writer, r *explain.WhyPendingReport, o Options) error {
 }
 
 // encode writes v as indented JSON or as YAML: the report structs are the contract, uncoloured.
+// Cluster-sourced text is escaped (\uXXXX) rather than written raw: no control, bidi or other
+// format character reaches a terminal that shows the output, and YAML never fails on content.
 func encode(w io.Writer, v any, format string) error {
 	var out []byte
 	var err error
 	if format == FormatJSON {
 		if out, err = json.MarshalIndent(v, "", "  "); err == nil {
-			out = append(out, '\n')
+			out = append(escapeJSON(out), '\n')
 		}
-	} else {
-		out, err = yaml.Marshal(v)
+	} else if out, err = json.Marshal(v); err == nil {
+		out, err = yamlSafe(out)
 	}
 	if err != nil {
 		return fmt.Errorf("encode report as %s: %w", format, err)

@@ -51,8 +51,9 @@ type collector struct {
 	// Failed, which are otherwise dropped.
 	named    map[string]bool
 	finished map[string]*corev1.Pod
-	// pvcsRead and storageClassesRead tell an empty list from one that could not be read.
-	pvcsRead, pvsRead, storageClassesRead bool
+	// read holds the resources read (as RBAC names them), to tell an empty list from one that
+	// could not be read.
+	read map[string]bool
 
 	warnings []string
 	missing  []Permission
@@ -75,6 +76,7 @@ func newCollector(named []types.NamespacedName) *collector {
 		jobs:            map[string]*batchv1.Job{},
 		named:           map[string]bool{},
 		finished:        map[string]*corev1.Pod{},
+		read:            map[string]bool{},
 	}
 	for _, n := range named {
 		c.named[key(n.Namespace, n.Name)] = true
@@ -172,19 +174,19 @@ func (c *collector) addPVC(pvc *corev1.PersistentVolumeClaim) {
 		pvc.Namespace = metav1.NamespaceDefault
 	}
 	trimMeta(&pvc.ObjectMeta)
-	c.pvcsRead = true
+	c.read["persistentvolumeclaims"] = true
 	c.pvcs[key(pvc.Namespace, pvc.Name)] = pvc
 }
 
 func (c *collector) addPV(pv *corev1.PersistentVolume) {
 	trimMeta(&pv.ObjectMeta)
-	c.pvsRead = true
+	c.read["persistentvolumes"] = true
 	c.pvs[pv.Name] = pv
 }
 
 func (c *collector) addStorageClass(sc *storagev1.StorageClass) {
 	trimMeta(&sc.ObjectMeta)
-	c.storageClassesRead = true
+	c.read["storageclasses"] = true
 	c.storageClasses[sc.Name] = sc
 }
 
@@ -264,13 +266,13 @@ func (c *collector) snapshot(source string) *Snapshot {
 		Warnings: c.warnings,
 		Missing:  c.missing,
 	}
-	if c.pvcsRead {
+	if c.read["persistentvolumeclaims"] {
 		s.PVCs = sortedValues(c.pvcs)
 	}
-	if c.pvsRead {
+	if c.read["persistentvolumes"] {
 		s.PVs = sortedValues(c.pvs)
 	}
-	if c.storageClassesRead {
+	if c.read["storageclasses"] {
 		s.StorageClasses = sortedValues(c.storageClasses)
 	}
 	for _, ev := range c.events {

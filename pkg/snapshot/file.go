@@ -128,7 +128,7 @@ func (d document) where(file string) string {
 func loadDocuments(c *collector, file string, data []byte) error {
 	var docs []document
 	var err error
-	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
+	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' || strings.EqualFold(filepath.Ext(file), ".json") {
 		// JSON is YAML too, but a JSON decoder is much faster on large `-o json` dumps.
 		docs, err = splitJSON(file, data)
 	} else {
@@ -286,7 +286,7 @@ func decodeDocument(c *collector, d document, ignored map[string]int) (int, erro
 	}
 	var h typeHeader
 	if err := json.Unmarshal(d.json, &h); err != nil {
-		return 0, fmt.Errorf("not a Kubernetes object: %w", err)
+		return 0, notAnObject(err)
 	}
 	if h.Kind == "" {
 		return 0, errors.New("not a Kubernetes object: no kind")
@@ -300,7 +300,7 @@ func decodeDocument(c *collector, d document, ignored map[string]int) (int, erro
 		gvk := itemGVK
 		var ih typeHeader
 		if err := json.Unmarshal(item, &ih); err != nil {
-			return 0, fmt.Errorf("item %d: not a Kubernetes object: %w", i+1, err)
+			return 0, fmt.Errorf("item %d: %w", i+1, notAnObject(err))
 		}
 		if ih.Kind != "" {
 			gvk = schema.FromAPIVersionAndKind(ih.APIVersion, ih.Kind)
@@ -313,6 +313,23 @@ func decodeDocument(c *collector, d document, ignored map[string]int) (int, erro
 		}
 	}
 	return len(h.Items), nil
+}
+
+// notAnObject explains a document whose apiVersion, kind or items are not what an object or a
+// list holds, without the decoder's Go type names.
+func notAnObject(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		what := "a " + typeErr.Value
+		if typeErr.Value == "array" || typeErr.Value == "object" {
+			what = "an " + typeErr.Value
+		}
+		if typeErr.Field == "" {
+			return fmt.Errorf("not a Kubernetes object: %s instead of a mapping", what)
+		}
+		return fmt.Errorf("not a Kubernetes object: %s is %s", typeErr.Field, what)
+	}
+	return errors.New("not a Kubernetes object")
 }
 
 // snapshotKinds are the kinds a snapshot is made of.
@@ -336,6 +353,13 @@ var snapshotKinds = map[schema.GroupVersionKind]bool{
 // decodeObject decodes one object of a snapshot kind into c, and counts any other kind as ignored.
 func decodeObject(c *collector, data []byte, gvk schema.GroupVersionKind, ignored map[string]int) error {
 	if !snapshotKinds[gvk] {
+		// A kind the snapshot is made of, at another apiVersion, is a mistake worth naming:
+		// silently ignoring a Node would explain Pods against no nodes.
+		for known := range snapshotKinds {
+			if known.Kind == gvk.Kind && known.Group == gvk.Group {
+				return fmt.Errorf("%s with apiVersion %q: want %q", gvk.Kind, gvk.GroupVersion().String(), known.GroupVersion().String())
+			}
+		}
 		ignored[kindName(gvk)]++
 		return nil
 	}

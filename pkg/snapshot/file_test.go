@@ -218,6 +218,10 @@ func TestLoadFilesErrors(t *testing.T) {
 		{"no kind", []string{write("nokind.yaml", "apiVersion: v1\nmetadata: {name: x}\n")}, "", []string{"nokind.yaml: document 1 (line 1): not a Kubernetes object: no kind"}},
 		{"bad field type names item", []string{write("badlist.json", `{"kind":"List","apiVersion":"v1","items":[{"kind":"Node","apiVersion":"v1","metadata":{"name":"ok"}},{"kind":"Pod","apiVersion":"v1","metadata":{"name":"p"},"spec":{"containers":"nope"}}]}`)}, "", []string{"badlist.json: document 1 (line 1): item 2: invalid Pod"}},
 		{"truncated JSON", []string{write("trunc.json", "{\n  \"kind\": \"List\",\n  \"items\": [\n")}, "", []string{"trunc.json: document 1", "invalid JSON"}},
+		{"list item of the wrong shape", []string{write("items.yaml", "kind: List\napiVersion: v1\nitems: [3]\n")}, "", []string{"item 1: not a Kubernetes object: a number instead of a mapping"}},
+		{"kind of the wrong type", []string{write("kind.yaml", "kind: [Node]\n")}, "", []string{"not a Kubernetes object: kind is an array"}},
+		{"malformed JSON file", []string{write("bad.json", "kind: Node\n")}, "", []string{"bad.json: document 1 (line 1): invalid JSON"}},
+		{"Node without apiVersion", []string{write("node.yaml", "kind: Node\nmetadata: {name: a}\n")}, "", []string{`Node with apiVersion "": want "v1"`}},
 		{"directory without snapshots", []string{t.TempDir()}, "", []string{"has no .yaml, .yml or .json files"}},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -19,6 +20,10 @@ import (
 // from its watch cache and the client never holds one huge response.
 const pageSize = 500
 
+// maxPages caps the pages of one LIST (500,000 objects): a server that keeps sending continue
+// tokens must end in an error, not in a loop.
+const maxPages = 1000
+
 // RBACHint is where the read-only ClusterRole the plugin needs is documented.
 const RBACHint = "docs/rbac.yaml"
 
@@ -29,192 +34,275 @@ type ClusterOptions struct {
 	// FallbackNamespace is read instead when Pods (or PVCs, events) cannot be listed in all
 	// namespaces; empty makes that refusal an error.
 	FallbackNamespace string
-	// EventNamespace limits the FailedScheduling events listed to one namespace; empty lists all.
+	// EventNamespace limits the lists that only serve the Pods explained (FailedScheduling
+	// events) to one namespace; empty lists all.
 	EventNamespace string
 	// NamedPods are the Pods given on the command line. The Pod list leaves finished Pods on the
 	// server, so a named one it lacks is read with a GET and, if it has finished, kept in Finished.
 	NamedPods []types.NamespacedName
 }
 
-// FromCluster reads a snapshot from a live cluster with LIST requests (and a GET per named Pod
-// the lists lack). Refusals to read
-// optional data (PVCs, StorageClasses, PriorityClasses, Namespaces, events) and Nodes become
-// warnings and Missing entries; Pods fall back to FallbackNamespace. Other errors are returned
-// wrapped, for the caller to recognise with apierrors and errors.As.
-func FromCluster(ctx context.Context, client kubernetes.Interface, opts ClusterOptions) (*Snapshot, error) {
-	c := newCollector(opts.NamedPods)
-	// Terminal Pods never hold resources or count for spread and affinity; leave them on the server.
-	activePods := fields.AndSelectors(
-		fields.OneTermNotEqualSelector("status.phase", string(corev1.PodSucceeded)),
-		fields.OneTermNotEqualSelector("status.phase", string(corev1.PodFailed)),
-	).String()
-	failedScheduling := fields.OneTermEqualSelector("reason", ReasonFailedScheduling).String()
+// listSpec is one LIST the live loader makes. Adding a kind to the snapshot is one entry in
+// clusterLists, its field in Snapshot and its add method on the collector.
+type listSpec struct {
+	// resource and group name it as RBAC does (docs/rbac.yaml lists exactly these).
+	resource, group string
+	// namespaced lists are read in all namespaces, or in the fallback namespace when that is refused.
+	namespaced bool
+	// scoped lists serve only the Pods explained: with ClusterOptions.EventNamespace, only that
+	// namespace is read.
+	scoped bool
+	// required: without it there is no analysis, so a failure other than a refusal is fatal. A
+	// refused Node list still degrades (a namespace-only user gets what the cluster recorded).
+	required bool
+	// fieldSelector leaves on the server what the analysis never reads.
+	fieldSelector string
+	// without says what the report cannot show when the list is missing (": ..." or "").
+	without string
+	// read lists one namespace (metav1.NamespaceAll for all, or a cluster-scoped kind) and returns
+	// what adds the objects to a collector.
+	read func(ctx context.Context, c kubernetes.Interface, namespace string, opts metav1.ListOptions) (func(*collector), error)
+}
 
-	var (
-		nodes      []*corev1.Node
-		pods       []*corev1.Pod
-		namespaces []*corev1.Namespace
-		pcs        []*schedulingv1.PriorityClass
-		pvcs       []*corev1.PersistentVolumeClaim
-		pvs        []*corev1.PersistentVolume
-		scs        []*storagev1.StorageClass
-		events     []*corev1.Event
-	)
-	// The lists are independent; reading them at once keeps a remote cluster's latency to one round.
-	results := make([]listResult, 8)
-	var wg sync.WaitGroup
-	run := func(i int, f func() listResult) {
-		wg.Add(1)
-		go func() { defer wg.Done(); results[i] = f() }()
-	}
-	core := client.CoreV1()
-	run(0, func() listResult {
-		var r listResult
-		nodes, r.err = listPaged(ctx, core.Nodes().List, func(l *corev1.NodeList) []corev1.Node { return l.Items }, metav1.ListOptions{})
-		r.perm = Permission{Verb: "list", Resource: "nodes"}
-		return r
-	})
-	run(1, func() listResult {
-		return listInAllOrFallback(ctx, opts.FallbackNamespace, "pods", metav1.ListOptions{FieldSelector: activePods}, &pods,
-			func(ns string) podLister { return core.Pods(ns).List },
-			func(l *corev1.PodList) []corev1.Pod { return l.Items })
-	})
-	run(2, func() listResult {
-		var r listResult
-		namespaces, r.err = listPaged(ctx, core.Namespaces().List, func(l *corev1.NamespaceList) []corev1.Namespace { return l.Items }, metav1.ListOptions{})
-		r.perm = Permission{Verb: "list", Resource: "namespaces"}
-		return r
-	})
-	run(3, func() listResult {
-		var r listResult
-		pcs, r.err = listPaged(ctx, client.SchedulingV1().PriorityClasses().List, func(l *schedulingv1.PriorityClassList) []schedulingv1.PriorityClass { return l.Items }, metav1.ListOptions{})
-		r.perm = Permission{Verb: "list", Resource: "priorityclasses", Group: schedulingv1.GroupName}
-		return r
-	})
-	run(4, func() listResult {
-		return listInAllOrFallback(ctx, opts.FallbackNamespace, "persistentvolumeclaims", metav1.ListOptions{}, &pvcs,
-			func(ns string) pvcLister { return core.PersistentVolumeClaims(ns).List },
-			func(l *corev1.PersistentVolumeClaimList) []corev1.PersistentVolumeClaim { return l.Items })
-	})
-	run(5, func() listResult {
-		var r listResult
-		scs, r.err = listPaged(ctx, client.StorageV1().StorageClasses().List, func(l *storagev1.StorageClassList) []storagev1.StorageClass { return l.Items }, metav1.ListOptions{})
-		r.perm = Permission{Verb: "list", Resource: "storageclasses", Group: storagev1.GroupName}
-		return r
-	})
-	run(6, func() listResult {
-		if opts.EventNamespace != "" {
-			// Only one namespace's Pods are explained: its events are all that is needed.
-			var r listResult
-			events, r.err = listPaged(ctx, core.Events(opts.EventNamespace).List, func(l *corev1.EventList) []corev1.Event { return l.Items }, metav1.ListOptions{FieldSelector: failedScheduling})
-			r.perm = Permission{Verb: "list", Resource: "events", Namespace: opts.EventNamespace}
-			return r
-		}
-		return listInAllOrFallback(ctx, opts.FallbackNamespace, "events", metav1.ListOptions{FieldSelector: failedScheduling}, &events,
-			func(ns string) eventLister { return core.Events(ns).List },
-			func(l *corev1.EventList) []corev1.Event { return l.Items })
-	})
-	run(7, func() listResult {
+// permission is what RBAC must grant for the spec in namespace.
+func (s *listSpec) permission(namespace string) Permission {
+	return Permission{Verb: "list", Resource: s.resource, Group: s.group, Namespace: namespace}
+}
+
+// clusterLists are the LISTs of a live snapshot, in report order.
+var clusterLists = []*listSpec{
+	{
+		resource: "nodes", required: true,
+		without: ": without Nodes only what the cluster recorded can be shown",
+		read: reader(func(c kubernetes.Interface, _ string) lister[*corev1.NodeList] { return c.CoreV1().Nodes().List },
+			func(l *corev1.NodeList) []corev1.Node { return l.Items }, (*collector).addNode),
+	},
+	{
+		resource: "pods", namespaced: true, required: true,
+		// Terminal Pods never hold resources or count for spread and affinity; leave them on the server.
+		fieldSelector: fields.AndSelectors(
+			fields.OneTermNotEqualSelector("status.phase", string(corev1.PodSucceeded)),
+			fields.OneTermNotEqualSelector("status.phase", string(corev1.PodFailed)),
+		).String(),
+		without: ": spread, inter-pod affinity, host port and resource checks do not see Pods elsewhere",
+		read: reader(func(c kubernetes.Interface, ns string) lister[*corev1.PodList] { return c.CoreV1().Pods(ns).List },
+			func(l *corev1.PodList) []corev1.Pod { return l.Items }, (*collector).addPod),
+	},
+	{
+		resource: "namespaces",
+		without:  ": namespaceSelector terms see no namespace labels",
+		read: reader(func(c kubernetes.Interface, _ string) lister[*corev1.NamespaceList] {
+			return c.CoreV1().Namespaces().List
+		},
+			func(l *corev1.NamespaceList) []corev1.Namespace { return l.Items }, (*collector).addNamespace),
+	},
+	{
+		resource: "priorityclasses", group: schedulingv1.GroupName,
+		without: ": Pods without spec.priority are taken as priority 0",
+		read: reader(func(c kubernetes.Interface, _ string) lister[*schedulingv1.PriorityClassList] {
+			return c.SchedulingV1().PriorityClasses().List
+		}, func(l *schedulingv1.PriorityClassList) []schedulingv1.PriorityClass { return l.Items }, (*collector).addPriorityClass),
+	},
+	{
+		resource: "persistentvolumeclaims", namespaced: true,
+		without: ": volume checks are skipped",
+		read: reader(func(c kubernetes.Interface, ns string) lister[*corev1.PersistentVolumeClaimList] {
+			return c.CoreV1().PersistentVolumeClaims(ns).List
+		}, func(l *corev1.PersistentVolumeClaimList) []corev1.PersistentVolumeClaim { return l.Items }, (*collector).addPVC),
+	},
+	{
+		resource: "storageclasses", group: storagev1.GroupName,
+		without: ": volume binding checks are skipped",
+		read: reader(func(c kubernetes.Interface, _ string) lister[*storagev1.StorageClassList] {
+			return c.StorageV1().StorageClasses().List
+		}, func(l *storagev1.StorageClassList) []storagev1.StorageClass { return l.Items }, (*collector).addStorageClass),
+	},
+	{
+		resource: "events", namespaced: true, scoped: true,
+		fieldSelector: fields.OneTermEqualSelector("reason", ReasonFailedScheduling).String(),
+		without:       ": the scheduler's recorded messages are not compared",
+		read: reader(func(c kubernetes.Interface, ns string) lister[*corev1.EventList] { return c.CoreV1().Events(ns).List },
+			func(l *corev1.EventList) []corev1.Event { return l.Items }, (*collector).addCoreEvent),
+	},
+	{
 		// CSIStorageCapacity and CSIDriver are not read: VolumeBinding's storage capacity check
 		// (node(s) did not have enough free storage) is not modelled, so provisioning is taken
 		// to have room.
-		var r listResult
-		pvs, r.err = listPaged(ctx, core.PersistentVolumes().List, func(l *corev1.PersistentVolumeList) []corev1.PersistentVolume { return l.Items }, metav1.ListOptions{})
-		r.perm = Permission{Verb: "list", Resource: "persistentvolumes"}
-		return r
-	})
-	wg.Wait()
+		resource: "persistentvolumes",
+		without:  ": bound volumes' node affinity and matching volumes are not checked",
+		read: reader(func(c kubernetes.Interface, _ string) lister[*corev1.PersistentVolumeList] {
+			return c.CoreV1().PersistentVolumes().List
+		}, func(l *corev1.PersistentVolumeList) []corev1.PersistentVolume { return l.Items }, (*collector).addPV),
+	},
+}
 
-	// Anything but a refusal (unreachable, timed out, unauthorized) fails the whole read; the
-	// first in this fixed order is reported so the message does not depend on timing.
-	for _, r := range results {
-		if r.err != nil && !apierrors.IsForbidden(r.err) {
-			return nil, fmt.Errorf("list %s: %w", r.perm.Resource, r.err)
-		}
+// ReadPermissions are every read the plugin makes, cluster-wide: one LIST per listSpec, the GET
+// of a named Pod the lists lack, and the workload reads of spread and completion. docs/rbac.yaml
+// grants exactly these.
+func ReadPermissions() []Permission {
+	out := make([]Permission, 0, len(clusterLists)+1)
+	for _, s := range clusterLists {
+		out = append(out, s.permission(""))
 	}
-	if p := results[1]; p.err != nil {
-		if p.fellBack == nil {
-			return nil, fmt.Errorf("cannot list pods in all namespaces: %w", p.err)
-		}
-		return nil, fmt.Errorf("cannot list pods in all namespaces, nor in namespace %q: %w", opts.FallbackNamespace, p.err)
-	}
+	out = append(out, Permission{Verb: "get", Resource: "pods"})
+	return append(out, WorkloadPermissions()...)
+}
 
-	if results[0].err != nil {
-		c.refused(fmt.Sprintf("cannot list nodes at cluster scope: ask for the ClusterRole in %s; without Nodes only what the cluster recorded can be shown", RBACHint), results[0].perm)
-	}
-	for _, r := range results[1:] {
-		switch {
-		case r.fellBack != nil && r.err == nil:
-			// The refusal names the user and the permission; what was read instead is the namespace.
-			instead := fmt.Sprintf("read namespace %q only", opts.FallbackNamespace)
-			if r.fellBack.Resource == "pods" {
-				instead = fmt.Sprintf("showing namespace %q only%s", opts.FallbackNamespace, consequence["pods"])
+type lister[L any] func(context.Context, metav1.ListOptions) (L, error)
+
+// reader adapts a typed client list to a listSpec's read: it pages through the list and returns
+// what adds every item.
+func reader[L interface{ GetContinue() string }, T any](
+	list func(c kubernetes.Interface, namespace string) lister[L], items func(L) []T, add func(*collector, *T),
+) func(context.Context, kubernetes.Interface, string, metav1.ListOptions) (func(*collector), error) {
+	return func(ctx context.Context, c kubernetes.Interface, namespace string, opts metav1.ListOptions) (func(*collector), error) {
+		objs, err := listPaged(ctx, list(c, namespace), items, opts)
+		if err != nil {
+			return nil, err
+		}
+		return func(col *collector) {
+			for _, o := range objs {
+				add(col, o)
 			}
-			c.refused(fmt.Sprintf("cannot list %s in all namespaces: %v; %s; ask for the ClusterRole in %s", r.fellBack.Resource, r.refusal, instead, RBACHint), *r.fellBack)
-		case r.fellBack != nil:
-			c.refused(fmt.Sprintf("cannot list %s in all namespaces, nor in namespace %q%s", r.perm.Resource, opts.FallbackNamespace, consequence[r.perm.Resource]), *r.fellBack, r.perm)
-		case r.err != nil:
-			where := "at cluster scope"
-			if r.perm.Namespace != "" {
-				where = fmt.Sprintf("in namespace %q", r.perm.Namespace)
-			} else if r.perm.Resource == "persistentvolumeclaims" || r.perm.Resource == "events" {
-				where = "in all namespaces"
-			}
-			c.refused(fmt.Sprintf("cannot list %s %s%s", qualified(r.perm), where, consequence[r.perm.Resource]), r.perm)
-		}
+		}, nil
+	}
+}
+
+// listOutcome is what became of one listSpec.
+type listOutcome struct {
+	spec *listSpec
+	// add adds what was read; nil when nothing was.
+	add func(*collector)
+	// namespace is where the list was last tried (metav1.NamespaceAll for all, or cluster scope).
+	namespace string
+	err       error
+	// refusedAll is the API server's refusal of the all-namespaces list before the fallback.
+	refusedAll error
+}
+
+// FromCluster reads a snapshot from a live cluster with one paged LIST per listSpec (and a GET
+// per named Pod the lists lack). Only the Node and Pod lists are required: a refused Pod list
+// falls back to FallbackNamespace, a refused Node list and any failure of the optional lists
+// become warnings (and Missing entries for refusals). Other errors are returned wrapped, for the
+// caller to recognise with apierrors and errors.As.
+func FromCluster(ctx context.Context, client kubernetes.Interface, opts ClusterOptions) (*Snapshot, error) {
+	// The lists are independent; reading them at once keeps a remote cluster's latency to one round.
+	outcomes := make([]*listOutcome, len(clusterLists))
+	var wg sync.WaitGroup
+	for i, spec := range clusterLists {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outcomes[i] = readList(ctx, client, spec, opts)
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		// Whatever a request is stuck in, the deadline or ^C ends the read now.
+		return nil, ctx.Err()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 
-	for _, n := range nodes {
-		c.addNode(n)
-	}
-	for _, p := range pods {
-		c.addPod(p)
-	}
-	for _, ns := range namespaces {
-		c.addNamespace(ns)
-	}
-	for _, pc := range pcs {
-		c.addPriorityClass(pc)
-	}
-	if results[4].err == nil {
-		c.pvcsRead = true
-		for _, pvc := range pvcs {
-			c.addPVC(pvc)
+	c := newCollector(opts.NamedPods)
+	// A required list's failure ends the read; the first in the fixed order is reported so the
+	// message does not depend on timing.
+	for _, o := range outcomes {
+		if err := o.fatal(opts.FallbackNamespace); err != nil {
+			return nil, err
 		}
 	}
-	if results[5].err == nil {
-		c.storageClassesRead = true
-		for _, sc := range scs {
-			c.addStorageClass(sc)
+	for _, o := range outcomes {
+		o.report(c, opts.FallbackNamespace)
+		if o.add != nil {
+			o.add(c)
+			c.read[o.spec.resource] = true
 		}
-	}
-	if results[7].err == nil {
-		c.pvsRead = true
-		for _, pv := range pvs {
-			c.addPV(pv)
-		}
-	}
-	for _, e := range events {
-		c.addCoreEvent(e)
 	}
 	for _, n := range c.missingNamed() {
 		// Not found, refused or unreachable alike: the Pod stays unknown and explain says so.
-		if p, err := core.Pods(n.Namespace).Get(ctx, n.Name, metav1.GetOptions{}); err == nil && Finished(p) {
+		if p, err := client.CoreV1().Pods(n.Namespace).Get(ctx, n.Name, metav1.GetOptions{}); err == nil && Finished(p) {
 			c.addPod(p)
 		}
 	}
 	return c.snapshot(opts.Source), nil
 }
 
-// consequence says what the analysis loses without a resource.
-var consequence = map[string]string{
-	"pods":                   ": spread, inter-pod affinity, host port and resource checks do not see Pods elsewhere",
-	"namespaces":             ": namespaceSelector terms see no namespace labels",
-	"priorityclasses":        ": Pods without spec.priority are taken as priority 0",
-	"persistentvolumeclaims": ": volume checks are skipped",
-	"storageclasses":         ": volume binding checks are skipped",
-	"persistentvolumes":      ": bound volumes' node affinity and matching volumes are not checked",
-	"events":                 ": the scheduler's recorded messages are not compared",
+// readList runs one spec: in all namespaces (or the scoped one), then in the fallback namespace
+// when the first is refused.
+func readList(ctx context.Context, client kubernetes.Interface, spec *listSpec, opts ClusterOptions) *listOutcome {
+	o := &listOutcome{spec: spec}
+	if spec.scoped && opts.EventNamespace != "" {
+		o.namespace = opts.EventNamespace
+	}
+	list := metav1.ListOptions{FieldSelector: spec.fieldSelector}
+	o.add, o.err = spec.read(ctx, client, o.namespace, list)
+	if spec.namespaced && o.namespace == "" && apierrors.IsForbidden(o.err) && opts.FallbackNamespace != "" {
+		o.refusedAll, o.namespace = o.err, opts.FallbackNamespace
+		o.add, o.err = spec.read(ctx, client, o.namespace, list)
+	}
+	return o
+}
+
+// fatal is the error that ends the read: any failure of a required list, but a refused Node list.
+func (o *listOutcome) fatal(fallback string) error {
+	switch {
+	case o.err == nil || !o.spec.required:
+		return nil
+	case o.spec.resource == "pods" && apierrors.IsForbidden(o.err):
+		if o.refusedAll == nil {
+			return fmt.Errorf("cannot list pods in all namespaces: %w; %s grants list on pods", o.err, RBACHint)
+		}
+		return fmt.Errorf("cannot list pods in all namespaces, nor in namespace %q: %w; %s grants list on pods", fallback, o.err, RBACHint)
+	case apierrors.IsForbidden(o.err):
+		return nil
+	}
+	return fmt.Errorf("list %s: %w", o.spec.qualified(), o.err)
+}
+
+// report adds the outcome's warning and missing permissions to c, if it has any.
+func (o *listOutcome) report(c *collector, fallback string) {
+	s := o.spec
+	grant := fmt.Sprintf("; %s grants list on %s", RBACHint, s.qualified())
+	switch {
+	case o.refusedAll != nil && o.err == nil:
+		// The refusal names the user and the permission; what was read instead is the namespace.
+		instead := fmt.Sprintf("read namespace %q only", fallback)
+		if s.resource == "pods" {
+			instead = fmt.Sprintf("showing namespace %q only%s", fallback, s.without)
+		}
+		c.refused(fmt.Sprintf("cannot list %s in all namespaces: %v; %s%s", s.qualified(), o.refusedAll, instead, grant), s.permission(""))
+	case o.refusedAll != nil && apierrors.IsForbidden(o.err):
+		c.refused(fmt.Sprintf("cannot list %s in all namespaces, nor in namespace %q%s%s", s.qualified(), fallback, s.without, grant),
+			s.permission(""), s.permission(fallback))
+	case apierrors.IsForbidden(o.err):
+		c.refused(fmt.Sprintf("cannot list %s %s%s%s", s.qualified(), s.where(o.namespace), s.without, grant), s.permission(o.namespace))
+	case o.err != nil:
+		where := s.where(o.namespace)
+		if o.refusedAll != nil {
+			where = fmt.Sprintf("in all namespaces, nor in namespace %q", fallback)
+		}
+		c.warnf("cannot list %s %s (%v)%s", s.qualified(), where, o.err, s.without)
+	}
+}
+
+func (s *listSpec) where(namespace string) string {
+	switch {
+	case namespace != "":
+		return fmt.Sprintf("in namespace %q", namespace)
+	case s.namespaced:
+		return "in all namespaces"
+	}
+	return "at cluster scope"
+}
+
+// qualified is the resource as kubectl and RBAC name it: persistentvolumes, storageclasses.storage.k8s.io.
+func (s *listSpec) qualified() string {
+	return qualified(Permission{Resource: s.resource, Group: s.group})
 }
 
 func qualified(p Permission) string {
@@ -230,51 +318,32 @@ func (c *collector) refused(warning string, perms ...Permission) {
 	c.warnings = append(c.warnings, warning)
 }
 
-// listResult is one LIST's outcome: err is the refusal or failure, perm what was asked for, and
-// fellBack the cluster-wide permission that was refused (with refusal, the API server's words)
-// before the namespace was read.
-type listResult struct {
-	err      error
-	perm     Permission
-	fellBack *Permission
-	refusal  error
-}
+// ErrTooManyPages is returned for a LIST that does not end within maxPages pages.
+var ErrTooManyPages = fmt.Errorf("the API server kept sending continue tokens (more than %d pages of %d)", maxPages, pageSize)
 
-type (
-	podLister   = func(context.Context, metav1.ListOptions) (*corev1.PodList, error)
-	pvcLister   = func(context.Context, metav1.ListOptions) (*corev1.PersistentVolumeClaimList, error)
-	eventLister = func(context.Context, metav1.ListOptions) (*corev1.EventList, error)
-)
+// errUnpagedContinue is a continue token on a list asked for in one piece: following it could loop.
+var errUnpagedContinue = errors.New("the API server sent a continue token for a list asked for in one piece")
 
-// listInAllOrFallback lists a namespaced resource in all namespaces and, when that is forbidden,
-// in the fallback namespace.
-func listInAllOrFallback[L interface{ GetContinue() string }, T any](
-	ctx context.Context, fallback, resource string, opts metav1.ListOptions, out *[]*T,
-	lister func(namespace string) func(context.Context, metav1.ListOptions) (L, error), items func(L) []T,
-) listResult {
-	all := Permission{Verb: "list", Resource: resource}
-	var err error
-	*out, err = listPaged(ctx, lister(metav1.NamespaceAll), items, opts)
-	if err == nil || !apierrors.IsForbidden(err) || fallback == "" {
-		return listResult{err: err, perm: all}
-	}
-	r := listResult{perm: Permission{Verb: "list", Resource: resource, Namespace: fallback}, fellBack: &all, refusal: err}
-	*out, r.err = listPaged(ctx, lister(fallback), items, opts)
-	return r
-}
-
-// listPaged reads a whole list pageSize items at a time.
+// listPaged reads a whole list pageSize items at a time, at most maxPages pages.
 func listPaged[L interface{ GetContinue() string }, T any](
 	ctx context.Context, list func(context.Context, metav1.ListOptions) (L, error), items func(L) []T, opts metav1.ListOptions,
 ) ([]*T, error) {
 	opts.Limit = pageSize
 	var out []*T
-	for {
+	restarted := false
+	for pages := 0; ; pages++ {
+		if pages == maxPages {
+			return nil, ErrTooManyPages
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		l, err := list(ctx, opts)
 		if err != nil {
-			if apierrors.IsResourceExpired(err) && opts.Continue != "" {
-				// The continue token outlived etcd compaction: read everything in one request instead.
-				opts.Continue, opts.Limit, out = "", 0, out[:0]
+			if apierrors.IsResourceExpired(err) && opts.Continue != "" && !restarted {
+				// The continue token outlived etcd compaction: read everything in one request
+				// instead, once.
+				opts.Continue, opts.Limit, out, restarted = "", 0, out[:0], true
 				continue
 			}
 			return nil, err
@@ -284,8 +353,11 @@ func listPaged[L interface{ GetContinue() string }, T any](
 			out = append(out, &page[i])
 		}
 		opts.Continue = l.GetContinue()
-		if opts.Continue == "" {
+		switch {
+		case opts.Continue == "":
 			return out, nil
+		case opts.Limit == 0:
+			return nil, errUnpagedContinue
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -99,6 +100,9 @@ func TestFromCluster(t *testing.T) {
 
 	// Read-only, paged, and terminal Pods and other events filtered on the server.
 	for _, a := range client.Actions() {
+		if p := (Permission{Verb: a.GetVerb(), Resource: a.GetResource().Resource, Group: a.GetResource().Group}); !slices.Contains(ReadPermissions(), p) {
+			t.Errorf("%+v is not in ReadPermissions (docs/rbac.yaml)", p)
+		}
 		if a.GetVerb() != "list" {
 			t.Errorf("unexpected %s %s", a.GetVerb(), a.GetResource().Resource)
 			continue
@@ -187,7 +191,7 @@ func TestFromClusterNodesForbidden(t *testing.T) {
 	if diff := cmp.Diff([]Permission{{Verb: "list", Resource: "nodes"}}, s.Missing); diff != "" {
 		t.Errorf("missing (-want +got):\n%s", diff)
 	}
-	if len(s.Warnings) != 1 || !strings.HasPrefix(s.Warnings[0], "cannot list nodes at cluster scope: ask for the ClusterRole in docs/rbac.yaml") {
+	if len(s.Warnings) != 1 || s.Warnings[0] != "cannot list nodes at cluster scope: without Nodes only what the cluster recorded can be shown; docs/rbac.yaml grants list on nodes" {
 		t.Errorf("warnings = %q", s.Warnings)
 	}
 }
@@ -216,7 +220,7 @@ func TestFromClusterPodsFallBackToNamespace(t *testing.T) {
 		t.Errorf("missing (-want +got):\n%s", diff)
 	}
 	if len(s.Warnings) != 3 || s.Warnings[0] != `cannot list pods in all namespaces: pods is forbidden: User "jane" cannot list resource "pods"; `+
-		`showing namespace "shop" only: spread, inter-pod affinity, host port and resource checks do not see Pods elsewhere; ask for the ClusterRole in docs/rbac.yaml` ||
+		`showing namespace "shop" only: spread, inter-pod affinity, host port and resource checks do not see Pods elsewhere; docs/rbac.yaml grants list on pods` ||
 		!strings.HasPrefix(s.Warnings[1], `cannot list persistentvolumeclaims in all namespaces: persistentvolumeclaims is forbidden: User "jane" cannot list resource "persistentvolumeclaims"; read namespace "shop" only;`) {
 		t.Errorf("warnings = %q", s.Warnings)
 	}
@@ -238,12 +242,12 @@ func TestFromClusterOptionalForbidden(t *testing.T) {
 		t.Errorf("%d pods, %d nodes", len(s.Pods), len(s.Nodes))
 	}
 	wantWarnings := []string{
-		"cannot list namespaces at cluster scope: namespaceSelector terms see no namespace labels",
-		"cannot list priorityclasses.scheduling.k8s.io at cluster scope: Pods without spec.priority are taken as priority 0",
-		`cannot list persistentvolumeclaims in all namespaces, nor in namespace "shop": volume checks are skipped`,
-		"cannot list storageclasses.storage.k8s.io at cluster scope: volume binding checks are skipped",
-		`cannot list events in all namespaces, nor in namespace "shop": the scheduler's recorded messages are not compared`,
-		"cannot list persistentvolumes at cluster scope: bound volumes' node affinity and matching volumes are not checked",
+		"cannot list namespaces at cluster scope: namespaceSelector terms see no namespace labels; docs/rbac.yaml grants list on namespaces",
+		"cannot list priorityclasses.scheduling.k8s.io at cluster scope: Pods without spec.priority are taken as priority 0; docs/rbac.yaml grants list on priorityclasses.scheduling.k8s.io",
+		`cannot list persistentvolumeclaims in all namespaces, nor in namespace "shop": volume checks are skipped; docs/rbac.yaml grants list on persistentvolumeclaims`,
+		"cannot list storageclasses.storage.k8s.io at cluster scope: volume binding checks are skipped; docs/rbac.yaml grants list on storageclasses.storage.k8s.io",
+		`cannot list events in all namespaces, nor in namespace "shop": the scheduler's recorded messages are not compared; docs/rbac.yaml grants list on events`,
+		"cannot list persistentvolumes at cluster scope: bound volumes' node affinity and matching volumes are not checked; docs/rbac.yaml grants list on persistentvolumes",
 	}
 	if diff := cmp.Diff(wantWarnings, s.Warnings); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
@@ -285,13 +289,13 @@ func TestFromClusterErrors(t *testing.T) {
 			is:      apierrors.IsUnauthorized,
 		},
 		{
-			name: "transport error on one list",
+			name: "transport error on a required list",
 			react: func(c *fake.Clientset) {
-				c.PrependReactor("list", "storageclasses", func(k8stesting.Action) (bool, runtime.Object, error) {
+				c.PrependReactor("list", "nodes", func(k8stesting.Action) (bool, runtime.Object, error) {
 					return true, nil, context.DeadlineExceeded
 				})
 			},
-			wantErr: "list storageclasses: context deadline exceeded",
+			wantErr: "list nodes: context deadline exceeded",
 			is:      func(err error) bool { return errors.Is(err, context.DeadlineExceeded) },
 		},
 	}
@@ -307,6 +311,30 @@ func TestFromClusterErrors(t *testing.T) {
 				t.Errorf("error %v does not wrap the cause", err)
 			}
 		})
+	}
+}
+
+func TestFromClusterOptionalFailures(t *testing.T) {
+	client := fake.NewClientset(clusterObjects()...)
+	client.PrependReactor("list", "storageclasses", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, context.DeadlineExceeded
+	})
+	client.PrependReactor("list", "events", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewNotFound(schema.GroupResource{Resource: "events"}, "")
+	})
+	s, err := FromCluster(context.Background(), client, ClusterOptions{FallbackNamespace: "shop"})
+	if err != nil {
+		t.Fatalf("optional data must degrade: %v", err)
+	}
+	want := []string{
+		`cannot list storageclasses.storage.k8s.io at cluster scope (context deadline exceeded): volume binding checks are skipped`,
+		`cannot list events in all namespaces (events "" not found): the scheduler's recorded messages are not compared`,
+	}
+	if diff := cmp.Diff(want, s.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	if s.StorageClasses != nil || len(s.Missing) != 0 || len(s.Pods) != 3 {
+		t.Errorf("storage classes %v, missing %v, %d pods", s.StorageClasses, s.Missing, len(s.Pods))
 	}
 }
 
@@ -346,5 +374,36 @@ func TestListPaged(t *testing.T) {
 	}
 	if len(got) != 1 || len(calls) != 3 {
 		t.Errorf("got %d nodes in %d calls, want 1 node after restart", len(got), len(calls))
+	}
+}
+
+func TestListPagedEnds(t *testing.T) {
+	items := func(l *corev1.NodeList) []corev1.Node { return l.Items }
+	// A server that never stops paging.
+	calls := 0
+	endless := func(_ context.Context, o metav1.ListOptions) (*corev1.NodeList, error) {
+		calls++
+		return &corev1.NodeList{ListMeta: metav1.ListMeta{Continue: fmt.Sprint("p", calls)}}, nil
+	}
+	if _, err := listPaged(context.Background(), endless, items, metav1.ListOptions{}); !errors.Is(err, ErrTooManyPages) || calls != maxPages {
+		t.Errorf("endless continue: %v after %d calls", err, calls)
+	}
+	// 410 on a continue page, then an unpaged list that still pages: no loop.
+	calls = 0
+	gone := func(_ context.Context, o metav1.ListOptions) (*corev1.NodeList, error) {
+		calls++
+		if o.Continue != "" {
+			return nil, apierrors.NewResourceExpired("expired")
+		}
+		return &corev1.NodeList{ListMeta: metav1.ListMeta{Continue: "again"}}, nil
+	}
+	if _, err := listPaged(context.Background(), gone, items, metav1.ListOptions{}); err == nil || calls > 3 {
+		t.Errorf("410 loop: %v after %d calls", err, calls)
+	}
+	// A cancelled context stops before the next page.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := listPaged(ctx, endless, items, metav1.ListOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
 	}
 }
