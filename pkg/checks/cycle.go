@@ -102,8 +102,8 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 	msg := fmt.Sprintf("0/%d nodes are available: %s.", len(c.Nodes), histogram(verdicts, 0, nil))
 	res.Preemption = p.preempt(cs, c, verdicts)
 	if res.Preemption.Outcome == PreemptionWouldSucceed {
-		// A successful PostFilter drops every other PostFilter text.
-		res.Message = msg
+		// A successful PostFilter drops every other PostFilter text; v1.37 writes its own.
+		res.Message = strings.TrimSuffix(msg+" "+res.Preemption.Message, " ")
 		return res
 	}
 	var post []string

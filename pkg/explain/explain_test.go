@@ -137,7 +137,7 @@ func TestSchedulerMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := Explain(tt.s, Selection{AllNamespaces: true})
+			r, err := Explain(tt.s, Selection{AllNamespaces: true, SchedulerVersion: "1.36"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -235,7 +235,7 @@ func TestRecordedMessageCompared(t *testing.T) {
 		{"stale", "0/2 nodes are available: 2 Insufficient cpu.", DifferenceStale, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := Explain(snap([]*corev1.Node{fx.Node("n1", fx.Cordoned())}, fx.Pod(ns, "p", recorded(tt.msg))), Selection{AllNamespaces: true})
+			r, err := Explain(snap([]*corev1.Node{fx.Node("n1", fx.Cordoned())}, fx.Pod(ns, "p", recorded(tt.msg))), Selection{AllNamespaces: true, SchedulerVersion: "1.36"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -261,7 +261,7 @@ func TestVolumeBinding(t *testing.T) {
 	}
 	s.PVs = []*corev1.PersistentVolume{fx.PV("pv1", "local", "10Gi", fx.PVClaimedBy(ns, "data"),
 		fx.PVNodeAffinity(fx.Expr("kubernetes.io/hostname", corev1.NodeSelectorOpIn, "n1")))}
-	rep, err := Explain(s, Selection{Namespace: ns, Names: []string{"p"}})
+	rep, err := Explain(s, Selection{Namespace: ns, Names: []string{"p"}, SchedulerVersion: "1.36"})
 	if err != nil {
 		t.Fatal(err)
 	}
