@@ -157,6 +157,9 @@ func (p *Profile) Filter(cs *CycleState, ni *NodeInfo) []Status {
 func (p *Profile) filterWithNominated(cs *CycleState, ni *NodeInfo, c *Cluster) []Status {
 	var add []*corev1.Pod
 	for _, n := range c.nominated[ni.Node.Name] {
+		if len(n.Spec.SchedulingGates) > 0 && !p.NominatesGatedPods {
+			continue
+		}
 		if n.UID != cs.Pod.UID && corev1helpers.PodPriority(n) >= cs.Priority {
 			add = append(add, n)
 		}

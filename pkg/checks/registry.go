@@ -22,6 +22,9 @@ type Profile struct {
 	// PreemptionSuccessFmt is DefaultPreemption's text when it finds room (node name, victims),
 	// after "preemption: "; "" when the version writes nothing then.
 	PreemptionSuccessFmt string
+	// NominatesGatedPods: the nominator records a gated Pod's status.nominatedNodeName (1.37
+	// adds every Pod to it; 1.36 only once it enters the active queue).
+	NominatesGatedPods bool
 }
 
 // v136 is kube-scheduler v1.36.3's default profile. VolumeRestrictions' and NodeVolumeLimits'
@@ -47,6 +50,7 @@ var v137 = &Profile{
 	},
 	PreFilterRejectionPostFilter: "not found",
 	PreemptionSuccessFmt:         "found a potential placement for pod on node %v, preempting %d victims",
+	NominatesGatedPods:           true,
 }
 
 // Profiles are the scheduler versions modelled, newest first.

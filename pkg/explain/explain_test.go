@@ -288,8 +288,8 @@ func TestVolumeBinding(t *testing.T) {
 	}
 }
 
-// A nominated Pod counts on its node only if the default scheduler's queue holds it: not another
-// scheduler's, not a gated one (differential finding F3).
+// A nominated Pod counts on its node only if the default scheduler's nominator holds it: not
+// another scheduler's; a gated one from v1.37 on, not in v1.36 (differential finding F3).
 func TestNominatedPodsCountOnlyInDefaultNominator(t *testing.T) {
 	nominated := func(mod func(*corev1.Pod)) *corev1.Pod {
 		p := fx.Pod(ns, "big", fx.Requests("cpu", "4"), fx.Priority(100))
@@ -297,17 +297,19 @@ func TestNominatedPodsCountOnlyInDefaultNominator(t *testing.T) {
 		mod(p)
 		return p
 	}
+	gated := func(p *corev1.Pod) { p.Spec.SchedulingGates = []corev1.PodSchedulingGate{{Name: "wait"}} }
 	for _, tt := range []struct {
-		name string
-		mod  func(*corev1.Pod)
-		fits bool
+		name, version string
+		mod           func(*corev1.Pod)
+		fits          bool
 	}{
-		{"default scheduler", func(*corev1.Pod) {}, false},
-		{"other scheduler", func(p *corev1.Pod) { p.Spec.SchedulerName = "batch" }, true},
-		{"gated", func(p *corev1.Pod) { p.Spec.SchedulingGates = []corev1.PodSchedulingGate{{Name: "wait"}} }, true},
+		{"default scheduler", "", func(*corev1.Pod) {}, false},
+		{"other scheduler", "", func(p *corev1.Pod) { p.Spec.SchedulerName = "batch" }, true},
+		{"gated, v1.36", "1.36", gated, true},
+		{"gated, v1.37", "1.37", gated, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := Explain(snap([]*corev1.Node{fx.Node("n1")}, nominated(tt.mod), fx.Pod(ns, "p", fx.Requests("cpu", "1"))), Selection{Namespace: ns, Names: []string{"p"}})
+			r, err := Explain(snap([]*corev1.Node{fx.Node("n1")}, nominated(tt.mod), fx.Pod(ns, "p", fx.Requests("cpu", "1"))), Selection{Namespace: ns, Names: []string{"p"}, SchedulerVersion: tt.version})
 			if err != nil {
 				t.Fatal(err)
 			}

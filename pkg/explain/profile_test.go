@@ -23,7 +23,7 @@ func TestSchedulerVersion(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name, asked, server, recorded string
-		version, from, warning      string
+		version, from, warning        string
 	}{
 		{name: "nothing tells: the newest", version: "1.37", from: VersionFromDefault},
 		{name: "flag", asked: "v1.36.3", version: "1.36", from: VersionFromFlag},

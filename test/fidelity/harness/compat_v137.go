@@ -21,8 +21,7 @@ func newInformerFactory(client *fake.Clientset) informers.SharedInformerFactory 
 }
 
 // popOnly makes the next cycle schedule pending, whatever else is queued. v1.37 has no
-// PopSpecificPod: activate the Pod, then pop past the ones queued before it. Popped Pods stay
-// in flight and keep their nominations (the nominator is not the queue), as with PopSpecificPod.
+// PopSpecificPod: activate the Pod, then pop past the ones queued before it and put those back.
 func popOnly(sched *scheduler.Scheduler, pending *corev1.Pod) error {
 	q := sched.SchedulingQueue
 	sched.NextEntity = func(logger klog.Logger) (framework.QueuedEntityInfo, error) {
@@ -35,14 +34,28 @@ func popOnly(sched *scheduler.Scheduler, pending *corev1.Pod) error {
 		if !found {
 			return nil, fmt.Errorf("pod %s/%s is not in the scheduling queue", pending.Namespace, pending.Name)
 		}
+		// Pods popped before it go back to the queue (as unschedulable): the nominator reads a
+		// nominated Pod's spec from the queue, and an in-flight one would count as an empty Pod.
+		var others []*framework.QueuedPodInfo
+		defer func() {
+			for _, pi := range others {
+				_ = q.AddUnschedulablePodIfNotPresent(logger, pi, q.SchedulingCycle())
+				q.Done(pi.Pod.UID)
+			}
+		}()
 		for range active {
 			e, err := q.Pop(logger)
 			if err != nil {
 				return nil, err
 			}
-			if pi, ok := e.(*framework.QueuedPodInfo); ok && pi.Pod != nil && samePod(pi.Pod, pending) {
+			pi, ok := e.(*framework.QueuedPodInfo)
+			if !ok || pi.Pod == nil {
+				continue
+			}
+			if samePod(pi.Pod, pending) {
 				return pi, nil
 			}
+			others = append(others, pi)
 		}
 		return nil, fmt.Errorf("pod %s/%s was not popped from the scheduling queue", pending.Namespace, pending.Name)
 	}
