@@ -1,6 +1,6 @@
 # Targets used by README, CI and release. Each runs a script or plain go commands, so that
 # `bash .ci/run` and a developer get the same thing.
-.PHONY: build test fidelity e2e release-check docs
+.PHONY: build test fidelity fidelity-all e2e release-check docs
 
 build:
 	go build -o bin/kubectl-placement ./cmd/kubectl-placement
@@ -10,6 +10,12 @@ test:
 
 fidelity:
 	cd test/fidelity && go test -count=1 ./...
+
+# Every modelled scheduler minor on the full 2,000 cases: the newest (go.mod), then each go.vNNN.mod.
+fidelity-all:
+	cd test/fidelity && go test -count=1 ./...
+	cd test/fidelity && for m in go.v*.mod; do v=$${m#go.v}; v=$${v%.mod}; \
+	  echo "== v1.$${v#1}"; go test -count=1 -v -modfile=$$m -tags k8s$$v -run 'TestDifferential$$|TestSection5' . ./harness/ | grep -E 'fidelity:|^(ok|FAIL)' || exit 1; done
 
 e2e:
 	bash hack/e2e.sh

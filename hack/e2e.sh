@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Live end-to-end test against a real etcd + kube-apiserver + kube-scheduler v1.36.3 on loopback,
+# Live end-to-end test against a real etcd + kube-apiserver + kube-scheduler (v1.37.2, test/fidelity/go.mod) on loopback,
 # built from test/fidelity (no Docker, no downloads besides Go modules).
 #
 #   bash hack/e2e.sh                       load all scenarios, run why-pending as three users, compare

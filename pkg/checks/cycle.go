@@ -102,8 +102,8 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 	msg := fmt.Sprintf("0/%d nodes are available: %s.", len(c.Nodes), histogram(verdicts, 0, nil))
 	res.Preemption = p.preempt(cs, c, verdicts)
 	if res.Preemption.Outcome == PreemptionWouldSucceed {
-		// A successful PostFilter drops every other PostFilter text.
-		res.Message = msg
+		// A successful PostFilter drops every other PostFilter text; v1.37 writes its own.
+		res.Message = strings.TrimSuffix(msg+" "+res.Preemption.Message, " ")
 		return res
 	}
 	var post []string
@@ -157,6 +157,9 @@ func (p *Profile) Filter(cs *CycleState, ni *NodeInfo) []Status {
 func (p *Profile) filterWithNominated(cs *CycleState, ni *NodeInfo, c *Cluster) []Status {
 	var add []*corev1.Pod
 	for _, n := range c.nominated[ni.Node.Name] {
+		if len(n.Spec.SchedulingGates) > 0 && !p.NominatesGatedPods {
+			continue
+		}
 		if n.UID != cs.Pod.UID && corev1helpers.PodPriority(n) >= cs.Priority {
 			add = append(add, n)
 		}

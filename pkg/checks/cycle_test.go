@@ -25,7 +25,7 @@ func cycleCluster(pod *corev1.Pod) *Cluster {
 
 func TestRunCycle(t *testing.T) {
 	pod := fixture.Pod("default", "p", fixture.Requests("cpu", "1"))
-	got := RunCycle(DefaultProfile, cycleCluster(pod), pod, CycleOptions{})
+	got := RunCycle(v136, cycleCluster(pod), pod, CycleOptions{})
 	// Every failing plugin is kept, in Filter order; the first is the verdict.
 	var plugins []string
 	for _, st := range got.Nodes[0].Statuses {
@@ -46,10 +46,15 @@ func TestRunCycle(t *testing.T) {
 	// A higher priority makes the hog a victim: preemption would succeed, and no PostFilter text.
 	pod.Spec.Priority = new(int32)
 	*pod.Spec.Priority = 100
-	got = RunCycle(DefaultProfile, cycleCluster(pod), pod, CycleOptions{})
+	got = RunCycle(v136, cycleCluster(pod), pod, CycleOptions{})
 	wantPreemption := Preemption{Outcome: PreemptionWouldSucceed, Node: "n2", Victims: []string{"default/hog"}, Candidates: 1}
 	if d := cmp.Diff(wantPreemption, got.Preemption); d != "" || got.Message != "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable." {
 		t.Errorf("preemption (-want +got):\n%s\nmessage %q", d, got.Message)
+	}
+	// v1.37 writes no DynamicResources text, and says where preemption found room.
+	got = RunCycle(v137, cycleCluster(pod), pod, CycleOptions{})
+	if want := "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable. preemption: found a potential placement for pod on node n2, preempting 1 victims"; got.Message != want {
+		t.Errorf("v1.37 message\n%q\nwant\n%q", got.Message, want)
 	}
 }
 
@@ -70,18 +75,21 @@ func TestProfileIsData(t *testing.T) {
 	if got.Message != want || got.SchedulerVersion != "test" {
 		t.Errorf("version %q message\n%q\nwant\n%q", got.SchedulerVersion, got.Message, want)
 	}
-	if v := RunCycle(DefaultProfile, cycleCluster(pod), pod, CycleOptions{}).Nodes[0].Verdict; v == nil || v.Plugin != PluginNodeUnschedulable {
-		t.Errorf("default profile n1 verdict %+v, want NodeUnschedulable first", v)
+	if v := RunCycle(v136, cycleCluster(pod), pod, CycleOptions{}).Nodes[0].Verdict; v == nil || v.Plugin != PluginNodeUnschedulable {
+		t.Errorf("v1.36 n1 verdict %+v, want NodeUnschedulable first", v)
 	}
 }
 
 func TestProfileFor(t *testing.T) {
-	for _, v := range []string{"", "1.36", "v1.36", "1.36.3"} {
-		if p, err := ProfileFor(v); err != nil || p != DefaultProfile {
+	for v, want := range map[string]*Profile{"": DefaultProfile, "1.36": v136, "v1.36": v136, "1.36.3": v136, "1.37": v137, "v1.37.2": v137} {
+		if p, err := ProfileFor(v); err != nil || p != want {
 			t.Errorf("ProfileFor(%q) = %v, %v", v, p, err)
 		}
 	}
-	if _, err := ProfileFor("1.30"); err == nil || err.Error() != `unknown scheduler version "1.30": known versions are 1.36` {
+	if DefaultProfile != Profiles[0] {
+		t.Errorf("the default profile is not the newest")
+	}
+	if _, err := ProfileFor("1.30"); err == nil || err.Error() != `unknown scheduler version "1.30": known versions are 1.37, 1.36` {
 		t.Errorf("ProfileFor(1.30) error = %v", err)
 	}
 }
@@ -96,6 +104,27 @@ func TestArchitectureDocNamesEveryPlugin(t *testing.T) {
 	for _, name := range DefaultProfile.PluginNames() {
 		if !strings.Contains(string(doc), name) {
 			t.Errorf("docs/architecture.md does not name plugin %s", name)
+		}
+	}
+}
+
+// CouldWrite tells versions apart by the texts that differ between them.
+func TestProfileCouldWrite(t *testing.T) {
+	for _, tt := range []struct {
+		msg        string
+		v136, v137 bool
+	}{
+		{"0/1 nodes are available: 1 Insufficient cpu. no new claims to deallocate, preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.", true, false},
+		{"0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.", false, true},
+		{"0/1 nodes are available: 1 Insufficient cpu. preemption: found a potential placement for pod on node n1, preempting 1 victims", false, true},
+		{"0/1 nodes are available: 1 Insufficient cpu.", true, true},
+		{"0/2 nodes are available: persistentvolumeclaim \"data\" not found. not found", true, true},
+	} {
+		if got := v136.CouldWrite(tt.msg); got != tt.v136 {
+			t.Errorf("v1.36 CouldWrite(%q) = %v", tt.msg, got)
+		}
+		if got := v137.CouldWrite(tt.msg); got != tt.v137 {
+			t.Errorf("v1.37 CouldWrite(%q) = %v", tt.msg, got)
 		}
 	}
 }

@@ -22,10 +22,13 @@ type Preemption struct {
 	// Message is the PostFilter text the scheduler appends (after DynamicResources' text).
 	Message string `json:"message,omitempty"`
 	// Node and Victims (namespace/name), when preemption would succeed: the likeliest choice
-	// among Candidates nodes (the scheduler breaks ties at random).
+	// among Candidates nodes.
 	Node       string   `json:"node,omitempty"`
 	Victims    []string `json:"victims,omitempty"`
 	Candidates int      `json:"candidates,omitempty"`
+	// Tied are the other candidates exactly as good as Node: the scheduler picks one of them
+	// and Node at random.
+	Tied []string `json:"tied,omitempty"`
 }
 
 func priorityOf(p *corev1.Pod) int32 { return corev1helpers.PodPriority(p) }
@@ -56,40 +59,55 @@ func (p *Profile) preempt(cs *CycleState, c *Cluster, verdicts []*Verdict) Preem
 	// lowest highest-victim priority, then the lowest priority sum, then the fewest victims (after
 	// PodDisruptionBudgets, not modelled), and breaks ties at random.
 	var again []*Verdict
-	var best *NodeInfo
-	var bestVictims []*corev1.Pod
-	var bestKey [3]int64
-	candidates := 0
+	type candidate struct {
+		ni      *NodeInfo
+		victims []*corev1.Pod
+		key     [3]int64
+	}
+	var cands []candidate
 	for i, ni := range c.Nodes {
 		if verdicts[i] == nil || verdicts[i].Code != Unschedulable {
 			continue
 		}
-		var victims []*corev1.Pod
+		var potential []*corev1.Pod
 		for _, v := range ni.Pods {
 			if priorityOf(v) < cs.Priority {
-				victims = append(victims, v)
+				potential = append(potential, v)
 			}
 		}
-		if len(victims) == 0 {
+		if len(potential) == 0 {
 			again = append(again, &Verdict{Code: UnschedulableAndUnresolvable, Reasons: []string{ReasonNoPreemptionVictims}})
 			continue
 		}
-		cs2, ni2 := p.withPods(cs, ni, victims, false)
+		cs2, ni2 := p.withPods(cs, ni, potential, false)
 		if st := p.filterWithNominated(cs2, ni2, c); len(st) > 0 {
 			again = append(again, &Verdict{Plugin: st[0].Plugin, Code: st[0].Code, Reasons: st[0].Reasons})
 			continue
 		}
-		candidates++
-		if key := victimKey(victims); best == nil || lessKey(key, bestKey) {
-			best, bestVictims, bestKey = ni, victims, key
-		}
+		// The scheduler ranks candidates by the victims left after the reprieve.
+		victims := p.reprieve(cs, c, ni, potential)
+		cands = append(cands, candidate{ni: ni, victims: victims, key: victimKey(victims)})
 	}
-	if best != nil {
-		var names []string
-		for _, v := range p.reprieve(cs, c, best, bestVictims) {
-			names = append(names, v.Namespace+"/"+v.Name)
+	if len(cands) > 0 {
+		best := 0
+		for i := range cands {
+			if lessKey(cands[i].key, cands[best].key) {
+				best = i
+			}
 		}
-		return Preemption{Outcome: PreemptionWouldSucceed, Node: best.Node.Name, Victims: names, Candidates: candidates}
+		out := Preemption{Outcome: PreemptionWouldSucceed, Node: cands[best].ni.Node.Name, Candidates: len(cands)}
+		for _, v := range cands[best].victims {
+			out.Victims = append(out.Victims, v.Namespace+"/"+v.Name)
+		}
+		for i := range cands {
+			if i != best && cands[i].key == cands[best].key {
+				out.Tied = append(out.Tied, cands[i].ni.Node.Name)
+			}
+		}
+		if p.PreemptionSuccessFmt != "" {
+			out.Message = "preemption: " + fmt.Sprintf(p.PreemptionSuccessFmt, out.Node, len(out.Victims))
+		}
+		return out
 	}
 	n := len(c.Nodes)
 	return Preemption{

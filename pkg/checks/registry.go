@@ -19,6 +19,12 @@ type Profile struct {
 	// PreFilterRejectionPostFilter is the PostFilter text after a PreFilter rejection
 	// (DynamicResources' "not found": its PreFilter never ran); preemption is not tried then.
 	PreFilterRejectionPostFilter string
+	// PreemptionSuccessFmt is DefaultPreemption's text when it finds room (node name, victims),
+	// after "preemption: "; "" when the version writes nothing then.
+	PreemptionSuccessFmt string
+	// NominatesGatedPods: the nominator records a gated Pod's status.nominatedNodeName (1.37
+	// adds every Pod to it; 1.36 only once it enters the active queue).
+	NominatesGatedPods bool
 }
 
 // v136 is kube-scheduler v1.36.3's default profile. VolumeRestrictions' and NodeVolumeLimits'
@@ -33,11 +39,26 @@ var v136 = &Profile{
 	PreFilterRejectionPostFilter: "not found",
 }
 
-// Profiles are the scheduler versions modelled, newest first.
-var Profiles = []*Profile{v136}
+// v137 is kube-scheduler v1.37.2's: NodeName filters before NodeUnschedulable, DynamicResources'
+// PostFilter writes nothing for a Pod without claims (kubernetes#140222), and a successful
+// preemption says where it found room.
+var v137 = &Profile{
+	SchedulerVersion: "1.37",
+	Plugins: []Plugin{
+		NodeName{}, NodeUnschedulable{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{},
+		VolumeRestrictions{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{},
+	},
+	PreFilterRejectionPostFilter: "not found",
+	PreemptionSuccessFmt:         "found a potential placement for pod on node %v, preempting %d victims",
+	NominatesGatedPods:           true,
+}
 
-// DefaultProfile is the profile used when no scheduler version is asked for.
-var DefaultProfile = v136
+// Profiles are the scheduler versions modelled, newest first.
+var Profiles = []*Profile{v137, v136}
+
+// DefaultProfile is the profile used when no scheduler version is asked for or can be told: the
+// newest.
+var DefaultProfile = v137
 
 // ProfileFor returns the profile of a scheduler version: "" for DefaultProfile, else "1.36",
 // "v1.36" or a patch release such as "1.36.3".
@@ -63,4 +84,20 @@ func (p *Profile) PluginNames() []string {
 		out[i] = pl.Name()
 	}
 	return out
+}
+
+// CouldWrite reports whether a FailedScheduling message could come from this version, judged by
+// the texts that differ between versions: DynamicResources' PostFilter reason before
+// "preemption:", and the text of a successful preemption.
+func (p *Profile) CouldWrite(msg string) bool {
+	if strings.Contains(msg, "found a potential placement for pod on node") && p.PreemptionSuccessFmt == "" {
+		return false
+	}
+	if i := strings.Index(msg, "preemption: "); i > 0 {
+		withDRA := strings.HasSuffix(msg[:i], "no new claims to deallocate, ") || strings.HasSuffix(msg[:i], "still not schedulable, ")
+		if withDRA != (p.DRAPostFilterReason != "") {
+			return false
+		}
+	}
+	return true
 }

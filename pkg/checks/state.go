@@ -97,10 +97,10 @@ func NewCluster(s *snapshot.Snapshot) *Cluster {
 }
 
 // inDefaultNominator: the default scheduler's nominator holds a nominated Pod only once its queue
-// has taken the Pod in. Another scheduler's Pods never enter that queue, and gated ones wait
-// outside the nominator (found by the differential test).
+// has taken the Pod in; another scheduler's Pods never enter that queue. Whether a gated Pod's
+// nomination counts depends on the version (Profile.NominatesGatedPods).
 func inDefaultNominator(p *corev1.Pod) bool {
-	return (p.Spec.SchedulerName == "" || p.Spec.SchedulerName == corev1.DefaultSchedulerName) && len(p.Spec.SchedulingGates) == 0
+	return p.Spec.SchedulerName == "" || p.Spec.SchedulerName == corev1.DefaultSchedulerName
 }
 
 // Node returns the named node, or nil.

@@ -20,7 +20,8 @@ type Selection struct {
 	Names []string
 	// Selector filters Pods by label; nil selects all.
 	Selector labels.Selector
-	// SchedulerVersion picks the scheduler profile to reproduce ("1.36"); "" is checks.DefaultProfile.
+	// SchedulerVersion picks the scheduler profile to reproduce ("1.36"); "" chooses by the
+	// snapshot's server version, else its recorded messages, else the newest.
 	SchedulerVersion string
 }
 
@@ -42,14 +43,18 @@ func IsPendingForScheduling(p *corev1.Pod) bool {
 
 // Explain analyses the selected Pending Pods of a snapshot.
 func Explain(s *snapshot.Snapshot, sel Selection) (*WhyPendingReport, error) {
-	profile, err := checks.ProfileFor(sel.SchedulerVersion)
+	profile, versionFrom, versionNote, err := chooseProfile(s, sel.SchedulerVersion)
 	if err != nil {
 		return nil, err
 	}
 	s = checks.WithResolvedPriorities(s)
 	report := &WhyPendingReport{
 		APIVersion: APIVersion, Kind: ReportKind, Source: s.Source, NodeCount: len(s.Nodes),
-		SchedulerVersion: profile.SchedulerVersion, Warnings: s.Warnings, MissingPermissions: s.Missing, Pods: []PodReport{},
+		SchedulerVersion: profile.SchedulerVersion, SchedulerVersionFrom: versionFrom,
+		Warnings: s.Warnings, MissingPermissions: s.Missing, Pods: []PodReport{},
+	}
+	if versionNote != "" {
+		report.Warnings = append(append([]string(nil), report.Warnings...), versionNote)
 	}
 	targets, notPending, err := selectPods(s, sel)
 	if err != nil {

@@ -137,7 +137,7 @@ func TestSchedulerMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := Explain(tt.s, Selection{AllNamespaces: true})
+			r, err := Explain(tt.s, Selection{AllNamespaces: true, SchedulerVersion: "1.36"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -235,7 +235,7 @@ func TestRecordedMessageCompared(t *testing.T) {
 		{"stale", "0/2 nodes are available: 2 Insufficient cpu.", DifferenceStale, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := Explain(snap([]*corev1.Node{fx.Node("n1", fx.Cordoned())}, fx.Pod(ns, "p", recorded(tt.msg))), Selection{AllNamespaces: true})
+			r, err := Explain(snap([]*corev1.Node{fx.Node("n1", fx.Cordoned())}, fx.Pod(ns, "p", recorded(tt.msg))), Selection{AllNamespaces: true, SchedulerVersion: "1.36"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -261,7 +261,7 @@ func TestVolumeBinding(t *testing.T) {
 	}
 	s.PVs = []*corev1.PersistentVolume{fx.PV("pv1", "local", "10Gi", fx.PVClaimedBy(ns, "data"),
 		fx.PVNodeAffinity(fx.Expr("kubernetes.io/hostname", corev1.NodeSelectorOpIn, "n1")))}
-	rep, err := Explain(s, Selection{Namespace: ns, Names: []string{"p"}})
+	rep, err := Explain(s, Selection{Namespace: ns, Names: []string{"p"}, SchedulerVersion: "1.36"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,8 +288,8 @@ func TestVolumeBinding(t *testing.T) {
 	}
 }
 
-// A nominated Pod counts on its node only if the default scheduler's queue holds it: not another
-// scheduler's, not a gated one (differential finding F3).
+// A nominated Pod counts on its node only if the default scheduler's nominator holds it: not
+// another scheduler's; a gated one from v1.37 on, not in v1.36 (differential finding F3).
 func TestNominatedPodsCountOnlyInDefaultNominator(t *testing.T) {
 	nominated := func(mod func(*corev1.Pod)) *corev1.Pod {
 		p := fx.Pod(ns, "big", fx.Requests("cpu", "4"), fx.Priority(100))
@@ -297,17 +297,19 @@ func TestNominatedPodsCountOnlyInDefaultNominator(t *testing.T) {
 		mod(p)
 		return p
 	}
+	gated := func(p *corev1.Pod) { p.Spec.SchedulingGates = []corev1.PodSchedulingGate{{Name: "wait"}} }
 	for _, tt := range []struct {
-		name string
-		mod  func(*corev1.Pod)
-		fits bool
+		name, version string
+		mod           func(*corev1.Pod)
+		fits          bool
 	}{
-		{"default scheduler", func(*corev1.Pod) {}, false},
-		{"other scheduler", func(p *corev1.Pod) { p.Spec.SchedulerName = "batch" }, true},
-		{"gated", func(p *corev1.Pod) { p.Spec.SchedulingGates = []corev1.PodSchedulingGate{{Name: "wait"}} }, true},
+		{"default scheduler", "", func(*corev1.Pod) {}, false},
+		{"other scheduler", "", func(p *corev1.Pod) { p.Spec.SchedulerName = "batch" }, true},
+		{"gated, v1.36", "1.36", gated, true},
+		{"gated, v1.37", "1.37", gated, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := Explain(snap([]*corev1.Node{fx.Node("n1")}, nominated(tt.mod), fx.Pod(ns, "p", fx.Requests("cpu", "1"))), Selection{Namespace: ns, Names: []string{"p"}})
+			r, err := Explain(snap([]*corev1.Node{fx.Node("n1")}, nominated(tt.mod), fx.Pod(ns, "p", fx.Requests("cpu", "1"))), Selection{Namespace: ns, Names: []string{"p"}, SchedulerVersion: tt.version})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -27,6 +27,9 @@ type WhyPendingReport struct {
 	NodeCount int    `json:"nodeCount"`
 	// SchedulerVersion is the kube-scheduler version whose default profile the analysis reproduces.
 	SchedulerVersion string `json:"schedulerVersion"`
+	// SchedulerVersionFrom says how it was chosen: flag, server, recorded (the recorded messages
+	// identify it) or default (the newest modelled).
+	SchedulerVersionFrom string `json:"schedulerVersionFrom,omitempty"`
 	// Warnings are loader and analysis caveats (unreadable optional data, partial views).
 	Warnings []string `json:"warnings,omitempty"`
 	// MissingPermissions lists what the user could not read and the analysis therefore lacks.

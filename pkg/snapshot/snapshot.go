@@ -16,6 +16,8 @@ import (
 type Snapshot struct {
 	// Source says where the objects came from, for the report: "cluster <context>" or "file a.yaml, b.yaml".
 	Source string
+	// ServerVersion is the cluster's Kubernetes version ("v1.36.3"); "" offline.
+	ServerVersion string
 
 	// Nodes are all Nodes, in a stable order (by name).
 	Nodes []*corev1.Node

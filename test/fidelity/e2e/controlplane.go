@@ -1,4 +1,4 @@
-// Package e2e runs a real etcd, kube-apiserver and kube-scheduler (v1.36.3, built from this module)
+// Package e2e runs a real etcd, kube-apiserver and kube-scheduler (the version go.mod requires, built from this module)
 // on loopback, loads scenario manifests into them, dumps the result as a snapshot file, and checks
 // the API server's audit log. There is no kubelet and no controller-manager; the loader does the
 // few things those would have done (see load.go).

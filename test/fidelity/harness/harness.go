@@ -1,4 +1,5 @@
-// Package harness runs the real kube-scheduler v1.36.3 default profile in process, over a fake
+// Package harness runs the real kube-scheduler default profile (the version this module is built
+// with: go.mod for the newest, go.v136.mod with -tags k8s136 for v1.36) in process, over a fake
 // clientset, for one Pending Pod, and returns what it decided: the exact PodScheduled message and
 // the per-node statuses of its FitError. It is the judge of the differential tests.
 package harness
@@ -121,7 +122,7 @@ func Run(ctx context.Context, objs Objects, namespace, name string) (*Result, er
 	}
 
 	client := fake.NewSimpleClientset(runtimeObjs...)
-	informerFactory := scheduler.NewInformerFactory(client, 0)
+	informerFactory := newInformerFactory(client)
 	var recorders profile.RecorderFactory = func(string) events.EventRecorderLogger { return &events.FakeRecorder{} }
 	sched, err := scheduler.New(ctx, client, informerFactory, nil, recorders)
 	if err != nil {
@@ -205,11 +206,8 @@ func Run(ctx context.Context, objs Objects, namespace, name string) (*Result, er
 
 	// Schedule the Pod under test, not whichever the queue would pop first (a nominated Pod of
 	// higher priority, say): the others stay queued, and nominated, for this one cycle.
-	sched.NextPod = func(logger klog.Logger) (*framework.QueuedPodInfo, error) {
-		if pi := sched.SchedulingQueue.PopSpecificPod(logger, pending); pi != nil {
-			return pi, nil
-		}
-		return nil, fmt.Errorf("pod %s/%s is not in the scheduling queue", namespace, name)
+	if err := popOnly(sched, pending); err != nil {
+		return nil, err
 	}
 	sched.ScheduleOne(ctx)
 

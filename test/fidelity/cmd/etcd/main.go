@@ -1,4 +1,4 @@
-// Command etcd is the etcd server that k8s.io/kubernetes v1.36.3 depends on, for the live tests.
+// Command etcd is the etcd server that the required k8s.io/kubernetes depends on, for the live tests.
 package main
 
 import (

@@ -1,4 +1,4 @@
-// Command kube-apiserver is the real v1.36.3 API server, built from the module proxy for the live tests.
+// Command kube-apiserver is the real API server (the k8s.io/kubernetes version go.mod requires), built from the module proxy for the live tests.
 package main
 
 import (

@@ -1,4 +1,4 @@
-// Command kube-scheduler is the real v1.36.3 scheduler, built from the module proxy for the live tests.
+// Command kube-scheduler is the real scheduler (the k8s.io/kubernetes version go.mod requires), built from the module proxy for the live tests.
 package main
 
 import (
