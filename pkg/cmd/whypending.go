@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
 	"github.com/kubectl-placement/kubectl-placement/pkg/render"
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
@@ -33,6 +34,9 @@ var whyPendingExample = fmt.Sprintf(`  # Explain every Pending Pod in the curren
 // WhyPendingOptions are the flags and arguments of `kubectl placement why-pending`.
 type WhyPendingOptions struct {
 	reportOptions
+	// SchedulerVersion is the kube-scheduler minor whose lines to reproduce ("" = the server's,
+	// else the one the recorded messages identify, else the newest).
+	SchedulerVersion string
 }
 
 // NewWhyPendingOptions returns options with the flag defaults.
@@ -58,6 +62,7 @@ The exit code is 0 whenever the analysis is printed, also when Pods are Pending.
 	}
 	o.addOutputFlags(cmd)
 	o.addSourceFlags(cmd, "Explain Pending Pods in all namespaces", "Explain only Pending Pods matching this label selector (e.g. -l app=web)")
+	cmd.Flags().StringVar(&o.SchedulerVersion, "scheduler-version", "", fmt.Sprintf("Write the scheduler's line as this kube-scheduler minor does (%s). Default: the cluster's version, else the one the recorded messages identify, else the newest", strings.Join(schedulerVersions(), ", ")))
 	return cmd
 }
 
@@ -73,6 +78,11 @@ func (o *WhyPendingOptions) Validate() error {
 	if o.AllNamespaces && len(o.PodNames) > 0 {
 		return errors.New("a Pod name cannot be combined with -A/--all-namespaces: name Pods with -n NAMESPACE instead")
 	}
+	if o.SchedulerVersion != "" {
+		if _, err := checks.ProfileFor(o.SchedulerVersion); err != nil {
+			return fmt.Errorf("--scheduler-version: %w", err)
+		}
+	}
 	return o.validate()
 }
 
@@ -85,7 +95,7 @@ func (o *WhyPendingOptions) Run(ctx context.Context) error {
 		return err
 	}
 
-	sel := explain.Selection{Namespace: namespace, AllNamespaces: o.AllNamespaces, Names: o.PodNames, Selector: o.selector}
+	sel := explain.Selection{Namespace: namespace, AllNamespaces: o.AllNamespaces, Names: o.PodNames, Selector: o.selector, SchedulerVersion: o.SchedulerVersion}
 	report, err := explain.Explain(snap, sel)
 	if err != nil {
 		var notFound *explain.PodNotFoundError
@@ -119,4 +129,13 @@ func podNotFound(snap *snapshot.Snapshot, nf *explain.PodNotFoundError) error {
 		return fmt.Errorf("%w; a Pod of that name is in namespace %s (use -n %s)", nf, strings.Join(elsewhere, ", "), elsewhere[0])
 	}
 	return nf
+}
+
+// schedulerVersions lists the modelled kube-scheduler minors, newest first.
+func schedulerVersions() []string {
+	var out []string
+	for _, p := range checks.Profiles {
+		out = append(out, p.SchedulerVersion)
+	}
+	return out
 }

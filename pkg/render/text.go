@@ -72,7 +72,26 @@ func reportNotes(r *explain.WhyPendingReport, p paint) string {
 	if len(r.Pods) == 0 && len(r.NotPending) == 0 {
 		fmt.Fprintf(&b, "No Pending Pods found in %s.\n", Clean(r.Source))
 	}
+	if s := versionNote(r); s != "" && len(r.Pods) > 0 {
+		b.WriteString(s)
+	}
 	return b.String()
+}
+
+// versionNote says whose wording the Scheduler lines follow when it is not the newest scheduler's.
+func versionNote(r *explain.WhyPendingReport) string {
+	if r.SchedulerVersion == "" || r.SchedulerVersion == checks.DefaultProfile.SchedulerVersion {
+		return ""
+	}
+	why := map[string]string{
+		explain.VersionFromFlag:     "as --scheduler-version asks",
+		explain.VersionFromServer:   "the cluster's version",
+		explain.VersionFromRecorded: "the recorded messages are a v" + Clean(r.SchedulerVersion) + " scheduler's",
+	}[r.SchedulerVersionFrom]
+	if why != "" {
+		why = " (" + why + ")"
+	}
+	return fmt.Sprintf("Scheduler lines are written as a v%s scheduler writes them%s.\n", Clean(r.SchedulerVersion), why)
 }
 
 // writePodHeader prints who the Pod is and its status, shared by text and wide.

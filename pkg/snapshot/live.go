@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -189,6 +190,17 @@ func FromCluster(ctx context.Context, client kubernetes.Interface, opts ClusterO
 	// The lists are independent; reading them at once keeps a remote cluster's latency to one round.
 	outcomes := make([]*listOutcome, len(clusterLists))
 	var wg sync.WaitGroup
+	// The server's version picks the scheduler wording to reproduce; without it (a refused or
+	// failed /version) explain falls back on the recorded messages.
+	var serverVersion string
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// A development build's version (v0.0.0-master) says nothing about its wording.
+		if v, err := client.Discovery().ServerVersion(); err == nil && v != nil && strings.HasPrefix(v.GitVersion, "v1.") {
+			serverVersion = v.GitVersion
+		}
+	}()
 	for i, spec := range clusterLists {
 		wg.Add(1)
 		go func() {
@@ -229,7 +241,9 @@ func FromCluster(ctx context.Context, client kubernetes.Interface, opts ClusterO
 			c.addPod(p)
 		}
 	}
-	return c.snapshot(opts.Source), nil
+	snap := c.snapshot(opts.Source)
+	snap.ServerVersion = serverVersion
+	return snap, nil
 }
 
 // readList runs one spec: in all namespaces (or the scoped one), then in the fallback namespace
