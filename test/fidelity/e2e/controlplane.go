@@ -158,6 +158,9 @@ func (cp *ControlPlane) Start(ctx context.Context) (err error) {
 	if err := cp.spawn("kube-apiserver",
 		"--etcd-servers", etcdURL,
 		"--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
+		// Nothing here needs the kubernetes Service's endpoints, and from v1.37 the lease
+		// reconciler refuses a loopback address.
+		"--endpoint-reconciler-type", "none",
 		"--secure-port", fmt.Sprint(cp.APIPort),
 		"--cert-dir", filepath.Join(cp.Dir, "certs"),
 		"--token-auth-file", filepath.Join(cp.Dir, "tokens.csv"),

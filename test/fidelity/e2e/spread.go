@@ -92,7 +92,7 @@ type spreadReportJSON struct {
 }
 
 type constraintJSON struct {
-	Index             int          `json:"index"`
+	Index             int          `json:"constraint"`
 	TopologyKey       string       `json:"topologyKey"`
 	WhenUnsatisfiable string       `json:"whenUnsatisfiable"`
 	MaxSkew           int32        `json:"maxSkew"`
@@ -101,12 +101,14 @@ type constraintJSON struct {
 }
 
 type domainJSON struct {
-	Name         string `json:"name"`
-	Matching     int32  `json:"matching"`
-	Eligible     bool   `json:"eligible"`
-	SkewIfPlaced int32  `json:"skewIfPlaced"`
-	Open         bool   `json:"open"`
-	CanPlace     bool   `json:"canPlace"`
+	Name     string `json:"name"`
+	Matching int32  `json:"matching"`
+	// Nodes counted in the domain; a domain is eligible (the scheduler counts it) when it has any.
+	Nodes        int   `json:"nodes"`
+	Eligible     bool  `json:"-"`
+	SkewIfPlaced int32 `json:"skewIfPlaced"`
+	Open         bool  `json:"open"`
+	CanPlace     bool  `json:"canPlace"`
 }
 
 func (r *spreadReportJSON) constraint(key string) *constraintJSON {
@@ -512,6 +514,12 @@ func (p *spreadPhase) runScenario(ctx context.Context, s *spreadScenario) error 
 	if err := json.Unmarshal([]byte(run.Stdout), &report); err != nil || report.Kind != "SpreadReport" {
 		p.fail("%s: spread -o json is not a SpreadReport (%v):\n%s", s.name, err, IndentLines(run.Stdout))
 		return p.cleanup(ctx, s)
+	}
+	for i := range report.Constraints {
+		for j := range report.Constraints[i].Domains {
+			d := &report.Constraints[i].Domains[j]
+			d.Eligible = d.Nodes > 0
+		}
 	}
 	if s.expect != nil {
 		if err := s.expect(&report); err != nil {
