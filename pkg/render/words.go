@@ -45,6 +45,8 @@ var kindWords = map[checks.BlockerKind]wording{
 	checks.KindHostPortConflict:        {hostPortPhrase, hostPortFix},
 	checks.KindTooManyPods:             {tooManyPodsPhrase, tooManyPodsFix},
 	checks.KindInsufficientResource:    {resourcePhrase, resourceFix},
+	checks.KindReadWriteOncePodInUse:   {func(bs []checks.Blocker) string { return rwopPhrase(bs[0].Volume) }, rwopFix},
+	checks.KindDiskConflict:            {func(bs []checks.Blocker) string { return diskConflictPhrase(bs[0].Volume) }, diskConflictFix},
 	checks.KindVolumeNodeConflict:      {volumeNodeConflictPhrase, volumeNodeConflictFix},
 	checks.KindVolumeBindConflict:      {func(bs []checks.Blocker) string { return volumeBindConflictPhrase(bs[0].Volume) }, volumeBindConflictFix},
 	checks.KindVolumeMissingPV:         {func(bs []checks.Blocker) string { return volumeMissingPVPhrase(bs[0].Volume) }, volumeMissingPVFix},
@@ -107,6 +109,20 @@ func volumeZonePhrase(bs []checks.Blocker) string {
 	}
 	return fmt.Sprintf("PVC %s is bound to PV %s, labelled %s=%s, found %s", e.PVC, e.PV, e.ZoneLabel,
 		strings.Join(e.Zones, " or "), listOr(distinct(found)))
+}
+
+func rwopPhrase(e *checks.VolumeEvidence) string {
+	if e == nil || e.HeldBy == "" {
+		return "a ReadWriteOncePod claim is already in use by another Pod"
+	}
+	return fmt.Sprintf("ReadWriteOncePod claim %s is in use by Pod %s (on %s)", e.PVC, e.HeldBy, e.HeldByNode)
+}
+
+func diskConflictPhrase(e *checks.VolumeEvidence) string {
+	if e == nil || e.HeldBy == "" {
+		return "a disk the Pod mounts is in use on this node"
+	}
+	return fmt.Sprintf("volume %s's disk (%s) is in use here by Pod %s", e.Volume, e.Disk, e.HeldBy)
 }
 
 func volumeMissingPVPhrase(e *checks.VolumeEvidence) string {
