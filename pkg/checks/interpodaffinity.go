@@ -19,6 +19,9 @@ type affinityTerm struct {
 	nsSelector    labels.Selector
 	selector      labels.Selector
 	labelSelector *metav1.LabelSelector // as written, for the report
+	// allNamespaces: the incoming Pod's term matches Pods in every namespace because its
+	// namespaceSelector matches an empty label set (see mergeTermNamespaces).
+	allNamespaces bool
 }
 
 // matches mirrors AffinityTerm.Matches.
@@ -288,7 +291,11 @@ func newAffinityState(pod *corev1.Pod, c *Cluster) (*AffinityState, *PreFilterRe
 }
 
 // mergeTermNamespaces mirrors mergeAffinityTermNamespacesIfNotEmpty: a non-empty namespaceSelector
-// is resolved against the cluster's namespaces; {} stays "every namespace".
+// is resolved against the cluster's namespaces; {} stays "every namespace". The scheduler's
+// function takes the term by value: the namespaces it inserts reach the shared set, but its
+// `NamespaceSelector = labels.Nothing()` is lost. The incoming Pod's terms are then matched with
+// nil namespace labels, so a selector made only of NotIn/DoesNotExist (it matches an empty label
+// set) matches Pods in every namespace (v1.36.3 interpodaffinity/plugin.go, differential finding D4).
 func mergeTermNamespaces(t *affinityTerm, c *Cluster) {
 	if t.nsSelector.Empty() {
 		return
@@ -298,7 +305,7 @@ func mergeTermNamespaces(t *affinityTerm, c *Cluster) {
 			t.namespaces.Insert(name)
 		}
 	}
-	t.nsSelector = labels.Nothing()
+	t.allNamespaces = t.nsSelector.Matches(labels.Set{})
 }
 
 // countPod applies one Pod e on node to the three counts, as the plugin's PreFilter and
@@ -380,11 +387,11 @@ func CheckInterPodAffinity(s *AffinityState, ni *NodeInfo) *Status {
 		t := &s.affinityTerms[i]
 		v, ok := node.Labels[t.topologyKey]
 		if !ok {
-			missing = append(missing, block(KindPodAffinityUnsatisfied, &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, MissingLabel: true, Selector: t.labelSelector}))
+			missing = append(missing, block(KindPodAffinityUnsatisfied, &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, MissingLabel: true, Selector: t.labelSelector, AllNamespaces: t.allNamespaces}))
 			continue
 		}
 		if s.affinity.count(topologyPair{t.topologyKey, v}) <= 0 {
-			unsatisfied = append(unsatisfied, block(KindPodAffinityUnsatisfied, &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.labelSelector}))
+			unsatisfied = append(unsatisfied, block(KindPodAffinityUnsatisfied, &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.labelSelector, AllNamespaces: t.allNamespaces}))
 		}
 	}
 	// The first Pod of a group that selects itself may go anywhere that has the keys.
@@ -415,7 +422,7 @@ func CheckInterPodAffinity(s *AffinityState, ni *NodeInfo) *Status {
 		}
 		violated = violated || sum > 0
 		if e := s.anti.get(antiPair{j, p}); e != nil && e.count > 0 {
-			ev := &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.labelSelector}
+			ev := &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.labelSelector, AllNamespaces: t.allNamespaces}
 			if len(e.refs) > 0 {
 				ev.Pod = e.refs[0].pod
 			}

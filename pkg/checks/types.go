@@ -223,6 +223,10 @@ type PodAffinityEvidence struct {
 	Pod string `json:"pod,omitempty"`
 	// Selector is the term's label selector.
 	Selector *metav1.LabelSelector `json:"selector,omitempty"`
+	// AllNamespaces: the incoming Pod's term has a namespaceSelector of only NotIn/DoesNotExist,
+	// and the scheduler then matches Pods in every namespace (it loses the selector's reset when
+	// merging it into the term's namespaces), whatever the selector says.
+	AllNamespaces bool `json:"allNamespaces,omitempty"`
 }
 
 // BindConflict says why a WaitForFirstConsumer claim can be neither bound nor provisioned here.

@@ -452,10 +452,14 @@ func spreadSkewPhrase(bs []checks.Blocker) string {
 
 // affinityTerm names a required pod (anti-)affinity term by its selector, else by its index.
 func affinityTerm(e *checks.PodAffinityEvidence) string {
+	s := fmt.Sprintf("term %d", e.Term)
 	if e.Selector != nil {
-		return selectorText(e.Selector)
+		s = selectorText(e.Selector)
 	}
-	return fmt.Sprintf("term %d", e.Term)
+	if e.AllNamespaces {
+		s += " (its namespaceSelector has only NotIn/DoesNotExist: the scheduler matches Pods in every namespace here)"
+	}
+	return s
 }
 
 // selectorText writes a label selector in kubectl's syntax: "<none>" for a nil selector (it
