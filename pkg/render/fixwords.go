@@ -254,7 +254,7 @@ func diskConflictFix(f explain.Fix) string {
 	if v == nil || v.HeldBy == "" {
 		return ""
 	}
-	s := fmt.Sprintf("Volume %s's disk (%s) is in use by Pod %s on %s; run the Pod on another node, or that Pod must go first", v.Volume, v.Disk, v.HeldBy, plural(f.Nodes, "node"))
+	s := fmt.Sprintf("Disk %s (volume %s) is in use by Pod %s on %s; run the Pod on another node, or that Pod must go first", v.Disk, v.Volume, v.HeldBy, plural(f.Nodes, "node"))
 	if offers(f, explain.ActionMountReadOnly) {
 		s += ", or mount the disk readOnly in both Pods"
 	}

@@ -122,7 +122,7 @@ func diskConflictPhrase(e *checks.VolumeEvidence) string {
 	if e == nil || e.HeldBy == "" {
 		return "a disk the Pod mounts is in use on this node"
 	}
-	return fmt.Sprintf("volume %s's disk (%s) is in use here by Pod %s", e.Volume, e.Disk, e.HeldBy)
+	return fmt.Sprintf("disk %s (volume %s) is in use here by Pod %s", e.Disk, e.Volume, e.HeldBy)
 }
 
 func volumeMissingPVPhrase(e *checks.VolumeEvidence) string {
