@@ -141,7 +141,7 @@ func TestInterPodAffinityFilter(t *testing.T) {
 				ns = nodes
 			}
 			c := topoCluster(ns, append(tt.pods, tt.pod), namespaces...)
-			s, rej := newAffinityState(tt.pod, c)
+			s, rej := newAffinityState(tt.pod, c, true)
 			if rej != nil {
 				t.Fatalf("rejection %+v", rej)
 			}
@@ -171,7 +171,7 @@ func TestInterPodAffinityBlockers(t *testing.T) {
 		fixture.AntiAffinity("kubernetes.io/hostname", map[string]string{"app": "none"}),
 		fixture.AntiAffinity(zoneKey, webSel))
 	c := topoCluster(nodes, append(pods, pod))
-	s, _ := newAffinityState(pod, c)
+	s, _ := newAffinityState(pod, c, true)
 
 	st := CheckInterPodAffinity(s, c.Node("a1"))
 	b := func(kind BlockerKind, ev PodAffinityEvidence) Blocker {
@@ -193,7 +193,7 @@ func TestInterPodAffinityWithPods(t *testing.T) {
 	victims := web("default", "a1", 2)
 	pod := fixture.Pod("default", "p", fixture.PodLabels("app", "api"), fixture.AntiAffinity(zoneKey, webSel))
 	c := topoCluster(nodes, victims)
-	s, _ := newAffinityState(pod, c)
+	s, _ := newAffinityState(pod, c, true)
 	a1, b1 := c.Node("a1"), c.Node("b1")
 
 	one := s.withPods(a1.Node, victims[:1], -1)
@@ -221,7 +221,7 @@ func TestInterPodAffinityFirstOfGroupAfterRemoval(t *testing.T) {
 	only := web("default", "a1", 1)
 	pod := fixture.Pod("default", "p", fixture.PodLabels("app", "web"), fixture.Affinity(zoneKey, webSel))
 	c := topoCluster(nodes, only)
-	s, _ := newAffinityState(pod, c)
+	s, _ := newAffinityState(pod, c, true)
 	if verdict(CheckInterPodAffinity(s, c.Node("b1"))) == "" {
 		t.Fatal("b1 should fail while a pod exists in zone a")
 	}
@@ -254,7 +254,7 @@ func TestInterPodAffinityPreFilter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, rej := newAffinityState(tt.pod, c)
+			s, rej := newAffinityState(tt.pod, c, true)
 			if tt.want != "" {
 				want := &PreFilterRejection{Plugin: PluginInterPodAffinity, Code: UnschedulableAndUnresolvable, Reason: tt.want}
 				if d := cmp.Diff(want, rej); d != "" {
@@ -308,7 +308,7 @@ func TestNamespaceSelectorMatchesEveryNamespace(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := RunCycle(DefaultProfile, cluster(tt.pod), tt.pod, CycleOptions{})
+			got := RunCycle(v136, cluster(tt.pod), tt.pod, CycleOptions{})
 			if got.Message != tt.want {
 				t.Fatalf("message\n%q\nwant\n%q", got.Message, tt.want)
 			}
@@ -320,5 +320,21 @@ func TestNamespaceSelectorMatchesEveryNamespace(t *testing.T) {
 				t.Errorf("blocker %+v", b.PodAffinity)
 			}
 		})
+	}
+
+	// v1.37 keeps the reset: every selector is resolved as written.
+	fixed := &Profile{SchedulerVersion: "fixed", Plugins: []Plugin{InterPodAffinity{}}}
+	for _, tt := range []struct {
+		pod  *corev1.Pod
+		fits bool
+	}{
+		{fixture.Pod("default", "p", fixture.PodAntiAffinityTerm(withNS(notIn))), true},
+		{fixture.Pod("default", "p", fixture.PodAntiAffinityTerm(withNS(absent))), true},
+		{fixture.Pod("default", "p", fixture.PodAffinityTerm(withNS(notIn))), false},
+		{fixture.Pod("default", "p", fixture.PodAffinityTerm(withNS(absent))), false},
+	} {
+		if got := RunCycle(fixed, cluster(tt.pod), tt.pod, CycleOptions{SkipPostFilter: true}); got.Feasible != tt.fits {
+			t.Errorf("reset kept: feasible %v, want %v: %+v", got.Feasible, tt.fits, got.Nodes)
+		}
 	}
 }

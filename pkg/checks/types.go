@@ -224,8 +224,8 @@ type PodAffinityEvidence struct {
 	// Selector is the term's label selector.
 	Selector *metav1.LabelSelector `json:"selector,omitempty"`
 	// AllNamespaces: the incoming Pod's term has a namespaceSelector of only NotIn/DoesNotExist,
-	// and the scheduler then matches Pods in every namespace (it loses the selector's reset when
-	// merging it into the term's namespaces), whatever the selector says.
+	// and the scheduler (v1.36) then matches Pods in every namespace (it loses the selector's
+	// reset when merging it into the term's namespaces), whatever the selector says.
 	AllNamespaces bool `json:"allNamespaces,omitempty"`
 }
 
