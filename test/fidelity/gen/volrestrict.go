@@ -296,6 +296,33 @@ func genNamespaceSelectors(g *g, r *rand.Rand) {
 		}
 		set(e.Spec.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution)
 	}
+	// Pods like the Pending one in the other namespaces, so which namespaces a term looks in
+	// decides more often.
+	if len(v.c.Nodes) == 0 || !v.chance(0.7) {
+		return
+	}
+	created := metav1.NewTime(time.Date(2026, 1, 2, 3, 45, 0, 0, time.UTC))
+	var added []*corev1.Pod
+	for k := 1 + v.r.Intn(3); k > 0; k-- {
+		ns := wpick(v, g.namespaces...)
+		if ns == p.Namespace {
+			continue
+		}
+		e := g.basePod(fmt.Sprintf("elsewhere%d", k), ns)
+		e.Labels = map[string]string{}
+		for lk, lv := range p.Labels {
+			e.Labels[lk] = lv
+		}
+		e.CreationTimestamp = created
+		e.Spec.NodeName = wpick(v, v.c.Nodes...).Name
+		e.Spec.Containers = []corev1.Container{{Name: "app", Image: "registry.example/app:1"}}
+		g.setPriority(e, false)
+		e.Status = corev1.PodStatus{Phase: corev1.PodRunning, StartTime: ptr(created),
+			Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionTrue}}}
+		added = append(added, e)
+	}
+	pods := v.c.Pods[: len(v.c.Pods)-1 : len(v.c.Pods)-1]
+	v.c.Pods = append(append(pods, added...), p)
 }
 
 // nsSelector is a namespaceSelector over the namespaces' labels (team, env) with any operator.
