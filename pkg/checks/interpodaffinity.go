@@ -19,6 +19,9 @@ type affinityTerm struct {
 	nsSelector    labels.Selector
 	selector      labels.Selector
 	labelSelector *metav1.LabelSelector // as written, for the report
+	// allNamespaces: the incoming Pod's term matches Pods in every namespace because its
+	// namespaceSelector matches an empty label set (see mergeTermNamespaces).
+	allNamespaces bool
 }
 
 // matches mirrors AffinityTerm.Matches.
@@ -252,7 +255,7 @@ type AffinityState struct {
 
 // newAffinityState is InterPodAffinity's PreFilter. A nil state means the plugin returns Skip
 // (no terms and no existing anti-affinity against the Pod): its Filter and AddPod never run.
-func newAffinityState(pod *corev1.Pod, c *Cluster) (*AffinityState, *PreFilterRejection) {
+func newAffinityState(pod *corev1.Pod, c *Cluster, selectorResetLost bool) (*AffinityState, *PreFilterRejection) {
 	if err := podInfoParseError(pod); err != nil {
 		return nil, &PreFilterRejection{Plugin: PluginInterPodAffinity, Code: UnschedulableAndUnresolvable,
 			Reason: fmt.Sprintf("parsing pod: %+v", err)}
@@ -268,7 +271,7 @@ func newAffinityState(pod *corev1.Pod, c *Cluster) (*AffinityState, *PreFilterRe
 	s.antiTerms, _ = parseAffinityTerms(pod, requiredAntiAffinityTerms(pod.Spec.Affinity))
 	for _, terms := range [][]affinityTerm{s.affinityTerms, s.antiTerms} {
 		for i := range terms {
-			mergeTermNamespaces(&terms[i], c)
+			mergeTermNamespaces(&terms[i], c, selectorResetLost)
 		}
 	}
 	addPair := func(t *pairTable[topologyPair], k topologyPair, ref podTermRef, keep bool) { t.addBase(k, ref, keep) }
@@ -288,8 +291,12 @@ func newAffinityState(pod *corev1.Pod, c *Cluster) (*AffinityState, *PreFilterRe
 }
 
 // mergeTermNamespaces mirrors mergeAffinityTermNamespacesIfNotEmpty: a non-empty namespaceSelector
-// is resolved against the cluster's namespaces; {} stays "every namespace".
-func mergeTermNamespaces(t *affinityTerm, c *Cluster) {
+// is resolved against the cluster's namespaces; {} stays "every namespace". In v1.36 the function
+// takes the term by value (resetLost): the namespaces it inserts reach the shared set, but its
+// `NamespaceSelector = labels.Nothing()` is lost. The incoming Pod's terms are then matched with
+// nil namespace labels, so a selector made only of NotIn/DoesNotExist (it matches an empty label
+// set) matches Pods in every namespace (v1.36.3 interpodaffinity/plugin.go, differential finding D4).
+func mergeTermNamespaces(t *affinityTerm, c *Cluster, resetLost bool) {
 	if t.nsSelector.Empty() {
 		return
 	}
@@ -297,6 +304,10 @@ func mergeTermNamespaces(t *affinityTerm, c *Cluster) {
 		if t.nsSelector.Matches(labels.Set(l)) {
 			t.namespaces.Insert(name)
 		}
+	}
+	if resetLost {
+		t.allNamespaces = t.nsSelector.Matches(labels.Set{})
+		return
 	}
 	t.nsSelector = labels.Nothing()
 }
@@ -380,11 +391,11 @@ func CheckInterPodAffinity(s *AffinityState, ni *NodeInfo) *Status {
 		t := &s.affinityTerms[i]
 		v, ok := node.Labels[t.topologyKey]
 		if !ok {
-			missing = append(missing, block(KindPodAffinityUnsatisfied, &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, MissingLabel: true, Selector: t.labelSelector}))
+			missing = append(missing, block(KindPodAffinityUnsatisfied, &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, MissingLabel: true, Selector: t.labelSelector, AllNamespaces: t.allNamespaces}))
 			continue
 		}
 		if s.affinity.count(topologyPair{t.topologyKey, v}) <= 0 {
-			unsatisfied = append(unsatisfied, block(KindPodAffinityUnsatisfied, &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.labelSelector}))
+			unsatisfied = append(unsatisfied, block(KindPodAffinityUnsatisfied, &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.labelSelector, AllNamespaces: t.allNamespaces}))
 		}
 	}
 	// The first Pod of a group that selects itself may go anywhere that has the keys.
@@ -415,7 +426,7 @@ func CheckInterPodAffinity(s *AffinityState, ni *NodeInfo) *Status {
 		}
 		violated = violated || sum > 0
 		if e := s.anti.get(antiPair{j, p}); e != nil && e.count > 0 {
-			ev := &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.labelSelector}
+			ev := &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.labelSelector, AllNamespaces: t.allNamespaces}
 			if len(e.refs) > 0 {
 				ev.Pod = e.refs[0].pod
 			}
@@ -454,12 +465,17 @@ func CheckInterPodAffinity(s *AffinityState, ni *NodeInfo) *Status {
 
 // InterPodAffinity is the InterPodAffinity plugin; its state is the *AffinityState of the required
 // terms (the Pod's and the existing Pods' anti-affinity).
-type InterPodAffinity struct{}
+type InterPodAffinity struct {
+	// SelectorResetLost is v1.36's mergeAffinityTermNamespacesIfNotEmpty, which takes the term by
+	// value: the selector it resolves stays on the term, so a namespaceSelector of only
+	// NotIn/DoesNotExist matches every namespace. v1.37 passes a pointer and resolves it as written.
+	SelectorResetLost bool
+}
 
 func (InterPodAffinity) Name() string { return PluginInterPodAffinity }
 
-func (InterPodAffinity) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster) (sets.Set[string], *PreFilterRejection) {
-	s, rej := newAffinityState(pod, c)
+func (pl InterPodAffinity) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster) (sets.Set[string], *PreFilterRejection) {
+	s, rej := newAffinityState(pod, c, pl.SelectorResetLost)
 	if s != nil {
 		cs.Write(PluginInterPodAffinity, s)
 	}

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-placement/kubectl-placement/internal/fixture"
+	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
 
 func term(key string, matchLabels map[string]string) corev1.PodAffinityTerm {
@@ -140,7 +141,7 @@ func TestInterPodAffinityFilter(t *testing.T) {
 				ns = nodes
 			}
 			c := topoCluster(ns, append(tt.pods, tt.pod), namespaces...)
-			s, rej := newAffinityState(tt.pod, c)
+			s, rej := newAffinityState(tt.pod, c, true)
 			if rej != nil {
 				t.Fatalf("rejection %+v", rej)
 			}
@@ -170,7 +171,7 @@ func TestInterPodAffinityBlockers(t *testing.T) {
 		fixture.AntiAffinity("kubernetes.io/hostname", map[string]string{"app": "none"}),
 		fixture.AntiAffinity(zoneKey, webSel))
 	c := topoCluster(nodes, append(pods, pod))
-	s, _ := newAffinityState(pod, c)
+	s, _ := newAffinityState(pod, c, true)
 
 	st := CheckInterPodAffinity(s, c.Node("a1"))
 	b := func(kind BlockerKind, ev PodAffinityEvidence) Blocker {
@@ -192,7 +193,7 @@ func TestInterPodAffinityWithPods(t *testing.T) {
 	victims := web("default", "a1", 2)
 	pod := fixture.Pod("default", "p", fixture.PodLabels("app", "api"), fixture.AntiAffinity(zoneKey, webSel))
 	c := topoCluster(nodes, victims)
-	s, _ := newAffinityState(pod, c)
+	s, _ := newAffinityState(pod, c, true)
 	a1, b1 := c.Node("a1"), c.Node("b1")
 
 	one := s.withPods(a1.Node, victims[:1], -1)
@@ -220,7 +221,7 @@ func TestInterPodAffinityFirstOfGroupAfterRemoval(t *testing.T) {
 	only := web("default", "a1", 1)
 	pod := fixture.Pod("default", "p", fixture.PodLabels("app", "web"), fixture.Affinity(zoneKey, webSel))
 	c := topoCluster(nodes, only)
-	s, _ := newAffinityState(pod, c)
+	s, _ := newAffinityState(pod, c, true)
 	if verdict(CheckInterPodAffinity(s, c.Node("b1"))) == "" {
 		t.Fatal("b1 should fail while a pod exists in zone a")
 	}
@@ -253,7 +254,7 @@ func TestInterPodAffinityPreFilter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, rej := newAffinityState(tt.pod, c)
+			s, rej := newAffinityState(tt.pod, c, true)
 			if tt.want != "" {
 				want := &PreFilterRejection{Plugin: PluginInterPodAffinity, Code: UnschedulableAndUnresolvable, Reason: tt.want}
 				if d := cmp.Diff(want, rej); d != "" {
@@ -265,5 +266,75 @@ func TestInterPodAffinityPreFilter(t *testing.T) {
 				t.Errorf("state %v rejection %+v", s, rej)
 			}
 		})
+	}
+}
+
+// D4: a required term whose namespaceSelector has only NotIn/DoesNotExist matches Pods in every
+// namespace in the real v1.36.3 scheduler (mergeAffinityTermNamespacesIfNotEmpty loses the
+// selector reset), whatever the selector says; with In/Exists beside them it is resolved as written.
+func TestNamespaceSelectorMatchesEveryNamespace(t *testing.T) {
+	notIn := &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "team", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"blue"}}}}
+	absent := &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "team", Operator: metav1.LabelSelectorOpDoesNotExist}}}
+	mixed := &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+		{Key: "team", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"blue"}}, {Key: "team", Operator: metav1.LabelSelectorOpExists}}}
+	withNS := func(sel *metav1.LabelSelector) corev1.PodAffinityTerm {
+		t := term("kubernetes.io/hostname", webSel)
+		t.NamespaceSelector = sel
+		return t
+	}
+	cluster := func(pod *corev1.Pod) *Cluster {
+		return NewCluster(&snapshot.Snapshot{
+			Nodes:      []*corev1.Node{fixture.Node("n1", fixture.Labels("kubernetes.io/hostname", "n1"))},
+			Pods:       []*corev1.Pod{fixture.Pod("other", "web", fixture.On("n1"), fixture.PodLabels("app", "web")), pod},
+			Namespaces: []*corev1.Namespace{fixture.Namespace("default", "team", "red"), fixture.Namespace("other", "team", "blue")},
+		})
+	}
+	antiBlocked := "0/1 nodes are available: 1 node(s) didn't match pod anti-affinity rules. no new claims to deallocate, " +
+		"preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."
+	affinityFails := "0/1 nodes are available: 1 node(s) didn't match pod affinity rules. no new claims to deallocate, " +
+		"preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+	tests := []struct {
+		name string
+		pod  *corev1.Pod
+		want string // "" : the Pod fits
+		all  bool   // the blocker says the scheduler matched every namespace
+	}{
+		{"anti NotIn: blocks", fixture.Pod("default", "p", fixture.PodAntiAffinityTerm(withNS(notIn))), antiBlocked, true},
+		{"anti DoesNotExist: blocks", fixture.Pod("default", "p", fixture.PodAntiAffinityTerm(withNS(absent))), antiBlocked, true},
+		{"anti NotIn with Exists: as written", fixture.Pod("default", "p", fixture.PodAntiAffinityTerm(withNS(mixed))), "", false},
+		{"affinity NotIn: places", fixture.Pod("default", "p", fixture.PodAffinityTerm(withNS(notIn))), "", false},
+		{"affinity DoesNotExist: places", fixture.Pod("default", "p", fixture.PodAffinityTerm(withNS(absent))), "", false},
+		{"affinity NotIn with Exists: as written", fixture.Pod("default", "p", fixture.PodAffinityTerm(withNS(mixed))), affinityFails, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := RunCycle(v136, cluster(tt.pod), tt.pod, CycleOptions{})
+			if got.Message != tt.want {
+				t.Fatalf("message\n%q\nwant\n%q", got.Message, tt.want)
+			}
+			if tt.want == "" {
+				return
+			}
+			b := got.Nodes[0].Statuses[0].Blockers[0]
+			if b.PodAffinity == nil || b.PodAffinity.AllNamespaces != tt.all || (tt.all && b.PodAffinity.Pod != "other/web") {
+				t.Errorf("blocker %+v", b.PodAffinity)
+			}
+		})
+	}
+
+	// v1.37 keeps the reset: every selector is resolved as written.
+	fixed := &Profile{SchedulerVersion: "fixed", Plugins: []Plugin{InterPodAffinity{}}}
+	for _, tt := range []struct {
+		pod  *corev1.Pod
+		fits bool
+	}{
+		{fixture.Pod("default", "p", fixture.PodAntiAffinityTerm(withNS(notIn))), true},
+		{fixture.Pod("default", "p", fixture.PodAntiAffinityTerm(withNS(absent))), true},
+		{fixture.Pod("default", "p", fixture.PodAffinityTerm(withNS(notIn))), false},
+		{fixture.Pod("default", "p", fixture.PodAffinityTerm(withNS(absent))), false},
+	} {
+		if got := RunCycle(fixed, cluster(tt.pod), tt.pod, CycleOptions{SkipPostFilter: true}); got.Feasible != tt.fits {
+			t.Errorf("reset kept: feasible %v, want %v: %+v", got.Feasible, tt.fits, got.Nodes)
+		}
 	}
 }

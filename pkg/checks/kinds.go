@@ -31,6 +31,8 @@ var kindSpecs = []struct {
 	{KindHostPortConflict, kindSpec{PluginNodePorts, func(b Blocker) bool { return b.HostPort != nil }, hostPortIdentity}},
 	{KindTooManyPods, kindSpec{PluginNodeResourcesFit, func(b Blocker) bool { return b.Resource != nil }, resourceIdentity}},
 	{KindInsufficientResource, kindSpec{PluginNodeResourcesFit, func(b Blocker) bool { return b.Resource != nil }, resourceIdentity}},
+	{KindReadWriteOncePodInUse, kindSpec{PluginVolumeRestrictions, func(b Blocker) bool { return b.Volume != nil && b.Volume.PVC != "" }, diskIdentity}},
+	{KindDiskConflict, kindSpec{PluginVolumeRestrictions, func(b Blocker) bool { return b.Volume != nil && b.Volume.Disk != "" }, diskIdentity}},
 	{KindVolumeNodeConflict, kindSpec{PluginVolumeBinding, func(b Blocker) bool { return b.Volume != nil }, volumeIdentity}},
 	{KindVolumeBindConflict, kindSpec{PluginVolumeBinding, func(b Blocker) bool { return b.Volume != nil }, volumeIdentity}},
 	{KindVolumeMissingPV, kindSpec{PluginVolumeBinding, func(b Blocker) bool { return b.Volume != nil }, volumeIdentity}},

@@ -33,7 +33,7 @@ var v136 = &Profile{
 	SchedulerVersion: "1.36",
 	Plugins: []Plugin{
 		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{},
-		VolumeRestrictions{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{},
+		VolumeRestrictions{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{SelectorResetLost: true},
 	},
 	DRAPostFilterReason:          "no new claims to deallocate",
 	PreFilterRejectionPostFilter: "not found",

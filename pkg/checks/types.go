@@ -99,6 +99,8 @@ const (
 	KindPodAffinityUnsatisfied  BlockerKind = "PodAffinityUnsatisfied"  // InterPodAffinity, one per term
 	KindPodAntiAffinityConflict BlockerKind = "PodAntiAffinityConflict" // InterPodAffinity, incoming pod's term
 	KindExistingAntiAffinity    BlockerKind = "ExistingPodAntiAffinity" // InterPodAffinity, an existing pod's term
+	KindReadWriteOncePodInUse   BlockerKind = "ReadWriteOncePodInUse"   // VolumeRestrictions, a RWOP claim another Pod uses
+	KindDiskConflict            BlockerKind = "DiskConflict"            // VolumeRestrictions, an in-tree disk a Pod on the node uses
 	KindVolumeNodeConflict      BlockerKind = "VolumeNodeConflict"      // VolumeBinding, a bound claim's PV node affinity
 	KindVolumeBindConflict      BlockerKind = "VolumeBindConflict"      // VolumeBinding, a claim with no volume to bind or provision
 	KindVolumeMissingPV         BlockerKind = "VolumeMissingPV"         // VolumeBinding, a bound claim's PV does not exist
@@ -221,6 +223,10 @@ type PodAffinityEvidence struct {
 	Pod string `json:"pod,omitempty"`
 	// Selector is the term's label selector.
 	Selector *metav1.LabelSelector `json:"selector,omitempty"`
+	// AllNamespaces: the incoming Pod's term has a namespaceSelector of only NotIn/DoesNotExist,
+	// and the scheduler (v1.36) then matches Pods in every namespace (it loses the selector's
+	// reset when merging it into the term's namespaces), whatever the selector says.
+	AllNamespaces bool `json:"allNamespaces,omitempty"`
 }
 
 // BindConflict says why a WaitForFirstConsumer claim can be neither bound nor provisioned here.
@@ -237,11 +243,19 @@ const (
 )
 
 // VolumeEvidence: one PersistentVolumeClaim of the Pod that VolumeBinding (or, for
-// VolumeZoneConflict, VolumeZone) rejects on the node.
+// VolumeZoneConflict, VolumeZone) rejects on the node; for VolumeRestrictions, the claim or disk
+// another Pod holds.
 type VolumeEvidence struct {
-	PVC string `json:"pvc"` // namespace/name
+	PVC string `json:"pvc,omitempty"` // namespace/name
 	// PV is the bound (or, for MissingPV, the named but absent) volume.
 	PV string `json:"pv,omitempty"`
+	// Volume is the Pod's volume, Disk the in-tree disk it names ("gcePersistentDisk <pdName>",
+	// "awsElasticBlockStore <volumeID>", "rbd <pool>/<image>", "iscsi <iqn>"), and HeldBy
+	// (namespace/name) on HeldByNode a Pod using that disk or ReadWriteOncePod claim (VolumeRestrictions).
+	Volume     string `json:"volume,omitempty"`
+	Disk       string `json:"disk,omitempty"`
+	HeldBy     string `json:"heldBy,omitempty"`
+	HeldByNode string `json:"heldByNode,omitempty"`
 	// NodeAffinity lists why each of the PV's required nodeSelectorTerms fails (NodeConflict).
 	NodeAffinity []TermMismatch `json:"nodeAffinity,omitempty"`
 	// StorageClass and Provisioner of an unbound claim (BindConflict).

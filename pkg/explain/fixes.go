@@ -65,6 +65,19 @@ var fixBuilders = map[checks.BlockerKind]func(c fixCause, spread []checks.Spread
 		return Fix{Action: ActionChangeOtherPod, Alternatives: []FixAction{ActionChangePodLabels},
 			Targets: podRefs(a.Pod), Change: FixChange{PodAffinity: &a}}
 	},
+	checks.KindReadWriteOncePodInUse: func(c fixCause, _ []checks.SpreadDomains) Fix {
+		v := *c.first.Volume
+		return Fix{Action: ActionStopOtherPod, Alternatives: []FixAction{ActionUseOtherClaim},
+			Targets: append(podRefs(v.HeldBy), ObjectRef{Kind: "PersistentVolumeClaim", Name: v.PVC}), Change: FixChange{Volume: &v}}
+	},
+	checks.KindDiskConflict: func(c fixCause, _ []checks.SpreadDomains) Fix {
+		v := *c.first.Volume
+		f := Fix{Action: ActionStopOtherPod, Targets: podRefs(v.HeldBy), Change: FixChange{Volume: &v}}
+		if !strings.HasPrefix(v.Disk, "awsElasticBlockStore ") { // EBS conflicts even read-only
+			f.Alternatives = []FixAction{ActionMountReadOnly}
+		}
+		return f
+	},
 	checks.KindVolumeNodeConflict: func(c fixCause, _ []checks.SpreadDomains) Fix {
 		v := *c.first.Volume
 		return Fix{Action: ActionFreeCapacity, Alternatives: []FixAction{ActionRecreateClaim}, Targets: volumeRefs(v),

@@ -20,7 +20,9 @@ func ownerOf(p *corev1.Pod) *Owner {
 }
 
 // groupIdentical groups Pods of the same controller whose scheduling-relevant fields are equal:
-// they get the same answer, so each group is analysed once.
+// they get the same answer, so each group is analysed once. A Pod with a generic ephemeral volume
+// is never grouped: its claim is named <pod>-<volume>, so each replica has its own claim, which
+// may be missing, bound elsewhere or owned by another Pod (differential finding D2).
 func groupIdentical(pods []*corev1.Pod) [][]*corev1.Pod {
 	var groups [][]*corev1.Pod
 	index := map[string]int{}
@@ -49,6 +51,11 @@ func schedulingKey(p *corev1.Pod) string {
 	}
 	if owner == "" {
 		return ""
+	}
+	for _, v := range p.Spec.Volumes {
+		if v.Ephemeral != nil {
+			return ""
+		}
 	}
 	spec := p.Spec.DeepCopy()
 	spec.Hostname, spec.Subdomain = "", ""

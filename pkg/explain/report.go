@@ -224,6 +224,9 @@ const (
 	ActionCreateVolume       FixAction = "CreateVolume"       // create a PersistentVolume the claim can bind
 	ActionChangeStorageClass FixAction = "ChangeStorageClass" // use a class with a provisioner
 	ActionMoveData           FixAction = "MoveData"           // move the data to a volume elsewhere
+	ActionStopOtherPod       FixAction = "StopOtherPod"       // the Pod holding the claim or disk must go first
+	ActionUseOtherClaim      FixAction = "UseOtherClaim"      // give the Pod a ReadWriteOncePod claim of its own
+	ActionMountReadOnly      FixAction = "MountReadOnly"      // mount the shared disk read-only in both Pods
 )
 
 // ObjectRef names one object a fix concerns: Kind Node, Pod, PersistentVolumeClaim,

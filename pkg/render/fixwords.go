@@ -241,6 +241,26 @@ func volumeNodeConflictFix(f explain.Fix) string {
 	return fmt.Sprintf("PVC %s is bound to PV %s, whose data lives only on nodes matching its node affinity; make room on such a node, or recreate the claim (losing that data) to get a volume elsewhere", v.PVC, v.PV)
 }
 
+func rwopFix(f explain.Fix) string {
+	v := f.Change.Volume
+	if v == nil || v.HeldBy == "" {
+		return ""
+	}
+	return fmt.Sprintf("PVC %s is ReadWriteOncePod and Pod %s (on %s) uses it; that Pod must go first (kubectl delete pod -n %s), or give this Pod a claim of its own", v.PVC, v.HeldBy, v.HeldByNode, strings.Replace(v.HeldBy, "/", " ", 1))
+}
+
+func diskConflictFix(f explain.Fix) string {
+	v := f.Change.Volume
+	if v == nil || v.HeldBy == "" {
+		return ""
+	}
+	s := fmt.Sprintf("Disk %s (volume %s) is in use by Pod %s on %s; run the Pod on another node, or that Pod must go first", v.Disk, v.Volume, v.HeldBy, plural(f.Nodes, "node"))
+	if offers(f, explain.ActionMountReadOnly) {
+		s += ", or mount the disk readOnly in both Pods"
+	}
+	return s
+}
+
 func volumeMissingPVFix(f explain.Fix) string {
 	v := f.Change.Volume
 	if v == nil {

@@ -48,6 +48,12 @@ var fixSamples = map[checks.BlockerKind]struct {
 		Change: explain.FixChange{Resource: &explain.ResourceChange{Resource: "cpu", Requested: resource.MustParse("2"),
 			MostFree: resource.MustParse("1500m"), MostAllocatable: resource.MustParse("4"), LowerTo: ptr(resource.MustParse("1500m"))}}},
 		"The Pod requests 2 cpu but the most free on any of these 2 nodes is 1500m; lower the request to 1500m or less, free capacity, or add nodes"},
+	checks.KindReadWriteOncePodInUse: {explain.Fix{Kind: checks.KindReadWriteOncePodInUse, Action: explain.ActionStopOtherPod, Nodes: 2,
+		Change: explain.FixChange{Volume: &checks.VolumeEvidence{PVC: "ns/data", Volume: "d", HeldBy: "ns/db-0", HeldByNode: "n2"}}},
+		"PVC ns/data is ReadWriteOncePod and Pod ns/db-0 (on n2) uses it; that Pod must go first (kubectl delete pod -n ns db-0), or give this Pod a claim of its own"},
+	checks.KindDiskConflict: {explain.Fix{Kind: checks.KindDiskConflict, Action: explain.ActionStopOtherPod, Alternatives: []explain.FixAction{explain.ActionMountReadOnly}, Nodes: 1,
+		Change: explain.FixChange{Volume: &checks.VolumeEvidence{Volume: "d", Disk: "gcePersistentDisk pd-1", HeldBy: "ns/db-0", HeldByNode: "n1"}}},
+		"Disk gcePersistentDisk pd-1 (volume d) is in use by Pod ns/db-0 on 1 node; run the Pod on another node, or that Pod must go first, or mount the disk readOnly in both Pods"},
 	checks.KindVolumeNodeConflict: {explain.Fix{Kind: checks.KindVolumeNodeConflict, Action: explain.ActionFreeCapacity, Nodes: 1,
 		Change: explain.FixChange{Volume: &checks.VolumeEvidence{PVC: "ns/data", PV: "pv1"}}},
 		"PVC ns/data is bound to PV pv1, whose data lives only on nodes matching its node affinity; make room on such a node, or recreate the claim (losing that data) to get a volume elsewhere"},
@@ -173,5 +179,14 @@ func TestFixPhrases(t *testing.T) {
 		if got := fixPhrase(tt.fix); got != tt.want {
 			t.Errorf("%s:\n got  %s\n want %s", tt.name, got, tt.want)
 		}
+	}
+}
+
+// D4: a term the scheduler matches against every namespace says so.
+func TestAllNamespacesWording(t *testing.T) {
+	b := checks.Blocker{Plugin: checks.PluginInterPodAffinity, Kind: checks.KindPodAntiAffinityConflict, PodAffinity: &checks.PodAffinityEvidence{
+		TopologyKey: "kubernetes.io/hostname", Domain: "n1", Pod: "other/web", Selector: appDB, AllNamespaces: true}}
+	if got := blockerPhrase(b); !strings.Contains(got, "the scheduler matches Pods in every namespace here") {
+		t.Errorf("phrase %q", got)
 	}
 }

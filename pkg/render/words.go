@@ -45,6 +45,8 @@ var kindWords = map[checks.BlockerKind]wording{
 	checks.KindHostPortConflict:        {hostPortPhrase, hostPortFix},
 	checks.KindTooManyPods:             {tooManyPodsPhrase, tooManyPodsFix},
 	checks.KindInsufficientResource:    {resourcePhrase, resourceFix},
+	checks.KindReadWriteOncePodInUse:   {func(bs []checks.Blocker) string { return rwopPhrase(bs[0].Volume) }, rwopFix},
+	checks.KindDiskConflict:            {func(bs []checks.Blocker) string { return diskConflictPhrase(bs[0].Volume) }, diskConflictFix},
 	checks.KindVolumeNodeConflict:      {volumeNodeConflictPhrase, volumeNodeConflictFix},
 	checks.KindVolumeBindConflict:      {func(bs []checks.Blocker) string { return volumeBindConflictPhrase(bs[0].Volume) }, volumeBindConflictFix},
 	checks.KindVolumeMissingPV:         {func(bs []checks.Blocker) string { return volumeMissingPVPhrase(bs[0].Volume) }, volumeMissingPVFix},
@@ -107,6 +109,20 @@ func volumeZonePhrase(bs []checks.Blocker) string {
 	}
 	return fmt.Sprintf("PVC %s is bound to PV %s, labelled %s=%s, found %s", e.PVC, e.PV, e.ZoneLabel,
 		strings.Join(e.Zones, " or "), listOr(distinct(found)))
+}
+
+func rwopPhrase(e *checks.VolumeEvidence) string {
+	if e == nil || e.HeldBy == "" {
+		return "a ReadWriteOncePod claim is already in use by another Pod"
+	}
+	return fmt.Sprintf("ReadWriteOncePod claim %s is in use by Pod %s (on %s)", e.PVC, e.HeldBy, e.HeldByNode)
+}
+
+func diskConflictPhrase(e *checks.VolumeEvidence) string {
+	if e == nil || e.HeldBy == "" {
+		return "a disk the Pod mounts is in use on this node"
+	}
+	return fmt.Sprintf("disk %s (volume %s) is in use here by Pod %s", e.Disk, e.Volume, e.HeldBy)
 }
 
 func volumeMissingPVPhrase(e *checks.VolumeEvidence) string {
@@ -436,10 +452,14 @@ func spreadSkewPhrase(bs []checks.Blocker) string {
 
 // affinityTerm names a required pod (anti-)affinity term by its selector, else by its index.
 func affinityTerm(e *checks.PodAffinityEvidence) string {
+	s := fmt.Sprintf("term %d", e.Term)
 	if e.Selector != nil {
-		return selectorText(e.Selector)
+		s = selectorText(e.Selector)
 	}
-	return fmt.Sprintf("term %d", e.Term)
+	if e.AllNamespaces {
+		s += " (its namespaceSelector has only NotIn/DoesNotExist: the scheduler matches Pods in every namespace here)"
+	}
+	return s
 }
 
 // selectorText writes a label selector in kubectl's syntax: "<none>" for a nil selector (it

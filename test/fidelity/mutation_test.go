@@ -2,9 +2,12 @@ package fidelity
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 	"github.com/kubectl-placement/kubectl-placement/test/fidelity/gen"
@@ -18,6 +21,7 @@ var zoneKeys = []string{corev1.LabelTopologyZone, corev1.LabelTopologyRegion, co
 // must report disagreements on a fixed seed range where the wrong view matters.
 func TestDifferentialCatchesMutations(t *testing.T) {
 	const seeds = 600
+	v136 := referenceIs136(t)
 	mutations := []struct {
 		name string
 		// mutate changes the snapshot explain sees; the scheduler keeps the true objects.
@@ -158,6 +162,75 @@ func TestDifferentialCatchesMutations(t *testing.T) {
 			}
 			return false
 		},
+	}, {
+		name: "ReadWriteOncePod ignored (claims read as ReadWriteOnce)",
+		mutate: func(s *snapshot.Snapshot) {
+			for _, pvc := range s.PVCs {
+				for i, m := range pvc.Spec.AccessModes {
+					if m == corev1.ReadWriteOncePod {
+						pvc.Spec.AccessModes[i] = corev1.ReadWriteOnce
+					}
+				}
+			}
+		},
+		relevant: func(c *gen.Case) bool {
+			rwop := map[string]bool{}
+			for _, pvc := range c.PVCs {
+				if pvc.Namespace == c.Pending.Namespace && slices.Contains(pvc.Spec.AccessModes, corev1.ReadWriteOncePod) {
+					rwop[pvc.Name] = true
+				}
+			}
+			for _, p := range c.Pods {
+				if p.Spec.NodeName == "" || p.Namespace != c.Pending.Namespace {
+					continue
+				}
+				for _, v := range p.Spec.Volumes {
+					if v.PersistentVolumeClaim != nil && rwop[v.PersistentVolumeClaim.ClaimName] && usesClaim(c.Pending, v.PersistentVolumeClaim.ClaimName) {
+						return true
+					}
+				}
+			}
+			return false
+		},
+	}, {
+		// v1.36 matches every namespace there, later versions the selector's: our view gets the other.
+		name: "namespaceSelector of only NotIn/DoesNotExist resolved as the other version does (D4)",
+		mutate: func(s *snapshot.Snapshot) {
+			for _, p := range s.Pods {
+				if p.Name != gen.PendingName {
+					continue
+				}
+				for _, t := range pendingTerms(p) {
+					if !matchesEmpty(t.NamespaceSelector) {
+						continue
+					}
+					if !v136 {
+						t.NamespaceSelector = &metav1.LabelSelector{} // every namespace, as v1.36
+						continue
+					}
+					sel, _ := metav1.LabelSelectorAsSelector(t.NamespaceSelector)
+					var names []string
+					for _, ns := range s.Namespaces {
+						if sel.Matches(labels.Set(ns.Labels)) {
+							names = append(names, ns.Name)
+						}
+					}
+					t.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: "no-such-namespace"}}
+					if len(names) > 0 {
+						t.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+							{Key: corev1.LabelMetadataName, Operator: metav1.LabelSelectorOpIn, Values: names}}}
+					}
+				}
+			}
+		},
+		relevant: func(c *gen.Case) bool {
+			for _, t := range pendingTerms(c.Pending) {
+				if matchesEmpty(t.NamespaceSelector) {
+					return true
+				}
+			}
+			return false
+		},
 	}}
 
 	ctx := context.Background()
@@ -190,4 +263,37 @@ func TestDifferentialCatchesMutations(t *testing.T) {
 			t.Logf("first caught: seed %d (%s): %s", firstSeed, first.class, first.diffs[0])
 		})
 	}
+}
+
+func usesClaim(p *corev1.Pod, claim string) bool {
+	for _, v := range p.Spec.Volumes {
+		if v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == claim {
+			return true
+		}
+	}
+	return false
+}
+
+// pendingTerms are the Pod's required (anti-)affinity terms, to change in place.
+func pendingTerms(p *corev1.Pod) []*corev1.PodAffinityTerm {
+	var out []*corev1.PodAffinityTerm
+	if a := p.Spec.Affinity; a != nil {
+		if a.PodAffinity != nil {
+			for i := range a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
+				out = append(out, &a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution[i])
+			}
+		}
+		if a.PodAntiAffinity != nil {
+			for i := range a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
+				out = append(out, &a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution[i])
+			}
+		}
+	}
+	return out
+}
+
+// matchesEmpty: a non-empty namespaceSelector that matches a namespace without labels.
+func matchesEmpty(ls *metav1.LabelSelector) bool {
+	sel, err := metav1.LabelSelectorAsSelector(ls)
+	return ls != nil && err == nil && !sel.Empty() && sel.Matches(labels.Set{})
 }

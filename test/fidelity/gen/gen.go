@@ -123,6 +123,13 @@ func Generate(seed int64) *Case {
 	if pr.Float64() < podLevelFraction {
 		(&g3{c: g.c, r: pr}).genPodLevel()
 	}
+	// VolumeRestrictions and namespaceSelectors (volrestrict.go), each on a stream of its own.
+	if rr := rand.New(rand.NewSource(seed*2654435761 + 97)); rr.Float64() < volRestrictFraction {
+		genVolumeRestrictions(g, rr)
+	}
+	if sr := rand.New(rand.NewSource(seed*40503 + 13)); sr.Float64() < nsSelectorFraction {
+		genNamespaceSelectors(g, sr)
+	}
 	return g.c
 }
 
