@@ -27,8 +27,8 @@ type Profile struct {
 	NominatesGatedPods bool
 }
 
-// v136 is kube-scheduler v1.36.3's default profile. VolumeRestrictions' and NodeVolumeLimits'
-// filters are not modelled; DynamicResources and NodeDeclaredFeatures pass every Pod without claims.
+// v136 is kube-scheduler v1.36.3's default profile. NodeVolumeLimits is not modelled;
+// DynamicResources and NodeDeclaredFeatures pass every Pod without claims.
 var v136 = &Profile{
 	SchedulerVersion: "1.36",
 	Plugins: []Plugin{

@@ -97,7 +97,7 @@ func TestVolumeRestrictionsCycle(t *testing.T) {
 	nodes := []*corev1.Node{fixture.Node("n1"), fixture.Node("n2")}
 	run := func(pod *corev1.Pod, others ...*corev1.Pod) *CycleResult {
 		c := NewCluster(&snapshot.Snapshot{Nodes: nodes, Pods: append([]*corev1.Pod{pod}, others...), PVCs: pvcs})
-		return RunCycle(DefaultProfile, c, pod, CycleOptions{})
+		return RunCycle(v136, c, pod, CycleOptions{})
 	}
 	holder := fixture.Pod("ns", "holder", fixture.On("n2"), fixture.Priority(0), fixture.ClaimVolume("x", "data"))
 
