@@ -71,6 +71,10 @@ func Explain(s *snapshot.Snapshot, sel Selection) (*WhyPendingReport, error) {
 		}
 		report.Pods = append(append(report.Pods, pr), same...)
 	}
+	report.Warnings = append(append([]string(nil), report.Warnings...), unreadKindWarnings(s, report.Pods)...)
+	if len(report.Warnings) == 0 {
+		report.Warnings = nil
+	}
 	return report, nil
 }
 

@@ -482,6 +482,51 @@ func TestNeverASilentSchedulable(t *testing.T) {
 	}
 }
 
+// TestUnreadKindWarnings: a kind some Pod needs and the snapshot lacks is warned about once; one
+// the loader was refused has its loader warning already.
+func TestUnreadKindWarnings(t *testing.T) {
+	s := snap([]*corev1.Node{fx.Node("n1")},
+		fx.Pod(ns, "a", fx.ClaimVolume("data", "data-a")), fx.Pod(ns, "b", fx.ClaimVolume("data", "data-b")), fx.Pod(ns, "c"))
+	s.PVCs = []*corev1.PersistentVolumeClaim{fx.PVC(ns, "data-a", fx.BoundTo("pv-a")), fx.PVC(ns, "data-b", fx.BoundTo("pv-b"))}
+	s.Warnings = []string{"from the loader"}
+	r, err := Explain(s, Selection{Namespace: ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"from the loader",
+		"the snapshot has no PersistentVolumes: volume blockers cannot be checked; add `persistentvolumes` to the kubectl get command"}
+	if diff := cmp.Diff(want, r.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	if len(s.Warnings) != 1 {
+		t.Errorf("the snapshot's warnings were changed: %q", s.Warnings)
+	}
+
+	s.Missing = []snapshot.Permission{{Verb: "list", Resource: "persistentvolumes"}}
+	r, err = Explain(s, Selection{Namespace: ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"from the loader"}, r.Warnings); diff != "" {
+		t.Errorf("refused kind: warnings (-want +got):\n%s", diff)
+	}
+	if len(r.Pods[0].Unmodelled) != 1 {
+		t.Errorf("refused kind: unmodelled %v, want the PersistentVolume entry", r.Pods[0].Unmodelled)
+	}
+
+	s.Missing = []snapshot.Permission{{Verb: "list", Resource: "pods"}}
+	s.PVs = []*corev1.PersistentVolume{}
+	s.StorageClasses = []*storagev1.StorageClass{}
+	r, err = Explain(s, Selection{Namespace: ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want2 := []Unmodelled{{Feature: UnmodelledUnreadKind, Detail: "Pod", Resource: "pods"}}
+	if diff := cmp.Diff(want2, r.Pods[2].Unmodelled); diff != "" {
+		t.Errorf("pods of other namespaces unread (-want +got):\n%s", diff)
+	}
+}
+
 // TestNotModelledPerIdenticalPod: identical replicas share the analysis, but each one's own record
 // decides whether it is Schedulable or NotModelled.
 func TestNotModelledPerIdenticalPod(t *testing.T) {

@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -144,6 +145,27 @@ func isExtendedResourceName(name corev1.ResourceName) bool {
 	n := string(name)
 	native := !strings.Contains(n, "/") || strings.Contains(n, corev1.ResourceDefaultNamespacePrefix)
 	return !native && !strings.HasPrefix(n, corev1.DefaultResourceRequestsPrefix) && !strings.HasPrefix(n, corev1.ResourceHugePagesPrefix)
+}
+
+// unreadKindWarnings are the report's warnings for the kinds a Pod needs and the snapshot lacks,
+// once per kind. Kinds the loader was refused already have its warning.
+func unreadKindWarnings(s *snapshot.Snapshot, pods []PodReport) []string {
+	needed := map[string]bool{}
+	for _, p := range pods {
+		for _, u := range p.Unmodelled {
+			if u.Feature == UnmodelledUnreadKind {
+				needed[u.Detail] = true
+			}
+		}
+	}
+	var out []string
+	for _, r := range kindRequirements {
+		if needed[r.Kind] && !missing(s, r.Resource) {
+			out = append(out, fmt.Sprintf("the snapshot has no %s: %s cannot be checked; add `%s` to the kubectl get command",
+				r.Kinds, r.Blockers, r.Resource))
+		}
+	}
+	return out
 }
 
 // reportedUnschedulable: the cluster says the scheduler tried the Pod and found no node (the
