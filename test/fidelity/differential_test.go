@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 	"github.com/kubectl-placement/kubectl-placement/test/fidelity/gen"
@@ -580,4 +581,126 @@ func regressionCases() []regression {
 	return []regression{{f1, "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. " +
 		"no new claims to deallocate, preemption: 0/1 nodes are available: 1 Insufficient memory."},
 		{f3, "0/2 nodes are available: 1 Insufficient cpu, 1 Too many pods. no new claims to deallocate, preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod."}}
+}
+
+// TestEveryBlocker proves every blocker, not only the first: for each case and node it runs each
+// Filter plugin of the real default profile on its own, after the real PreFilter, and requires the
+// set of failing plugins, their codes and reasons to equal the statuses behind our blockers on that
+// node. A PreFilter rejection (no Filter runs) must be ours too.
+func TestEveryBlocker(t *testing.T) {
+	n := envInt(t, "FIDELITY_BLOCKER_CASES", 2000)
+	seed0 := envInt(t, "FIDELITY_SEED", 1)
+	ctx := context.Background()
+	start := time.Now()
+	var nodes, nodesAgree, cases, prefilter, prefilterAgree int
+	failures, several := 0, 0 // several: nodes where more than the scheduler's first plugin fails
+	fail := func(format string, args ...any) {
+		if failures < 10 {
+			t.Errorf(format, args...)
+		}
+		failures++
+	}
+	for i := int64(0); i < n; i++ {
+		c := gen.Generate(seed0 + i)
+		real, err := harness.RunPerPlugin(ctx, harness.Objects{
+			Nodes: c.Nodes, Pods: c.Pods, Namespaces: c.Namespaces, PriorityClasses: c.PriorityClasses,
+			PVCs: c.PVCs, PVs: c.PVs, StorageClasses: c.StorageClasses,
+		}, c.Pending.Namespace, c.Pending.Name)
+		if err != nil {
+			t.Fatalf("seed %d: %v", c.Seed, err)
+		}
+		cycle, err := ourCycle(c)
+		if err != nil {
+			t.Fatalf("seed %d: %v", c.Seed, err)
+		}
+		cases++
+		if real.PreFilterMsg != "" {
+			prefilter++
+			if cycle.PreFilter != nil && cycle.PreFilter.Plugin == real.PreFilterPlugin && cycle.PreFilter.Reason == real.PreFilterMsg {
+				prefilterAgree++
+			} else {
+				fail("seed %d: PreFilter: scheduler %s %q, ours %+v", c.Seed, real.PreFilterPlugin, real.PreFilterMsg, cycle.PreFilter)
+			}
+			continue
+		}
+		if cycle.PreFilter != nil {
+			fail("seed %d: PreFilter: scheduler passes, ours rejects %+v", c.Seed, cycle.PreFilter)
+			continue
+		}
+		ours := map[string][]checks.Status{}
+		for _, nr := range cycle.Nodes {
+			ours[nr.Name] = nr.Statuses
+		}
+		for _, node := range c.Nodes {
+			nodes++
+			want, got := realStatuses(real.Nodes[node.Name]), ourStatuses(ours[node.Name])
+			if len(want) > 1 {
+				several++
+			}
+			if reflect.DeepEqual(want, got) {
+				nodesAgree++
+				continue
+			}
+			fail("seed %d node %s: every failing plugin\n  scheduler: %v\n  ours:      %v", c.Seed, node.Name, want, got)
+		}
+	}
+	elapsed := time.Since(start)
+	t.Logf("fidelity: every-blocker: %d nodes in %d cases, %d agree (%.2f%%); %d nodes fail several plugins; %d cases end at PreFilter, %d agree; %v",
+		nodes, cases, nodesAgree, percent(nodesAgree, nodes), several, prefilter, prefilterAgree, elapsed.Round(time.Millisecond))
+	if nodesAgree != nodes || prefilterAgree != prefilter {
+		t.Errorf("every-blocker: %d disagreements", failures)
+	}
+}
+
+func percent(part, whole int) float64 {
+	if whole == 0 {
+		return 100
+	}
+	return 100 * float64(part) / float64(whole)
+}
+
+// ourCycle is our scheduling cycle of the case's Pending Pod, as explain runs it.
+func ourCycle(c *gen.Case) (*checks.CycleResult, error) {
+	s := checks.WithResolvedPriorities(snapshotOf(c))
+	for _, p := range s.Pods {
+		if p.Namespace == c.Pending.Namespace && p.Name == c.Pending.Name {
+			return checks.RunCycle(checks.DefaultProfile, checks.NewCluster(s), p, checks.CycleOptions{SkipPostFilter: true}), nil
+		}
+	}
+	return nil, fmt.Errorf("pod %s/%s not in the snapshot", c.Pending.Namespace, c.Pending.Name)
+}
+
+// blockerStatus is one failing plugin on one node, comparable across both sides (reasons sorted:
+// NodeResourcesFit lists scalar resources in map order).
+type blockerStatus struct {
+	Plugin, Code string
+	Reasons      []string
+}
+
+func realStatuses(sts []harness.PluginStatus) []blockerStatus {
+	out := []blockerStatus{}
+	for _, s := range sts {
+		out = append(out, blockerStatus{s.Plugin, s.Code, harness.SortedReasons(s.Reasons)})
+	}
+	return out
+}
+
+// ourStatuses are the statuses behind our blockers; a status without blockers (nothing for the
+// report to show) or with another plugin's blockers is marked so it cannot agree.
+func ourStatuses(sts []checks.Status) []blockerStatus {
+	out := []blockerStatus{}
+	for _, s := range sts {
+		bs := blockerStatus{s.Plugin, string(s.Code), harness.SortedReasons(s.Reasons)}
+		if len(s.Blockers) == 0 {
+			bs.Plugin += " (no blockers)"
+		}
+		for _, b := range s.Blockers {
+			if b.Plugin != s.Plugin {
+				bs.Plugin += " (blocker of " + b.Plugin + ")"
+				break
+			}
+		}
+		out = append(out, bs)
+	}
+	return out
 }
