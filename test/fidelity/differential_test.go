@@ -590,16 +590,43 @@ func regressionCases() []regression {
 func TestEveryBlocker(t *testing.T) {
 	n := envInt(t, "FIDELITY_BLOCKER_CASES", 2000)
 	seed0 := envInt(t, "FIDELITY_SEED", 1)
-	ctx := context.Background()
 	start := time.Now()
-	var nodes, nodesAgree, cases, prefilter, prefilterAgree int
-	failures, several := 0, 0 // several: nodes where more than the scheduler's first plugin fails
-	fail := func(format string, args ...any) {
-		if failures < 10 {
-			t.Errorf(format, args...)
-		}
-		failures++
+	tally := everyBlocker(t, seed0, n, nil)
+	for _, d := range tally.diffs[:min(len(tally.diffs), 10)] {
+		t.Error(d)
 	}
+	t.Logf("fidelity: every-blocker: %d nodes in %d cases, %d agree (%.2f%%); %d nodes fail several plugins; %d cases end at PreFilter, %d agree; %v",
+		tally.nodes, n, tally.nodesAgree, percent(tally.nodesAgree, tally.nodes), tally.several, tally.prefilter, tally.prefilterAgree,
+		time.Since(start).Round(time.Millisecond))
+	if len(tally.diffs) > 0 {
+		t.Errorf("every-blocker: %d disagreements", len(tally.diffs))
+	}
+}
+
+// TestEveryBlockerCatchesFirstOnly: a model that kept only each node's first failing plugin (what
+// the scheduler records) must fail the every-blocker comparison.
+func TestEveryBlockerCatchesFirstOnly(t *testing.T) {
+	firstOnly := func(sts []checks.Status) []checks.Status { return sts[:min(len(sts), 1)] }
+	if tally := everyBlocker(t, 1, 200, firstOnly); len(tally.diffs) == 0 {
+		t.Errorf("keeping only the first failing plugin went unnoticed on %d nodes (%d fail several plugins)", tally.nodes, tally.several)
+	} else {
+		t.Logf("every-blocker mutation (first plugin only): %d of %d nodes disagree", len(tally.diffs), tally.nodes)
+	}
+}
+
+// blockerTally counts the every-blocker comparison over some cases.
+type blockerTally struct {
+	nodes, nodesAgree, prefilter, prefilterAgree int
+	several                                      int // nodes where more than the scheduler's first plugin fails
+	diffs                                        []string
+}
+
+// everyBlocker compares n cases from seed0 per plugin and per node; mutate, if set, changes our
+// statuses of each node first.
+func everyBlocker(t *testing.T, seed0, n int64, mutate func([]checks.Status) []checks.Status) blockerTally {
+	t.Helper()
+	ctx := context.Background()
+	var tally blockerTally
 	for i := int64(0); i < n; i++ {
 		c := gen.Generate(seed0 + i)
 		real, err := harness.RunPerPlugin(ctx, harness.Objects{
@@ -613,43 +640,40 @@ func TestEveryBlocker(t *testing.T) {
 		if err != nil {
 			t.Fatalf("seed %d: %v", c.Seed, err)
 		}
-		cases++
 		if real.PreFilterMsg != "" {
-			prefilter++
+			tally.prefilter++
 			if cycle.PreFilter != nil && cycle.PreFilter.Plugin == real.PreFilterPlugin && cycle.PreFilter.Reason == real.PreFilterMsg {
-				prefilterAgree++
+				tally.prefilterAgree++
 			} else {
-				fail("seed %d: PreFilter: scheduler %s %q, ours %+v", c.Seed, real.PreFilterPlugin, real.PreFilterMsg, cycle.PreFilter)
+				tally.diffs = append(tally.diffs, fmt.Sprintf("seed %d: PreFilter: scheduler %s %q, ours %+v", c.Seed, real.PreFilterPlugin, real.PreFilterMsg, cycle.PreFilter))
 			}
 			continue
 		}
 		if cycle.PreFilter != nil {
-			fail("seed %d: PreFilter: scheduler passes, ours rejects %+v", c.Seed, cycle.PreFilter)
+			tally.diffs = append(tally.diffs, fmt.Sprintf("seed %d: PreFilter: scheduler passes, ours rejects %+v", c.Seed, cycle.PreFilter))
 			continue
 		}
 		ours := map[string][]checks.Status{}
 		for _, nr := range cycle.Nodes {
 			ours[nr.Name] = nr.Statuses
+			if mutate != nil {
+				ours[nr.Name] = mutate(nr.Statuses)
+			}
 		}
 		for _, node := range c.Nodes {
-			nodes++
+			tally.nodes++
 			want, got := realStatuses(real.Nodes[node.Name]), ourStatuses(ours[node.Name])
 			if len(want) > 1 {
-				several++
+				tally.several++
 			}
 			if reflect.DeepEqual(want, got) {
-				nodesAgree++
+				tally.nodesAgree++
 				continue
 			}
-			fail("seed %d node %s: every failing plugin\n  scheduler: %v\n  ours:      %v", c.Seed, node.Name, want, got)
+			tally.diffs = append(tally.diffs, fmt.Sprintf("seed %d node %s: every failing plugin\n  scheduler: %v\n  ours:      %v", c.Seed, node.Name, want, got))
 		}
 	}
-	elapsed := time.Since(start)
-	t.Logf("fidelity: every-blocker: %d nodes in %d cases, %d agree (%.2f%%); %d nodes fail several plugins; %d cases end at PreFilter, %d agree; %v",
-		nodes, cases, nodesAgree, percent(nodesAgree, nodes), several, prefilter, prefilterAgree, elapsed.Round(time.Millisecond))
-	if nodesAgree != nodes || prefilterAgree != prefilter {
-		t.Errorf("every-blocker: %d disagreements", failures)
-	}
+	return tally
 }
 
 func percent(part, whole int) float64 {
