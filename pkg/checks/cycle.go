@@ -37,7 +37,8 @@ type CycleResult struct {
 type NodeResult struct {
 	Name string `json:"name"`
 	// Statuses are every failing plugin's status, in Filter order, with all blockers; with
-	// nominated Pods added when that made the node fail, as the scheduler filters.
+	// nominated Pods added when that made the node fail, as the scheduler filters (then followed
+	// by the plugins that fail only without them).
 	Statuses []Status `json:"statuses,omitempty"`
 	// Verdict is what the scheduler records for the node (the first failing plugin, or the
 	// PreFilterResult exclusion); nil when the node passes.
@@ -167,10 +168,26 @@ func (p *Profile) filterWithNominated(cs *CycleState, ni *NodeInfo, c *Cluster) 
 	if len(add) > 0 {
 		cs2, ni2 := p.withPods(cs, ni, add, true)
 		if st := p.Filter(cs2, ni2); len(st) > 0 {
-			return st
+			// The scheduler records the first of these; a plugin that fails only without the
+			// nominated Pods blocks the node too (its second pass), so it follows them.
+			return appendOtherPlugins(st, p.Filter(cs, ni))
 		}
 	}
 	return p.Filter(cs, ni)
+}
+
+// appendOtherPlugins appends to sts the statuses of more whose plugin sts does not have.
+func appendOtherPlugins(sts, more []Status) []Status {
+	have := map[string]bool{}
+	for _, s := range sts {
+		have[s.Plugin] = true
+	}
+	for _, s := range more {
+		if !have[s.Plugin] {
+			sts = append(sts, s)
+		}
+	}
+	return sts
 }
 
 // withPods is the state and node with pods added to the node (nominated Pods) or taken off it

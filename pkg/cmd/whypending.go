@@ -25,7 +25,7 @@ var whyPendingExample = fmt.Sprintf(`  # Explain every Pending Pod in the curren
   %[1]s why-pending -A -l app=web -o wide
 
   # Explain from a snapshot taken earlier; no cluster access needed
-  kubectl get nodes,pods,namespaces,priorityclasses,persistentvolumeclaims,storageclasses,events -A -o yaml > cluster.yaml
+  kubectl get nodes,pods,namespaces,priorityclasses,persistentvolumeclaims,persistentvolumes,storageclasses,events -A -o yaml > cluster.yaml
   %[1]s why-pending -A -f cluster.yaml
 
   # Print the report as JSON for scripts
@@ -103,6 +103,11 @@ func (o *WhyPendingOptions) Run(ctx context.Context) error {
 			return podNotFound(snap, notFound)
 		}
 		return err
+	}
+	if n := len(snap.Warnings); len(report.Warnings) > n { // the analysis' own; load printed the snapshot's
+		for _, w := range report.Warnings[n:] {
+			printWarning(o.ErrOut, w)
+		}
 	}
 
 	if len(report.Pods) == 0 && len(report.NotPending) == 0 && o.human() {

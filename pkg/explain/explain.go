@@ -72,9 +72,13 @@ func Explain(s *snapshot.Snapshot, sel Selection) (*WhyPendingReport, error) {
 		var same []PodReport
 		for _, other := range group[1:] {
 			pr.SamePods = append(pr.SamePods, other.Namespace+"/"+other.Name)
-			same = append(same, sharedAnalysis(idx, other, &pr))
+			same = append(same, sharedAnalysis(c, idx, other, &pr))
 		}
 		report.Pods = append(append(report.Pods, pr), same...)
+	}
+	report.Warnings = append(append([]string(nil), report.Warnings...), unreadKindWarnings(s, report.Pods)...)
+	if len(report.Warnings) == 0 {
+		report.Warnings = nil
 	}
 	return report, nil
 }
@@ -128,12 +132,14 @@ func selectPods(s *snapshot.Snapshot, sel Selection) ([]*corev1.Pod, []PodPlacem
 
 // clusterIndex holds lookups explain needs beyond the checks' Cluster.
 type clusterIndex struct {
+	// snap is the snapshot itself, for what it could not read.
+	snap *snapshot.Snapshot
 	// events are FailedScheduling events by namespace/name, oldest first.
 	events map[string][]snapshot.Event
 }
 
 func newClusterIndex(s *snapshot.Snapshot) *clusterIndex {
-	idx := &clusterIndex{events: map[string][]snapshot.Event{}}
+	idx := &clusterIndex{snap: s, events: map[string][]snapshot.Event{}}
 	for _, e := range s.Events {
 		if e.Reason != "" && e.Reason != "FailedScheduling" {
 			continue
@@ -161,7 +167,7 @@ func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, p
 		pr.SchedulingGates = append(pr.SchedulingGates, g.Name)
 	}
 	// Compared last, once the message is final (pr is the named result, so this sticks).
-	defer func() { pr.Recorded = recordedMessage(idx, pod, &pr) }()
+	defer func() { pr.Recorded = compareRecorded(idx, pod, &pr) }()
 
 	cycle := checks.RunCycle(profile, c, pod, checks.CycleOptions{})
 	pr.PreFilter, pr.Spread, pr.SchedulerMessage, pr.Preemption = cycle.PreFilter, cycle.Spread, cycle.Message, cycle.Preemption
@@ -191,12 +197,13 @@ func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, p
 		pr.Fixes = proposeFixes(keyed, pr.Spread)
 	}
 	classify(&pr)
+	notModelled(c, idx, pod, &pr)
 	return pr
 }
 
 // sharedAnalysis is the report entry of a Pod identical to the analysed one: the same verdict and
 // message, compared with what the cluster recorded for this Pod.
-func sharedAnalysis(idx *clusterIndex, pod *corev1.Pod, with *PodReport) PodReport {
+func sharedAnalysis(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod, with *PodReport) PodReport {
 	pr := PodReport{
 		Namespace: pod.Namespace, Name: pod.Name, Owner: with.Owner, AnalysedWith: with.Namespace + "/" + with.Name,
 		Status: with.Status, Priority: with.Priority, PriorityClassName: with.PriorityClassName,
@@ -204,8 +211,32 @@ func sharedAnalysis(idx *clusterIndex, pod *corev1.Pod, with *PodReport) PodRepo
 		SchedulerMessage: with.SchedulerMessage, EventNote: with.EventNote,
 		PreFilter: with.PreFilter, Preemption: with.Preemption,
 	}
-	pr.Recorded = recordedMessage(idx, pod, &pr)
+	if pr.Status == StatusNotModelled {
+		pr.Status = StatusSchedulable // this Pod's own record decides
+	}
+	notModelled(c, idx, pod, &pr)
+	pr.Recorded = compareRecorded(idx, pod, &pr)
 	return pr
+}
+
+// notModelled lists what the Pod uses that the analysis does not model or could not read, and
+// never lets a Pod the cluster reports unschedulable pass as Schedulable: a node that passes every
+// modelled filter is then no proof that the Pod fits.
+func notModelled(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod, pr *PodReport) {
+	pr.Unmodelled = unmodelledUses(idx.snap, c, pod)
+	if pr.Status == StatusSchedulable && reportedUnschedulable(idx, pod) {
+		pr.Status = StatusNotModelled
+	}
+}
+
+// compareRecorded is recordedMessage, with a mismatch put down to what the analysis does not
+// model when the Pod uses such a thing rather than to a changed cluster.
+func compareRecorded(idx *clusterIndex, pod *corev1.Pod, pr *PodReport) *RecordedMessage {
+	rec := recordedMessage(idx, pod, pr)
+	if rec != nil && !rec.Matches && rec.Difference == DifferenceStale && len(pr.Unmodelled) > 0 {
+		rec.Difference = DifferenceNotModelled
+	}
+	return rec
 }
 
 // classify applies the pod-level states that override what the filters say, and the event form.

@@ -342,3 +342,209 @@ func TestSelectorFixNeverRelabelsSystemLabels(t *testing.T) {
 		}
 	}
 }
+
+// reportedUnschedulableCondition is the PodScheduled condition the scheduler writes on a failure.
+func reportedUnschedulableCondition(msg string) fx.PodOption {
+	return func(p *corev1.Pod) {
+		p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse,
+			Reason: corev1.PodReasonUnschedulable, Message: msg}}
+	}
+}
+
+// TestNeverASilentSchedulable: a Pod the cluster reports unschedulable is never Schedulable without
+// the list of what the analysis does not model or could not read.
+func TestNeverASilentSchedulable(t *testing.T) {
+	const recorded = "0/1 nodes are available: 1 cannot allocate all claims. still not schedulable, preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+	claim := func(p *corev1.Pod) {
+		p.Spec.ResourceClaims = []corev1.PodResourceClaim{{Name: "gpu"}, {Name: "nic"}}
+	}
+	gated := func(p *corev1.Pod) { p.Spec.SchedulingGates = []corev1.PodSchedulingGate{{Name: "example.com/quota"}} }
+	other := func(p *corev1.Pod) { p.Spec.SchedulerName = "volcano" }
+	nodes := []*corev1.Node{fx.Node("n1")}
+	withPVs := func(s *snapshot.Snapshot) *snapshot.Snapshot {
+		s.PVs, s.StorageClasses = []*corev1.PersistentVolume{}, []*storagev1.StorageClass{}
+		return s
+	}
+	tests := []struct {
+		name       string
+		s          *snapshot.Snapshot
+		status     PodStatus
+		unmodelled []Unmodelled
+		difference string
+	}{
+		{
+			name:   "fits, nothing recorded",
+			s:      withPVs(snap(nodes, fx.Pod(ns, "p"))),
+			status: StatusSchedulable,
+		},
+		{
+			name:       "fits, recorded unschedulable, nothing unmodelled",
+			s:          withPVs(snap(nodes, fx.Pod(ns, "p", reportedUnschedulableCondition(recorded)))),
+			status:     StatusNotModelled,
+			difference: DifferenceStale,
+		},
+		{
+			name:       "DRA claims",
+			s:          withPVs(snap(nodes, fx.Pod(ns, "p", claim, reportedUnschedulableCondition(recorded)))),
+			status:     StatusNotModelled,
+			unmodelled: []Unmodelled{{Feature: UnmodelledResourceClaim, Detail: "gpu, nic"}},
+			difference: DifferenceNotModelled,
+		},
+		{
+			name:       "DRA claims, nothing recorded: still Schedulable, with the list",
+			s:          withPVs(snap(nodes, fx.Pod(ns, "p", claim))),
+			status:     StatusSchedulable,
+			unmodelled: []Unmodelled{{Feature: UnmodelledResourceClaim, Detail: "gpu, nic"}},
+		},
+		{
+			name:       "extended resource no node advertises",
+			s:          withPVs(snap(nodes, fx.Pod(ns, "p", fx.Requests("example.com/fpga", "1")))),
+			status:     StatusUnschedulable,
+			unmodelled: []Unmodelled{{Feature: UnmodelledExtendedResource, Detail: "example.com/fpga"}},
+			difference: "",
+		},
+		{
+			name:       "another scheduler",
+			s:          withPVs(snap(nodes, fx.Pod(ns, "p", other, reportedUnschedulableCondition(recorded)))),
+			status:     StatusOtherScheduler,
+			unmodelled: []Unmodelled{{Feature: UnmodelledSchedulerName, Detail: "volcano"}},
+			difference: DifferenceOtherScheduler,
+		},
+		{
+			name:   "gated: the gate explains it",
+			s:      withPVs(snap(nodes, fx.Pod(ns, "p", gated, reportedUnschedulableCondition(recorded)))),
+			status: StatusSchedulingGated,
+			// The recorded line is compared with the gated message.
+			difference: DifferenceStale,
+		},
+		{
+			name: "bound claim, no PersistentVolumes read",
+			s: func() *snapshot.Snapshot {
+				s := snap(nodes, fx.Pod(ns, "p", fx.ClaimVolume("data", "data-p"), reportedUnschedulableCondition(recorded)))
+				s.PVCs = []*corev1.PersistentVolumeClaim{fx.PVC(ns, "data-p", fx.BoundTo("pv-1"))}
+				return s
+			}(),
+			status:     StatusNotModelled,
+			unmodelled: []Unmodelled{{Feature: UnmodelledUnreadKind, Detail: "PersistentVolume", Resource: "persistentvolumes"}},
+			difference: DifferenceNotModelled,
+		},
+		{
+			name: "unbound claim, no PersistentVolumes nor StorageClasses read",
+			s: func() *snapshot.Snapshot {
+				s := snap(nodes, fx.Pod(ns, "p", fx.ClaimVolume("data", "data-p"), reportedUnschedulableCondition(recorded)))
+				s.PVCs = []*corev1.PersistentVolumeClaim{fx.PVC(ns, "data-p", fx.ClaimClass("zonal"))}
+				return s
+			}(),
+			status: StatusNotModelled,
+			unmodelled: []Unmodelled{
+				{Feature: UnmodelledUnreadKind, Detail: "PersistentVolume", Resource: "persistentvolumes"},
+				{Feature: UnmodelledUnreadKind, Detail: "StorageClass", Resource: "storageclasses"},
+			},
+			difference: DifferenceNotModelled,
+		},
+		{
+			name: "ephemeral volume, no claims read",
+			s: func() *snapshot.Snapshot {
+				s := withPVs(snap(nodes, fx.Pod(ns, "p", fx.EphemeralVolume("scratch"))))
+				s.PVCs = nil
+				s.Events = []snapshot.Event{{Namespace: ns, PodName: "p", Reason: "FailedScheduling", Message: recorded}}
+				return s
+			}(),
+			status: StatusNotModelled,
+			unmodelled: []Unmodelled{
+				{Feature: UnmodelledUnreadKind, Detail: "PersistentVolumeClaim", Resource: "persistentvolumeclaims"},
+			},
+			difference: DifferenceNotModelled,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Explain(tt.s, Selection{Namespace: ns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Pods) != 1 {
+				t.Fatalf("got %d pods", len(r.Pods))
+			}
+			pr := r.Pods[0]
+			if pr.Status != tt.status {
+				t.Errorf("status %s, want %s", pr.Status, tt.status)
+			}
+			if diff := cmp.Diff(tt.unmodelled, pr.Unmodelled); diff != "" {
+				t.Errorf("unmodelled (-want +got):\n%s", diff)
+			}
+			var got string
+			if pr.Recorded != nil {
+				got = pr.Recorded.Difference
+			}
+			if got != tt.difference {
+				t.Errorf("recorded difference %q, want %q", got, tt.difference)
+			}
+		})
+	}
+}
+
+// TestUnreadKindWarnings: a kind some Pod needs and the snapshot lacks is warned about once; one
+// the loader was refused has its loader warning already.
+func TestUnreadKindWarnings(t *testing.T) {
+	s := snap([]*corev1.Node{fx.Node("n1")},
+		fx.Pod(ns, "a", fx.ClaimVolume("data", "data-a")), fx.Pod(ns, "b", fx.ClaimVolume("data", "data-b")), fx.Pod(ns, "c"))
+	s.PVCs = []*corev1.PersistentVolumeClaim{fx.PVC(ns, "data-a", fx.BoundTo("pv-a")), fx.PVC(ns, "data-b", fx.BoundTo("pv-b"))}
+	s.Warnings = []string{"from the loader"}
+	r, err := Explain(s, Selection{Namespace: ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"from the loader",
+		"the snapshot has no PersistentVolumes: volume blockers cannot be checked; add `persistentvolumes` to the kubectl get command"}
+	if diff := cmp.Diff(want, r.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	if len(s.Warnings) != 1 {
+		t.Errorf("the snapshot's warnings were changed: %q", s.Warnings)
+	}
+
+	s.Missing = []snapshot.Permission{{Verb: "list", Resource: "persistentvolumes"}}
+	r, err = Explain(s, Selection{Namespace: ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"from the loader"}, r.Warnings); diff != "" {
+		t.Errorf("refused kind: warnings (-want +got):\n%s", diff)
+	}
+	if len(r.Pods[0].Unmodelled) != 1 {
+		t.Errorf("refused kind: unmodelled %v, want the PersistentVolume entry", r.Pods[0].Unmodelled)
+	}
+
+	s.Missing = []snapshot.Permission{{Verb: "list", Resource: "pods"}}
+	s.PVs = []*corev1.PersistentVolume{}
+	s.StorageClasses = []*storagev1.StorageClass{}
+	r, err = Explain(s, Selection{Namespace: ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want2 := []Unmodelled{{Feature: UnmodelledUnreadKind, Detail: "Pod", Resource: "pods"}}
+	if diff := cmp.Diff(want2, r.Pods[2].Unmodelled); diff != "" {
+		t.Errorf("pods of other namespaces unread (-want +got):\n%s", diff)
+	}
+}
+
+// TestNotModelledPerIdenticalPod: identical replicas share the analysis, but each one's own record
+// decides whether it is Schedulable or NotModelled.
+func TestNotModelledPerIdenticalPod(t *testing.T) {
+	replica := func(name string, opts ...fx.PodOption) *corev1.Pod {
+		return fx.Pod(ns, name, append([]fx.PodOption{fx.OwnedBy("ReplicaSet", "web")}, opts...)...)
+	}
+	s := snap([]*corev1.Node{fx.Node("n1")}, replica("web-a"), replica("web-b", reportedUnschedulableCondition("0/1 nodes are available: 1 Insufficient cpu.")))
+	s.PVs, s.StorageClasses = []*corev1.PersistentVolume{}, []*storagev1.StorageClass{}
+	r, err := Explain(s, Selection{Namespace: ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Pods) != 2 || r.Pods[1].AnalysedWith != ns+"/web-a" {
+		t.Fatalf("pods not grouped: %+v", r.Pods)
+	}
+	if r.Pods[0].Status != StatusSchedulable || r.Pods[1].Status != StatusNotModelled {
+		t.Errorf("statuses %s, %s; want Schedulable, NotModelled", r.Pods[0].Status, r.Pods[1].Status)
+	}
+}

@@ -61,7 +61,40 @@ const (
 	StatusOtherScheduler PodStatus = "OtherScheduler"
 	// StatusPreemptionPending: preemption would succeed (or is under way); the message has no preemption part.
 	StatusPreemptionPending PodStatus = "PreemptionPending"
+	// StatusNotModelled: a node passes every modelled filter, yet the cluster reports the Pod
+	// unschedulable; Unmodelled lists what the Pod uses that the analysis does not model or read.
+	StatusNotModelled PodStatus = "NotModelled"
 )
+
+// DifferenceNotModelled: the recorded message comes from a filter or object the analysis does not
+// model or could not read (the Pod's Unmodelled list).
+const DifferenceNotModelled = "NotModelled"
+
+// UnmodelledFeature names something a Pod uses that the analysis does not model or could not read.
+type UnmodelledFeature string
+
+const (
+	// UnmodelledSchedulerName: spec.schedulerName names another scheduler, whose profile is unknown.
+	UnmodelledSchedulerName UnmodelledFeature = "SchedulerName"
+	// UnmodelledResourceClaim: spec.resourceClaims; DynamicResources' device allocation is not modelled.
+	UnmodelledResourceClaim UnmodelledFeature = "ResourceClaim"
+	// UnmodelledExtendedResource: an extended resource no node advertises, which a DeviceClass may
+	// provide through DRA.
+	UnmodelledExtendedResource UnmodelledFeature = "ExtendedResource"
+	// UnmodelledUnreadKind: the Pod needs an object kind the snapshot lacks.
+	UnmodelledUnreadKind UnmodelledFeature = "UnreadKind"
+)
+
+// Unmodelled is one thing the Pod uses that the analysis does not model or could not read: its
+// blockers, if any, are not in the report.
+type Unmodelled struct {
+	Feature UnmodelledFeature `json:"feature"`
+	// Detail names what is concerned: the scheduler name, the claim names (comma-separated), the
+	// resource name, or the unread kind (PersistentVolume).
+	Detail string `json:"detail"`
+	// Resource is, for UnreadKind, the resource to add to `kubectl get` (persistentvolumes).
+	Resource string `json:"resource,omitempty"`
+}
 
 // PodReport explains one Pending Pod (and the identical Pods of the same owner).
 type PodReport struct {
@@ -79,6 +112,8 @@ type PodReport struct {
 	SchedulerName     string    `json:"schedulerName,omitempty"`
 	SchedulingGates   []string  `json:"schedulingGates,omitempty"`
 	NominatedNodeName string    `json:"nominatedNodeName,omitempty"`
+	// Unmodelled lists what the Pod uses that the analysis does not model or could not read.
+	Unmodelled []Unmodelled `json:"unmodelled,omitempty"`
 
 	// SchedulerMessage is the exact line kube-scheduler v1.36 writes to the PodScheduled condition
 	// ("" when it writes none: gated Pods, or a Pod that fits now).

@@ -116,10 +116,15 @@ func writePodHeader(b *strings.Builder, pod *explain.PodReport, p paint) {
 	default:
 		status = p.yellow(status)
 	}
-	if s := statusPhrase(pod); s != "" {
+	s := statusPhrase(pod)
+	if pod.Status == explain.StatusNotModelled {
+		s = "the cluster reports it unschedulable, yet a node passes every filter this analysis models"
+	}
+	if s != "" {
 		status += " (" + s + ")"
 	}
 	fmt.Fprintf(b, "Status: %s\n", status)
+	writeUnmodelled(b, pod)
 	if pod.Priority != 0 || pod.PriorityClassName != "" {
 		fmt.Fprintf(b, "Priority: %d", pod.Priority)
 		if pod.PriorityClassName != "" {
@@ -130,6 +135,40 @@ func writePodHeader(b *strings.Builder, pod *explain.PodReport, p paint) {
 	if pod.NominatedNodeName != "" {
 		fmt.Fprintf(b, "Nominated node: %s\n", Clean(pod.NominatedNodeName))
 	}
+}
+
+// writeUnmodelled lists what the Pod uses that the analysis does not model or could not read, so
+// no answer reads as complete when it is not.
+func writeUnmodelled(b *strings.Builder, pod *explain.PodReport) {
+	if len(pod.Unmodelled) == 0 {
+		if pod.Status == explain.StatusNotModelled {
+			b.WriteString("Not modelled: nothing this Pod uses is known to be outside the analysis; the cluster may have " +
+				"changed since the scheduler's last attempt, or a filter this analysis does not model rejects it\n")
+		}
+		return
+	}
+	b.WriteString("Not modelled (blockers from these are not in this report):\n")
+	for _, u := range pod.Unmodelled {
+		fmt.Fprintf(b, "  - %s\n", unmodelledPhrase(u))
+	}
+}
+
+// unmodelledPhrase words one thing the analysis does not model or could not read.
+func unmodelledPhrase(u explain.Unmodelled) string {
+	d := Clean(u.Detail)
+	switch u.Feature {
+	case explain.UnmodelledSchedulerName:
+		return fmt.Sprintf("scheduler %s: only default-scheduler's default profile is modelled", d)
+	case explain.UnmodelledResourceClaim:
+		return fmt.Sprintf("resource claims %s: DynamicResources' device allocation is not modelled", d)
+	case explain.UnmodelledExtendedResource:
+		return fmt.Sprintf("extended resource %s: no node advertises it; a DeviceClass may provide it through DRA, "+
+			"which is not modelled", d)
+	case explain.UnmodelledUnreadKind:
+		return fmt.Sprintf("%s: the snapshot has none; add `%s` to the kubectl get command (or grant list on it)",
+			d, Clean(u.Resource))
+	}
+	return fmt.Sprintf("%s %s", Clean(string(u.Feature)), d)
 }
 
 func writePodText(b *strings.Builder, pod *explain.PodReport, clusterNodes int, p paint) error {
@@ -344,7 +383,9 @@ func writeFixes(b *strings.Builder, all []explain.Fix) {
 // compared and searched for, and what the cluster recorded.
 func writeScheduler(b *strings.Builder, pod *explain.PodReport, p paint) {
 	// A Pod that fits, or waits for its gates, goes through no PostFilter: nothing to say.
-	if s := preemptionPhrase(pod.Preemption); s != "" && pod.Status != explain.StatusSchedulable &&
+	// Nor does one that passes every modelled filter: NotAttempted without a PreFilter rejection.
+	postFilterRan := pod.PreFilter != nil || pod.Preemption.Outcome != explain.PreemptionNotAttempted
+	if s := preemptionPhrase(pod.Preemption); s != "" && postFilterRan && pod.Status != explain.StatusSchedulable &&
 		pod.Status != explain.StatusSchedulingGated {
 		fmt.Fprintf(b, "Preemption: %s\n", s)
 	}
@@ -355,6 +396,8 @@ func writeScheduler(b *strings.Builder, pod *explain.PodReport, p paint) {
 		b.WriteString("Scheduler: writes no message for a gated Pod\n")
 	case pod.Status == explain.StatusSchedulable:
 		b.WriteString("Scheduler: writes no message for a Pod that fits\n")
+	case pod.Status == explain.StatusNotModelled:
+		b.WriteString("Scheduler: no line computed: a node passes every modelled filter\n")
 	default:
 		b.WriteString("Scheduler: <none>\n")
 	}
@@ -384,5 +427,9 @@ func writeScheduler(b *strings.Builder, pod *explain.PodReport, p paint) {
 		msg = "<none>"
 	}
 	fmt.Fprintf(b, "Recorded: %s\n", msg)
-	fmt.Fprintf(b, "  From %s. %s %s.\n", where, p.yellow("It differs"), differencePhrase(rec.Difference))
+	why := differencePhrase(rec.Difference)
+	if rec.Difference == explain.DifferenceNotModelled {
+		why = "because of what this analysis does not model or could not read (under Not modelled)"
+	}
+	fmt.Fprintf(b, "  From %s. %s %s.\n", where, p.yellow("It differs"), why)
 }

@@ -20,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 	"github.com/kubectl-placement/kubectl-placement/test/fidelity/gen"
@@ -593,4 +594,150 @@ func regressionCases() []regression {
 			"1.37": "0/2 nodes are available: 1 Too many pods, 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.",
 		}},
 	}
+}
+
+// TestEveryBlocker proves every blocker, not only the first: for each case and node it runs each
+// Filter plugin of the real default profile on its own, after the real PreFilter, and requires the
+// set of failing plugins, their codes and reasons to equal the statuses behind our blockers on that
+// node. A PreFilter rejection (no Filter runs) must be ours too.
+func TestEveryBlocker(t *testing.T) {
+	n := envInt(t, "FIDELITY_BLOCKER_CASES", 2000)
+	seed0 := envInt(t, "FIDELITY_SEED", 1)
+	start := time.Now()
+	tally := everyBlocker(t, seed0, n, nil)
+	for _, d := range tally.diffs[:min(len(tally.diffs), 10)] {
+		t.Error(d)
+	}
+	t.Logf("fidelity: every-blocker: %d nodes in %d cases, %d agree (%.2f%%); %d nodes fail several plugins; %d cases end at PreFilter, %d agree; %v",
+		tally.nodes, n, tally.nodesAgree, percent(tally.nodesAgree, tally.nodes), tally.several, tally.prefilter, tally.prefilterAgree,
+		time.Since(start).Round(time.Millisecond))
+	if len(tally.diffs) > 0 {
+		t.Errorf("every-blocker: %d disagreements", len(tally.diffs))
+	}
+}
+
+// TestEveryBlockerCatchesFirstOnly: a model that kept only each node's first failing plugin (what
+// the scheduler records) must fail the every-blocker comparison.
+func TestEveryBlockerCatchesFirstOnly(t *testing.T) {
+	firstOnly := func(sts []checks.Status) []checks.Status { return sts[:min(len(sts), 1)] }
+	if tally := everyBlocker(t, 1, 200, firstOnly); len(tally.diffs) == 0 {
+		t.Errorf("keeping only the first failing plugin went unnoticed on %d nodes (%d fail several plugins)", tally.nodes, tally.several)
+	} else {
+		t.Logf("every-blocker mutation (first plugin only): %d of %d nodes disagree", len(tally.diffs), tally.nodes)
+	}
+}
+
+// blockerTally counts the every-blocker comparison over some cases.
+type blockerTally struct {
+	nodes, nodesAgree, prefilter, prefilterAgree int
+	several                                      int // nodes where more than the scheduler's first plugin fails
+	diffs                                        []string
+}
+
+// everyBlocker compares n cases from seed0 per plugin and per node; mutate, if set, changes our
+// statuses of each node first.
+func everyBlocker(t *testing.T, seed0, n int64, mutate func([]checks.Status) []checks.Status) blockerTally {
+	t.Helper()
+	ctx := context.Background()
+	var tally blockerTally
+	for i := int64(0); i < n; i++ {
+		c := gen.Generate(seed0 + i)
+		real, err := harness.RunPerPlugin(ctx, harness.Objects{
+			Nodes: c.Nodes, Pods: c.Pods, Namespaces: c.Namespaces, PriorityClasses: c.PriorityClasses,
+			PVCs: c.PVCs, PVs: c.PVs, StorageClasses: c.StorageClasses,
+		}, c.Pending.Namespace, c.Pending.Name)
+		if err != nil {
+			t.Fatalf("seed %d: %v", c.Seed, err)
+		}
+		cycle, err := ourCycle(c)
+		if err != nil {
+			t.Fatalf("seed %d: %v", c.Seed, err)
+		}
+		if real.PreFilterMsg != "" {
+			tally.prefilter++
+			if cycle.PreFilter != nil && cycle.PreFilter.Plugin == real.PreFilterPlugin && cycle.PreFilter.Reason == real.PreFilterMsg {
+				tally.prefilterAgree++
+			} else {
+				tally.diffs = append(tally.diffs, fmt.Sprintf("seed %d: PreFilter: scheduler %s %q, ours %+v", c.Seed, real.PreFilterPlugin, real.PreFilterMsg, cycle.PreFilter))
+			}
+			continue
+		}
+		if cycle.PreFilter != nil {
+			tally.diffs = append(tally.diffs, fmt.Sprintf("seed %d: PreFilter: scheduler passes, ours rejects %+v", c.Seed, cycle.PreFilter))
+			continue
+		}
+		ours := map[string][]checks.Status{}
+		for _, nr := range cycle.Nodes {
+			ours[nr.Name] = nr.Statuses
+			if mutate != nil {
+				ours[nr.Name] = mutate(nr.Statuses)
+			}
+		}
+		for _, node := range c.Nodes {
+			tally.nodes++
+			want, got := realStatuses(real.Nodes[node.Name]), ourStatuses(ours[node.Name])
+			if len(want) > 1 {
+				tally.several++
+			}
+			if reflect.DeepEqual(want, got) {
+				tally.nodesAgree++
+				continue
+			}
+			tally.diffs = append(tally.diffs, fmt.Sprintf("seed %d node %s: every failing plugin\n  scheduler: %v\n  ours:      %v", c.Seed, node.Name, want, got))
+		}
+	}
+	return tally
+}
+
+func percent(part, whole int) float64 {
+	if whole == 0 {
+		return 100
+	}
+	return 100 * float64(part) / float64(whole)
+}
+
+// ourCycle is our scheduling cycle of the case's Pending Pod, as explain runs it.
+func ourCycle(c *gen.Case) (*checks.CycleResult, error) {
+	s := checks.WithResolvedPriorities(snapshotOf(c))
+	for _, p := range s.Pods {
+		if p.Namespace == c.Pending.Namespace && p.Name == c.Pending.Name {
+			return checks.RunCycle(checks.DefaultProfile, checks.NewCluster(s), p, checks.CycleOptions{SkipPostFilter: true}), nil
+		}
+	}
+	return nil, fmt.Errorf("pod %s/%s not in the snapshot", c.Pending.Namespace, c.Pending.Name)
+}
+
+// blockerStatus is one failing plugin on one node, comparable across both sides (reasons sorted:
+// NodeResourcesFit lists scalar resources in map order).
+type blockerStatus struct {
+	Plugin, Code string
+	Reasons      []string
+}
+
+func realStatuses(sts []harness.PluginStatus) []blockerStatus {
+	out := []blockerStatus{}
+	for _, s := range sts {
+		out = append(out, blockerStatus{s.Plugin, s.Code, harness.SortedReasons(s.Reasons)})
+	}
+	return out
+}
+
+// ourStatuses are the statuses behind our blockers; a status without blockers (nothing for the
+// report to show) or with another plugin's blockers is marked so it cannot agree.
+func ourStatuses(sts []checks.Status) []blockerStatus {
+	out := []blockerStatus{}
+	for _, s := range sts {
+		bs := blockerStatus{s.Plugin, string(s.Code), harness.SortedReasons(s.Reasons)}
+		if len(s.Blockers) == 0 {
+			bs.Plugin += " (no blockers)"
+		}
+		for _, b := range s.Blockers {
+			if b.Plugin != s.Plugin {
+				bs.Plugin += " (blocker of " + b.Plugin + ")"
+				break
+			}
+		}
+		out = append(out, bs)
+	}
+	return out
 }
