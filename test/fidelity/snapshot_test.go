@@ -92,7 +92,7 @@ func TestWholeSnapshot(t *testing.T) {
 		if snap.StorageClasses == nil {
 			snap.StorageClasses = []*storagev1.StorageClass{}
 		}
-		rep, err := explain.Explain(snap, explain.Selection{AllNamespaces: true})
+		rep, err := explain.Explain(snap, explain.Selection{AllNamespaces: true, SchedulerVersion: harness.Version})
 		if err != nil {
 			t.Fatalf("snapshot %d: explain: %v", base, err)
 		}

@@ -68,7 +68,7 @@ func loadDefaultProfile() error {
 		ctx, cancel := context.WithCancel(klog.NewContext(context.Background(), logr.Discard()))
 		defer cancel()
 		client := fake.NewSimpleClientset()
-		sched, err := scheduler.New(ctx, client, scheduler.NewInformerFactory(client, 0), nil, fakeRecorders)
+		sched, err := scheduler.New(ctx, client, newInformerFactory(client), nil, fakeRecorders)
 		if err != nil {
 			defaultProfileErr = fmt.Errorf("new scheduler: %w", err)
 			return
@@ -146,7 +146,7 @@ func RunPerPlugin(ctx context.Context, objs Objects, namespace, name string) (*P
 	}
 
 	client := fake.NewSimpleClientset(runtimeObjs...)
-	informerFactory := scheduler.NewInformerFactory(client, 0)
+	informerFactory := newInformerFactory(client)
 	sched, err := scheduler.New(ctx, client, informerFactory, nil, profile.RecorderFactory(fakeRecorders),
 		scheduler.WithProfiles(perPluginProfiles()...))
 	if err != nil {
@@ -188,11 +188,8 @@ func RunPerPlugin(ctx context.Context, objs Objects, namespace, name string) (*P
 	}
 	sched.SchedulingQueue.Run(klog.FromContext(ctx))
 	defer sched.SchedulingQueue.Close()
-	sched.NextPod = func(logger klog.Logger) (*framework.QueuedPodInfo, error) {
-		if pi := sched.SchedulingQueue.PopSpecificPod(logger, pending); pi != nil {
-			return pi, nil
-		}
-		return nil, fmt.Errorf("pod %s/%s is not in the scheduling queue", namespace, name)
+	if err := popOnly(sched, pending); err != nil {
+		return nil, err
 	}
 	sched.ScheduleOne(ctx)
 	return res, evalErr
