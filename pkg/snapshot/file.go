@@ -20,6 +20,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -38,7 +39,7 @@ func LoadFiles(paths []string, stdin io.Reader, named ...types.NamespacedName) (
 	if len(paths) == 0 {
 		return nil, errors.New("no snapshot files given")
 	}
-	c := newCollector(named)
+	c := &fileCollector{collector: newCollector(named)}
 	var names []string
 	for _, p := range paths {
 		files, err := expandPath(p)
@@ -71,7 +72,42 @@ func LoadFiles(paths []string, stdin io.Reader, named ...types.NamespacedName) (
 	if len(c.namespaces) == 0 && len(c.pods) > 0 {
 		c.warnf("the snapshot has no Namespaces: namespaceSelector terms see no namespace labels")
 	}
-	return c.snapshot("file " + strings.Join(names, ", ")), nil
+	return c.fileSnapshot("file " + strings.Join(names, ", ")), nil
+}
+
+// fileCollector adds to the shared collector the storage.k8s.io kinds that only the file loader
+// reads so far. A kind with no object in the files stays nil in the snapshot: not read.
+type fileCollector struct {
+	*collector
+	csiNodes             map[string]*storagev1.CSINode
+	csiDrivers           map[string]*storagev1.CSIDriver
+	csiStorageCapacities map[string]*storagev1.CSIStorageCapacity
+	volumeAttachments    map[string]*storagev1.VolumeAttachment
+}
+
+// addTo stores obj under k in *m, making the map (and so marking the kind read) on first use.
+func addTo[T any](m *map[string]*T, k string, obj *T) {
+	if *m == nil {
+		*m = map[string]*T{}
+	}
+	(*m)[k] = obj
+}
+
+func (c *fileCollector) fileSnapshot(source string) *Snapshot {
+	s := c.snapshot(source)
+	if c.csiNodes != nil {
+		s.CSINodes = sortedValues(c.csiNodes)
+	}
+	if c.csiDrivers != nil {
+		s.CSIDrivers = sortedValues(c.csiDrivers)
+	}
+	if c.csiStorageCapacities != nil {
+		s.CSIStorageCapacities = sortedValues(c.csiStorageCapacities)
+	}
+	if c.volumeAttachments != nil {
+		s.VolumeAttachments = sortedValues(c.volumeAttachments)
+	}
+	return s
 }
 
 func displayName(path string) string {
@@ -125,7 +161,7 @@ func (d document) where(file string) string {
 }
 
 // loadDocuments decodes every document of one file into c.
-func loadDocuments(c *collector, file string, data []byte) error {
+func loadDocuments(c *fileCollector, file string, data []byte) error {
 	var docs []document
 	var err error
 	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
@@ -280,7 +316,7 @@ type typeHeader struct {
 }
 
 // decodeDocument adds one document (an object or a list of them) and returns how many objects it held.
-func decodeDocument(c *collector, d document, ignored map[string]int) (int, error) {
+func decodeDocument(c *fileCollector, d document, ignored map[string]int) (int, error) {
 	if bytes.Equal(bytes.TrimSpace(d.json), []byte("null")) {
 		return 0, nil
 	}
@@ -326,6 +362,10 @@ var snapshotKinds = map[schema.GroupVersionKind]bool{
 	eventsv1.SchemeGroupVersion.WithKind("Event"):               true,
 	schedulingv1.SchemeGroupVersion.WithKind("PriorityClass"):   true,
 	storagev1.SchemeGroupVersion.WithKind("StorageClass"):       true,
+	storagev1.SchemeGroupVersion.WithKind("CSINode"):            true,
+	storagev1.SchemeGroupVersion.WithKind("CSIDriver"):          true,
+	storagev1.SchemeGroupVersion.WithKind("CSIStorageCapacity"): true,
+	storagev1.SchemeGroupVersion.WithKind("VolumeAttachment"):   true,
 	appsv1.SchemeGroupVersion.WithKind("Deployment"):            true,
 	appsv1.SchemeGroupVersion.WithKind("StatefulSet"):           true,
 	appsv1.SchemeGroupVersion.WithKind("ReplicaSet"):            true,
@@ -334,7 +374,7 @@ var snapshotKinds = map[schema.GroupVersionKind]bool{
 }
 
 // decodeObject decodes one object of a snapshot kind into c, and counts any other kind as ignored.
-func decodeObject(c *collector, data []byte, gvk schema.GroupVersionKind, ignored map[string]int) error {
+func decodeObject(c *fileCollector, data []byte, gvk schema.GroupVersionKind, ignored map[string]int) error {
 	if !snapshotKinds[gvk] {
 		ignored[kindName(gvk)]++
 		return nil
@@ -363,6 +403,21 @@ func decodeObject(c *collector, data []byte, gvk schema.GroupVersionKind, ignore
 		c.addPriorityClass(o)
 	case *storagev1.StorageClass:
 		c.addStorageClass(o)
+	case *storagev1.CSINode:
+		o.ManagedFields = nil // annotations stay: the migrated-plugins one is read
+		addTo(&c.csiNodes, o.Name, o)
+	case *storagev1.CSIDriver:
+		trimMeta(&o.ObjectMeta)
+		addTo(&c.csiDrivers, o.Name, o)
+	case *storagev1.CSIStorageCapacity:
+		if o.Namespace == "" {
+			o.Namespace = metav1.NamespaceDefault
+		}
+		trimMeta(&o.ObjectMeta)
+		addTo(&c.csiStorageCapacities, key(o.Namespace, o.Name), o)
+	case *storagev1.VolumeAttachment:
+		trimMeta(&o.ObjectMeta)
+		addTo(&c.volumeAttachments, o.Name, o)
 	case *appsv1.Deployment:
 		c.addWorkload(o, &o.Spec.Template)
 	case *appsv1.StatefulSet:

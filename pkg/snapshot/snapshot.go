@@ -32,6 +32,14 @@ type Snapshot struct {
 	// PVs back the VolumeBinding filter (bound claims' node affinity, matching volumes for
 	// WaitForFirstConsumer claims); nil when they could not be read.
 	PVs []*corev1.PersistentVolume
+	// CSINodes (volume limits per driver, migrated in-tree plugins), CSIDrivers (storage capacity
+	// and volume-limit opt-ins), CSIStorageCapacities and VolumeAttachments back NodeVolumeLimits
+	// and VolumeBinding's capacity check; nil when they could not be read (those checks then stay
+	// silent).
+	CSINodes             []*storagev1.CSINode
+	CSIDrivers           []*storagev1.CSIDriver
+	CSIStorageCapacities []*storagev1.CSIStorageCapacity
+	VolumeAttachments    []*storagev1.VolumeAttachment
 	// Events are the FailedScheduling events recorded for Pods, newest last per Pod.
 	Events []Event
 	// Workloads are the controllers found in snapshot files (live, spread GETs the one it needs).
@@ -79,4 +87,27 @@ type Event struct {
 	// Time is the latest time the event was seen (series last observed, lastTimestamp, eventTime).
 	Time  metav1.Time
 	Count int32
+}
+
+// Unread names, as RBAC resources, the optional kinds the snapshot lacks (nil, not empty): the
+// checks that need them stay silent, so an explanation can say what was not modelled.
+func (s *Snapshot) Unread() []string {
+	var out []string
+	for _, k := range []struct {
+		resource string
+		unread   bool
+	}{
+		{"persistentvolumeclaims", s.PVCs == nil},
+		{"persistentvolumes", s.PVs == nil},
+		{"storageclasses", s.StorageClasses == nil},
+		{"csinodes", s.CSINodes == nil},
+		{"csidrivers", s.CSIDrivers == nil},
+		{"csistoragecapacities", s.CSIStorageCapacities == nil},
+		{"volumeattachments", s.VolumeAttachments == nil},
+	} {
+		if k.unread {
+			out = append(out, k.resource)
+		}
+	}
+	return out
 }
