@@ -40,6 +40,7 @@ var kindSpecs = []struct {
 	{KindPodAffinityUnsatisfied, kindSpec{PluginInterPodAffinity, func(b Blocker) bool { return b.PodAffinity != nil }, podAffinityIdentity}},
 	{KindPodAntiAffinityConflict, kindSpec{PluginInterPodAffinity, func(b Blocker) bool { return b.PodAffinity != nil }, podAffinityIdentity}},
 	{KindExistingAntiAffinity, kindSpec{PluginInterPodAffinity, func(b Blocker) bool { return b.PodAffinity != nil }, podAffinityIdentity}},
+	{KindNodeFeatureMissing, kindSpec{PluginNodeDeclaredFeatures, func(b Blocker) bool { return b.Features != nil }, func(b Blocker) string { return strings.Join(b.Features.Missing, ",") }}},
 }
 
 func specOf(k BlockerKind) (kindSpec, bool) {

@@ -22,16 +22,22 @@ type Profile struct {
 }
 
 // v136 is kube-scheduler v1.36.3's default profile. VolumeRestrictions' and NodeVolumeLimits'
-// filters are not modelled; DynamicResources and NodeDeclaredFeatures pass every Pod without claims.
+// filters are not modelled; DynamicResources (between InterPodAffinity and NodeDeclaredFeatures)
+// passes every Pod without claims.
 var v136 = &Profile{
 	SchedulerVersion: "1.36",
 	Plugins: []Plugin{
 		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{},
 		VolumeRestrictions{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{},
+		NodeDeclaredFeatures{Version: "1.36.3", Features: v136NodeFeatures},
 	},
 	DRAPostFilterReason:          "no new claims to deallocate",
 	PreFilterRejectionPostFilter: "not found",
 }
+
+// v136NodeFeatures are the node-declared features v1.36.3's registry holds.
+var v136NodeFeatures = []string{"ExtendWebSocketsToKubelet", "InPlacePodLevelResourcesVerticalScaling",
+	"InPlacePodVerticalScalingInitContainers", "RestartAllContainersOnContainerExits", "UserNamespacesHostNetworkSupport"}
 
 // Profiles are the scheduler versions modelled, newest first.
 var Profiles = []*Profile{v136}

@@ -103,6 +103,7 @@ const (
 	KindVolumeBindConflict      BlockerKind = "VolumeBindConflict"      // VolumeBinding, a claim with no volume to bind or provision
 	KindVolumeMissingPV         BlockerKind = "VolumeMissingPV"         // VolumeBinding, a bound claim's PV does not exist
 	KindVolumeZoneConflict      BlockerKind = "VolumeZoneConflict"      // VolumeZone, one per PV zone/region label the node fails
+	KindNodeFeatureMissing      BlockerKind = "NodeFeatureMissing"      // NodeDeclaredFeatures, the features the node does not declare
 )
 
 // Blocker is one violation on one node with its evidence. Exactly one evidence field is set,
@@ -120,6 +121,7 @@ type Blocker struct {
 	Spread       *SpreadEvidence       `json:"spread,omitempty"`
 	PodAffinity  *PodAffinityEvidence  `json:"podAffinity,omitempty"`
 	Volume       *VolumeEvidence       `json:"volume,omitempty"`
+	Features     *FeatureEvidence      `json:"features,omitempty"`
 }
 
 // TaintEvidence: a NoSchedule/NoExecute taint no toleration of the pod tolerates.
@@ -264,6 +266,15 @@ type VolumeEvidence struct {
 	// beta key is missing on the node); NodeZone is nil when the node has neither.
 	NodeZoneLabel string  `json:"nodeZoneLabel,omitempty"`
 	NodeZone      *string `json:"nodeZone,omitempty"`
+}
+
+// FeatureEvidence: node features the Pod's spec needs (NodeDeclaredFeatures) that the node's
+// status.declaredFeatures lacks.
+type FeatureEvidence struct {
+	Required []string `json:"required"`
+	Missing  []string `json:"missing"`
+	// Declared are the node's status.declaredFeatures.
+	Declared []string `json:"declared,omitempty"`
 }
 
 // SpreadDomains is one topology spread constraint with its domain table, as PodTopologySpread

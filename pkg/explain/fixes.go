@@ -81,6 +81,11 @@ var fixBuilders = map[checks.BlockerKind]func(c fixCause, spread []checks.Spread
 		return Fix{Action: ActionAddNodes, Alternatives: []FixAction{ActionMoveData}, Targets: volumeRefs(v),
 			Change: FixChange{Volume: &v}}
 	},
+	checks.KindNodeFeatureMissing: func(c fixCause, _ []checks.SpreadDomains) Fix {
+		e := *c.first.Features
+		return Fix{Action: ActionEnableNodeFeature, Alternatives: []FixAction{ActionDropPodFeature}, Targets: nodeRefs(c.nodes),
+			Change: FixChange{Features: &e}}
+	},
 }
 
 // proposeFixes turns each distinct blocker into one concrete change, most nodes first. A fix is

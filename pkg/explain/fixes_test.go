@@ -174,6 +174,11 @@ func TestFixes(t *testing.T) {
 		{"volume in another zone", []NodeReport{node("n1", volume(checks.KindVolumeZoneConflict, checks.VolumeEvidence{PVC: "ns/data", PV: "pv1", ZoneLabel: "zone", Zones: []string{"a"}}))}, nil,
 			Fix{Kind: checks.KindVolumeZoneConflict, Action: ActionAddNodes, Alternatives: []FixAction{ActionMoveData}, Nodes: 1, Sufficient: true,
 				Targets: []ObjectRef{{"PersistentVolumeClaim", "ns/data"}, {"PersistentVolume", "pv1"}}, Change: FixChange{Volume: &checks.VolumeEvidence{PVC: "ns/data", PV: "pv1", ZoneLabel: "zone", Zones: []string{"a"}}}}},
+		{"node feature missing", []NodeReport{node("n1", b(checks.KindNodeFeatureMissing, func(x *checks.Blocker) {
+			x.Features = &checks.FeatureEvidence{Required: []string{"F"}, Missing: []string{"F"}}
+		}))}, nil,
+			Fix{Kind: checks.KindNodeFeatureMissing, Action: ActionEnableNodeFeature, Alternatives: []FixAction{ActionDropPodFeature}, Nodes: 1, Sufficient: true,
+				Targets: nodes("n1"), Change: FixChange{Features: &checks.FeatureEvidence{Required: []string{"F"}, Missing: []string{"F"}}}}},
 	}
 	covered := map[checks.BlockerKind]bool{}
 	for _, tt := range tests {

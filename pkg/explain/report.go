@@ -221,6 +221,8 @@ const (
 	ActionCreateVolume       FixAction = "CreateVolume"       // create a PersistentVolume the claim can bind
 	ActionChangeStorageClass FixAction = "ChangeStorageClass" // use a class with a provisioner
 	ActionMoveData           FixAction = "MoveData"           // move the data to a volume elsewhere
+	ActionEnableNodeFeature  FixAction = "EnableNodeFeature"  // enable the feature on the nodes (kubelet upgrade or feature gate)
+	ActionDropPodFeature     FixAction = "DropPodFeature"     // change the Pod so it needs no such node feature
 )
 
 // ObjectRef names one object a fix concerns: Kind Node, Pod, PersistentVolumeClaim,
@@ -257,6 +259,8 @@ type FixChange struct {
 	PodAffinity *checks.PodAffinityEvidence `json:"podAffinity,omitempty"`
 	// Volume is the claim and volume concerned.
 	Volume *checks.VolumeEvidence `json:"volume,omitempty"`
+	// Features are the node features the Pod needs and the nodes lack.
+	Features *checks.FeatureEvidence `json:"features,omitempty"`
 }
 
 // Label is one node label.

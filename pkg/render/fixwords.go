@@ -270,3 +270,13 @@ func volumeZoneFix(f explain.Fix) string {
 	}
 	return fmt.Sprintf("PVC %s is bound to PV %s, which lives in %s %s; run the Pod on a node there (add capacity in that zone if needed), or move the data to a volume in another zone", v.PVC, v.PV, v.ZoneLabel, strings.Join(v.Zones, " or "))
 }
+
+func nodeFeatureFix(f explain.Fix) string {
+	e := f.Change.Features
+	if e == nil {
+		return ""
+	}
+	_, list := fixNodes(f)
+	return fmt.Sprintf("The Pod needs node %s, which %s do not declare in status.declaredFeatures (e.g. %s); run it on nodes whose kubelet has the feature enabled (upgrade them, or turn on the feature gate), or change the Pod so it does not need it",
+		featureList(e.Missing), plural(f.Nodes, "node"), list)
+}

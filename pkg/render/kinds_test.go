@@ -76,6 +76,10 @@ var fixSamples = map[checks.BlockerKind]struct {
 	checks.KindExistingAntiAffinity: {explain.Fix{Kind: checks.KindExistingAntiAffinity, Action: explain.ActionChangeOtherPod, Nodes: 1,
 		Change: explain.FixChange{PodAffinity: &checks.PodAffinityEvidence{TopologyKey: "kubernetes.io/hostname", Selector: appDB, Pod: "ns/db-0"}}},
 		"Pod ns/db-0 has a required anti-affinity (app=db over kubernetes.io/hostname) that matches this Pod and keeps it off 1 node; change that Pod's term or this Pod's labels"},
+	checks.KindNodeFeatureMissing: {explain.Fix{Kind: checks.KindNodeFeatureMissing, Action: explain.ActionEnableNodeFeature, Nodes: 4,
+		Alternatives: []explain.FixAction{explain.ActionDropPodFeature}, Targets: nodeTargets("n1", "n2"),
+		Change: explain.FixChange{Features: &checks.FeatureEvidence{Required: []string{"RestartAllContainersOnContainerExits"}, Missing: []string{"RestartAllContainersOnContainerExits"}}}},
+		"The Pod needs node feature RestartAllContainersOnContainerExits, which 4 nodes do not declare in status.declaredFeatures (e.g. n1 n2 (and 2 more)); run it on nodes whose kubelet has the feature enabled (upgrade them, or turn on the feature gate), or change the Pod so it does not need it"},
 }
 
 func nodeTargets(names ...string) []explain.ObjectRef {

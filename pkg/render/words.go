@@ -54,6 +54,7 @@ var kindWords = map[checks.BlockerKind]wording{
 	checks.KindPodAffinityUnsatisfied:  {podAffinityPhrase, podAffinityFix},
 	checks.KindPodAntiAffinityConflict: {podAntiAffinityPhrase, podAntiAffinityFix},
 	checks.KindExistingAntiAffinity:    {existingAntiAffinityPhrase, existingAntiAffinityFix},
+	checks.KindNodeFeatureMissing:      {func(bs []checks.Blocker) string { return nodeFeaturePhrase(bs[0].Features) }, nodeFeatureFix},
 }
 
 // phrase describes one cause as found on one or more nodes (see kindWords.blocker).
@@ -624,4 +625,20 @@ func distinct(ss []string) []string {
 		}
 	}
 	return out
+}
+
+// nodeFeaturePhrase: the node features the Pod needs that the node does not declare.
+func nodeFeaturePhrase(e *checks.FeatureEvidence) string {
+	if e == nil {
+		return "the node does not declare a feature the Pod needs"
+	}
+	return fmt.Sprintf("the node does not declare %s that the Pod needs (status.declaredFeatures)", featureList(e.Missing))
+}
+
+// featureList names node features: "feature A", "features A, B".
+func featureList(names []string) string {
+	if len(names) == 1 {
+		return "feature " + names[0]
+	}
+	return "features " + strings.Join(names, ", ")
 }

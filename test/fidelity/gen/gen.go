@@ -123,6 +123,9 @@ func Generate(seed int64) *Case {
 	if pr.Float64() < podLevelFraction {
 		(&g3{c: g.c, r: pr}).genPodLevel()
 	}
+	if cr := rand.New(rand.NewSource(seed*2654435761 + 3)); cr.Float64() < csiFraction {
+		(&g4{c: g.c, r: cr}).genCSI()
+	}
 	return g.c
 }
 
