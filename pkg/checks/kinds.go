@@ -40,6 +40,8 @@ var kindSpecs = []struct {
 	{KindPodAffinityUnsatisfied, kindSpec{PluginInterPodAffinity, func(b Blocker) bool { return b.PodAffinity != nil }, podAffinityIdentity}},
 	{KindPodAntiAffinityConflict, kindSpec{PluginInterPodAffinity, func(b Blocker) bool { return b.PodAffinity != nil }, podAffinityIdentity}},
 	{KindExistingAntiAffinity, kindSpec{PluginInterPodAffinity, func(b Blocker) bool { return b.PodAffinity != nil }, podAffinityIdentity}},
+	{KindVolumeLimitExceeded, kindSpec{PluginNodeVolumeLimits, func(b Blocker) bool { return b.VolumeLimit != nil }, volumeLimitIdentity}},
+	{KindCSIDriverNotInstalled, kindSpec{PluginNodeVolumeLimits, func(b Blocker) bool { return b.VolumeLimit != nil }, volumeLimitIdentity}},
 	{KindNodeFeatureMissing, kindSpec{PluginNodeDeclaredFeatures, func(b Blocker) bool { return b.Features != nil }, func(b Blocker) string { return strings.Join(b.Features.Missing, ",") }}},
 }
 
@@ -133,3 +135,5 @@ func volumeIdentity(b Blocker) string {
 	}
 	return s
 }
+
+func volumeLimitIdentity(b Blocker) string { return b.VolumeLimit.Driver }

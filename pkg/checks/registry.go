@@ -21,14 +21,14 @@ type Profile struct {
 	PreFilterRejectionPostFilter string
 }
 
-// v136 is kube-scheduler v1.36.3's default profile. VolumeRestrictions' and NodeVolumeLimits'
-// filters are not modelled; DynamicResources (between InterPodAffinity and NodeDeclaredFeatures)
+// v136 is kube-scheduler v1.36.3's default profile (VolumeLimitScaling off). VolumeRestrictions'
+// filter is not modelled; DynamicResources (between InterPodAffinity and NodeDeclaredFeatures)
 // passes every Pod without claims.
 var v136 = &Profile{
 	SchedulerVersion: "1.36",
 	Plugins: []Plugin{
 		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{},
-		VolumeRestrictions{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{},
+		VolumeRestrictions{}, NodeVolumeLimits{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{},
 		NodeDeclaredFeatures{Version: "1.36.3", Features: v136NodeFeatures},
 	},
 	DRAPostFilterReason:          "no new claims to deallocate",

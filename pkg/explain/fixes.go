@@ -81,6 +81,14 @@ var fixBuilders = map[checks.BlockerKind]func(c fixCause, spread []checks.Spread
 		return Fix{Action: ActionAddNodes, Alternatives: []FixAction{ActionMoveData}, Targets: volumeRefs(v),
 			Change: FixChange{Volume: &v}}
 	},
+	checks.KindVolumeLimitExceeded: func(c fixCause, _ []checks.SpreadDomains) Fix {
+		e := *c.first.VolumeLimit
+		return Fix{Action: ActionAddNodes, Alternatives: []FixAction{ActionFreeCapacity}, Targets: nodeRefs(c.nodes), Change: FixChange{VolumeLimit: &e}}
+	},
+	checks.KindCSIDriverNotInstalled: func(c fixCause, _ []checks.SpreadDomains) Fix {
+		e := *c.first.VolumeLimit
+		return Fix{Action: ActionInstallDriver, Alternatives: []FixAction{ActionAvoidNodes}, Targets: nodeRefs(c.nodes), Change: FixChange{VolumeLimit: &e}}
+	},
 	checks.KindNodeFeatureMissing: func(c fixCause, _ []checks.SpreadDomains) Fix {
 		e := *c.first.Features
 		return Fix{Action: ActionEnableNodeFeature, Alternatives: []FixAction{ActionDropPodFeature}, Targets: nodeRefs(c.nodes),

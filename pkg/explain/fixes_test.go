@@ -174,6 +174,14 @@ func TestFixes(t *testing.T) {
 		{"volume in another zone", []NodeReport{node("n1", volume(checks.KindVolumeZoneConflict, checks.VolumeEvidence{PVC: "ns/data", PV: "pv1", ZoneLabel: "zone", Zones: []string{"a"}}))}, nil,
 			Fix{Kind: checks.KindVolumeZoneConflict, Action: ActionAddNodes, Alternatives: []FixAction{ActionMoveData}, Nodes: 1, Sufficient: true,
 				Targets: []ObjectRef{{"PersistentVolumeClaim", "ns/data"}, {"PersistentVolume", "pv1"}}, Change: FixChange{Volume: &checks.VolumeEvidence{PVC: "ns/data", PV: "pv1", ZoneLabel: "zone", Zones: []string{"a"}}}}},
+		{"volume limit reached", []NodeReport{node("n1", b(checks.KindVolumeLimitExceeded, func(x *checks.Blocker) {
+			x.VolumeLimit = &checks.VolumeLimitEvidence{Driver: "d", Limit: 2, Attached: 2, New: 1}
+		}))}, nil,
+			Fix{Kind: checks.KindVolumeLimitExceeded, Action: ActionAddNodes, Alternatives: []FixAction{ActionFreeCapacity}, Nodes: 1, Sufficient: true,
+				Targets: nodes("n1"), Change: FixChange{VolumeLimit: &checks.VolumeLimitEvidence{Driver: "d", Limit: 2, Attached: 2, New: 1}}}},
+		{"CSI driver not installed", []NodeReport{node("n1", b(checks.KindCSIDriverNotInstalled, func(x *checks.Blocker) { x.VolumeLimit = &checks.VolumeLimitEvidence{Driver: "d"} }))}, nil,
+			Fix{Kind: checks.KindCSIDriverNotInstalled, Action: ActionInstallDriver, Alternatives: []FixAction{ActionAvoidNodes}, Nodes: 1, Sufficient: true,
+				Targets: nodes("n1"), Change: FixChange{VolumeLimit: &checks.VolumeLimitEvidence{Driver: "d"}}}},
 		{"node feature missing", []NodeReport{node("n1", b(checks.KindNodeFeatureMissing, func(x *checks.Blocker) {
 			x.Features = &checks.FeatureEvidence{Required: []string{"F"}, Missing: []string{"F"}}
 		}))}, nil,

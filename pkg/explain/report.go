@@ -223,6 +223,7 @@ const (
 	ActionMoveData           FixAction = "MoveData"           // move the data to a volume elsewhere
 	ActionEnableNodeFeature  FixAction = "EnableNodeFeature"  // enable the feature on the nodes (kubelet upgrade or feature gate)
 	ActionDropPodFeature     FixAction = "DropPodFeature"     // change the Pod so it needs no such node feature
+	ActionInstallDriver      FixAction = "InstallDriver"      // install the CSI driver's node plugin on the nodes
 )
 
 // ObjectRef names one object a fix concerns: Kind Node, Pod, PersistentVolumeClaim,
@@ -261,6 +262,8 @@ type FixChange struct {
 	Volume *checks.VolumeEvidence `json:"volume,omitempty"`
 	// Features are the node features the Pod needs and the nodes lack.
 	Features *checks.FeatureEvidence `json:"features,omitempty"`
+	// VolumeLimit is the CSI driver concerned, its limit and the volumes counted.
+	VolumeLimit *checks.VolumeLimitEvidence `json:"volumeLimit,omitempty"`
 }
 
 // Label is one node label.

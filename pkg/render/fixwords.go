@@ -280,3 +280,22 @@ func nodeFeatureFix(f explain.Fix) string {
 	return fmt.Sprintf("The Pod needs node %s, which %s do not declare in status.declaredFeatures (e.g. %s); run it on nodes whose kubelet has the feature enabled (upgrade them, or turn on the feature gate), or change the Pod so it does not need it",
 		featureList(e.Missing), plural(f.Nodes, "node"), list)
 }
+
+func volumeLimitFix(f explain.Fix) string {
+	e := f.Change.VolumeLimit
+	if e == nil {
+		return ""
+	}
+	_, list := fixNodes(f)
+	return fmt.Sprintf("The Pod attaches %s of CSI driver %s, but %s already at the driver's limit of %d (e.g. %s); add nodes, or move Pods with %s volumes off them",
+		plural(e.New, "new volume"), e.Driver, map[bool]string{true: "1 node is", false: plural(f.Nodes, "node") + " are"}[f.Nodes == 1], e.Limit, list, e.Driver)
+}
+
+func csiDriverFix(f explain.Fix) string {
+	e := f.Change.VolumeLimit
+	if e == nil {
+		return ""
+	}
+	_, list := fixNodes(f)
+	return fmt.Sprintf("CSI driver %s is not installed on %s (e.g. %s); install its node plugin there (check the driver's DaemonSet), or keep the Pod off these nodes", e.Driver, plural(f.Nodes, "node"), list)
+}

@@ -54,6 +54,8 @@ var kindWords = map[checks.BlockerKind]wording{
 	checks.KindPodAffinityUnsatisfied:  {podAffinityPhrase, podAffinityFix},
 	checks.KindPodAntiAffinityConflict: {podAntiAffinityPhrase, podAntiAffinityFix},
 	checks.KindExistingAntiAffinity:    {existingAntiAffinityPhrase, existingAntiAffinityFix},
+	checks.KindVolumeLimitExceeded:     {func(bs []checks.Blocker) string { return volumeLimitPhrase(bs[0].VolumeLimit) }, volumeLimitFix},
+	checks.KindCSIDriverNotInstalled:   {func(bs []checks.Blocker) string { return csiDriverPhrase(bs[0].VolumeLimit) }, csiDriverFix},
 	checks.KindNodeFeatureMissing:      {func(bs []checks.Blocker) string { return nodeFeaturePhrase(bs[0].Features) }, nodeFeatureFix},
 }
 
@@ -641,4 +643,20 @@ func featureList(names []string) string {
 		return "feature " + names[0]
 	}
 	return "features " + strings.Join(names, ", ")
+}
+
+// volumeLimitPhrase: the driver's attachable-volume count would go past its limit.
+func volumeLimitPhrase(e *checks.VolumeLimitEvidence) string {
+	if e == nil {
+		return "the node's CSI volume limit is reached"
+	}
+	return fmt.Sprintf("CSI driver %s volume limit reached: %d attached + %d new > %d (CSINode allocatable)", e.Driver, e.Attached, e.New, e.Limit)
+}
+
+// csiDriverPhrase: the Pod's CSI driver is not registered on the node.
+func csiDriverPhrase(e *checks.VolumeLimitEvidence) string {
+	if e == nil {
+		return "a CSI driver the Pod's volumes need is not installed on the node"
+	}
+	return fmt.Sprintf("CSI driver %s is not installed on the node (not in its CSINode; the CSIDriver sets preventPodSchedulingIfMissing)", e.Driver)
 }

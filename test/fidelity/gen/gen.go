@@ -44,6 +44,7 @@ type Case struct {
 	PVs            []*corev1.PersistentVolume
 	PVCs           []*corev1.PersistentVolumeClaim
 	StorageClasses []*storagev1.StorageClass
+	CSI            // the node-features and CSI overlay's objects (csi.go)
 }
 
 type g struct {
