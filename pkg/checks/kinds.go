@@ -42,6 +42,7 @@ var kindSpecs = []struct {
 	{KindExistingAntiAffinity, kindSpec{PluginInterPodAffinity, func(b Blocker) bool { return b.PodAffinity != nil }, podAffinityIdentity}},
 	{KindVolumeLimitExceeded, kindSpec{PluginNodeVolumeLimits, func(b Blocker) bool { return b.VolumeLimit != nil }, volumeLimitIdentity}},
 	{KindCSIDriverNotInstalled, kindSpec{PluginNodeVolumeLimits, func(b Blocker) bool { return b.VolumeLimit != nil }, volumeLimitIdentity}},
+	{KindVolumeNotEnoughStorage, kindSpec{PluginVolumeBinding, func(b Blocker) bool { return b.Volume != nil && b.Volume.StorageRequested != nil }, volumeIdentity}},
 	{KindNodeFeatureMissing, kindSpec{PluginNodeDeclaredFeatures, func(b Blocker) bool { return b.Features != nil }, func(b Blocker) string { return strings.Join(b.Features.Missing, ",") }}},
 }
 

@@ -103,6 +103,7 @@ const (
 	KindVolumeBindConflict      BlockerKind = "VolumeBindConflict"      // VolumeBinding, a claim with no volume to bind or provision
 	KindVolumeMissingPV         BlockerKind = "VolumeMissingPV"         // VolumeBinding, a bound claim's PV does not exist
 	KindVolumeZoneConflict      BlockerKind = "VolumeZoneConflict"      // VolumeZone, one per PV zone/region label the node fails
+	KindVolumeNotEnoughStorage  BlockerKind = "VolumeNotEnoughStorage"  // VolumeBinding, a claim no CSIStorageCapacity can hold on the node
 	KindNodeFeatureMissing      BlockerKind = "NodeFeatureMissing"      // NodeDeclaredFeatures, the features the node does not declare
 	KindVolumeLimitExceeded     BlockerKind = "VolumeLimitExceeded"     // NodeVolumeLimits, one per CSI driver over its limit
 	KindCSIDriverNotInstalled   BlockerKind = "CSIDriverNotInstalled"   // NodeVolumeLimits (1.37), one per driver missing from the CSINode
@@ -269,6 +270,11 @@ type VolumeEvidence struct {
 	// beta key is missing on the node); NodeZone is nil when the node has neither.
 	NodeZoneLabel string  `json:"nodeZoneLabel,omitempty"`
 	NodeZone      *string `json:"nodeZone,omitempty"`
+	// StorageRequested is the claim's request and BestCapacity the largest volume a
+	// CSIStorageCapacity of the class reaching the node offers, absent when none reaches it
+	// (NotEnoughStorage).
+	StorageRequested *resource.Quantity `json:"storageRequested,omitempty"`
+	BestCapacity     *resource.Quantity `json:"bestCapacity,omitempty"`
 }
 
 // FeatureEvidence: node features the Pod's spec needs (NodeDeclaredFeatures) that the node's

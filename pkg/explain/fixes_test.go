@@ -182,6 +182,9 @@ func TestFixes(t *testing.T) {
 		{"CSI driver not installed", []NodeReport{node("n1", b(checks.KindCSIDriverNotInstalled, func(x *checks.Blocker) { x.VolumeLimit = &checks.VolumeLimitEvidence{Driver: "d"} }))}, nil,
 			Fix{Kind: checks.KindCSIDriverNotInstalled, Action: ActionInstallDriver, Alternatives: []FixAction{ActionAvoidNodes}, Nodes: 1, Sufficient: true,
 				Targets: nodes("n1"), Change: FixChange{VolumeLimit: &checks.VolumeLimitEvidence{Driver: "d"}}}},
+		{"not enough storage", []NodeReport{node("n1", volume(checks.KindVolumeNotEnoughStorage, checks.VolumeEvidence{PVC: "ns/data", StorageClass: "csi", StorageRequested: &tenGi}))}, nil,
+			Fix{Kind: checks.KindVolumeNotEnoughStorage, Action: ActionFreeCapacity, Alternatives: []FixAction{ActionChangeRequest, ActionChangeStorageClass}, Nodes: 1, Sufficient: true,
+				Targets: []ObjectRef{{"PersistentVolumeClaim", "ns/data"}, {"StorageClass", "csi"}}, Change: FixChange{Volume: &checks.VolumeEvidence{PVC: "ns/data", StorageClass: "csi", StorageRequested: &tenGi}}}},
 		{"node feature missing", []NodeReport{node("n1", b(checks.KindNodeFeatureMissing, func(x *checks.Blocker) {
 			x.Features = &checks.FeatureEvidence{Required: []string{"F"}, Missing: []string{"F"}}
 		}))}, nil,
@@ -232,3 +235,5 @@ func TestFixSkipsBlockersWithoutEvidence(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+var tenGi = resource.MustParse("10Gi")

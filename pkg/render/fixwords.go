@@ -299,3 +299,12 @@ func csiDriverFix(f explain.Fix) string {
 	_, list := fixNodes(f)
 	return fmt.Sprintf("CSI driver %s is not installed on %s (e.g. %s); install its node plugin there (check the driver's DaemonSet), or keep the Pod off these nodes", e.Driver, plural(f.Nodes, "node"), list)
 }
+
+func volumeStorageFix(f explain.Fix) string {
+	v := f.Change.Volume
+	if v == nil || v.StorageRequested == nil {
+		return ""
+	}
+	return fmt.Sprintf("StorageClass %q cannot provision %s for PVC %s on %s (the driver's CSIStorageCapacity); free storage in its pools there, lower the claim's request, or use another class",
+		v.StorageClass, v.StorageRequested.String(), v.PVC, plural(f.Nodes, "node"))
+}

@@ -56,6 +56,7 @@ var kindWords = map[checks.BlockerKind]wording{
 	checks.KindExistingAntiAffinity:    {existingAntiAffinityPhrase, existingAntiAffinityFix},
 	checks.KindVolumeLimitExceeded:     {func(bs []checks.Blocker) string { return volumeLimitPhrase(bs[0].VolumeLimit) }, volumeLimitFix},
 	checks.KindCSIDriverNotInstalled:   {func(bs []checks.Blocker) string { return csiDriverPhrase(bs[0].VolumeLimit) }, csiDriverFix},
+	checks.KindVolumeNotEnoughStorage:  {func(bs []checks.Blocker) string { return volumeStoragePhrase(bs[0].Volume) }, volumeStorageFix},
 	checks.KindNodeFeatureMissing:      {func(bs []checks.Blocker) string { return nodeFeaturePhrase(bs[0].Features) }, nodeFeatureFix},
 }
 
@@ -659,4 +660,16 @@ func csiDriverPhrase(e *checks.VolumeLimitEvidence) string {
 		return "a CSI driver the Pod's volumes need is not installed on the node"
 	}
 	return fmt.Sprintf("CSI driver %s is not installed on the node (not in its CSINode; the CSIDriver sets preventPodSchedulingIfMissing)", e.Driver)
+}
+
+// volumeStoragePhrase: no CSIStorageCapacity of the class reaching the node can hold the claim.
+func volumeStoragePhrase(e *checks.VolumeEvidence) string {
+	if e == nil || e.StorageRequested == nil {
+		return "not enough free storage for a claim to be provisioned on the node"
+	}
+	best := "no CSIStorageCapacity of the class reaches the node"
+	if e.BestCapacity != nil {
+		best = "the most a CSIStorageCapacity reaching the node offers is " + e.BestCapacity.String()
+	}
+	return fmt.Sprintf("PVC %s asks StorageClass %q for %s; %s", e.PVC, e.StorageClass, e.StorageRequested.String(), best)
 }

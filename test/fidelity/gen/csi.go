@@ -54,11 +54,16 @@ func (v *g4) chance(p float64) bool { return v.r.Float64() < p }
 
 // genCSI adds what NodeDeclaredFeatures reads (nodes' status.declaredFeatures, a Pending Pod
 // whose spec needs some of them) and what NodeVolumeLimits reads (CSINodes with per-driver
-// limits, CSI and in-tree EBS volumes on the nodes' Pods and the Pending one, VolumeAttachments).
+// limits, CSI and in-tree EBS volumes on the nodes' Pods and the Pending one, VolumeAttachments)
+// and VolumeBinding's capacity check (CSIDriver storageCapacity, CSIStorageCapacity per zone).
 func (v *g4) genCSI() {
 	v.genDeclaredFeatures()
-	if v.chance(0.6) {
+	limits := v.chance(0.6)
+	if limits {
 		v.genVolumeLimits()
+	}
+	if limits || v.c.Volumes {
+		v.genStorageCapacity()
 	}
 }
 
@@ -256,4 +261,43 @@ func (v *g4) inlineEBS(p *corev1.Pod) {
 func addClaimVolume(p *corev1.Pod, claim string) {
 	p.Spec.Volumes = append(p.Spec.Volumes, corev1.Volume{Name: fmt.Sprintf("v%d-%s", len(p.Spec.Volumes), claim),
 		VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: claim}}})
+}
+
+// genStorageCapacity makes driverCSI opt into storage capacity (usually) and gives each of its
+// classes CSIStorageCapacity objects per zone (sometimes with maximumVolumeSize, sometimes without
+// nodeTopology), small enough that some claims do not fit.
+func (v *g4) genStorageCapacity() {
+	c := v.c
+	var driver *storagev1.CSIDriver
+	for _, d := range c.CSIDrivers {
+		if d.Name == driverCSI {
+			driver = d
+		}
+	}
+	if driver == nil {
+		driver = &storagev1.CSIDriver{TypeMeta: metav1.TypeMeta{APIVersion: "storage.k8s.io/v1", Kind: "CSIDriver"},
+			ObjectMeta: metav1.ObjectMeta{Name: driverCSI, UID: v.uid()}}
+		c.CSIDrivers = append(c.CSIDrivers, driver)
+	}
+	driver.Spec.StorageCapacity = ptr(v.chance(0.75))
+	for _, sc := range c.StorageClasses {
+		if sc.Provisioner != driverCSI {
+			continue
+		}
+		for _, z := range zones {
+			if !v.chance(0.7) {
+				continue
+			}
+			capacity := &storagev1.CSIStorageCapacity{TypeMeta: metav1.TypeMeta{APIVersion: "storage.k8s.io/v1", Kind: "CSIStorageCapacity"},
+				ObjectMeta:       metav1.ObjectMeta{Namespace: "kube-system", Name: fmt.Sprintf("csisc-%s-%s", sc.Name, z), UID: v.uid()},
+				StorageClassName: sc.Name, Capacity: ptr(resource.MustParse(cpick(v, "0", "1Gi", "2Gi", "4Gi", "10Gi")))}
+			if v.chance(0.9) {
+				capacity.NodeTopology = &metav1.LabelSelector{MatchLabels: map[string]string{LabelZone: z}}
+			}
+			if v.chance(0.2) {
+				capacity.MaximumVolumeSize = ptr(resource.MustParse(cpick(v, "1Gi", "3Gi")))
+			}
+			c.CSIStorageCapacities = append(c.CSIStorageCapacities, capacity)
+		}
+	}
 }
