@@ -9,6 +9,7 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
@@ -300,4 +301,22 @@ func (v *g4) genStorageCapacity() {
 			c.CSIStorageCapacities = append(c.CSIStorageCapacities, capacity)
 		}
 	}
+}
+
+// objects are the overlay's objects for a snapshot file.
+func (o CSI) objects() []runtime.Object {
+	var out []runtime.Object
+	for _, x := range o.CSINodes {
+		out = append(out, x)
+	}
+	for _, x := range o.CSIDrivers {
+		out = append(out, x)
+	}
+	for _, x := range o.CSIStorageCapacities {
+		out = append(out, x)
+	}
+	for _, x := range o.VolumeAttachments {
+		out = append(out, x)
+	}
+	return out
 }
