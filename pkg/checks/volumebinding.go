@@ -2,6 +2,7 @@ package checks
 
 import (
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -27,9 +28,10 @@ const (
 // capacity check (CSIDriver storageCapacity, CSIStorageCapacity) is skipped when those kinds
 // could not be read.
 //
-// Not modelled, so never reported: the CSI translation of in-tree volumes (awsElasticBlockStore, gcePersistentDisk, azureDisk, cinder, portworxVolume), whose
-// node affinity depends on the node's CSINode and is therefore not judged. What needs PVs is
-// skipped when they could not be read.
+// A bound in-tree volume (awsElasticBlockStore, gcePersistentDisk, azureDisk, cinder,
+// portworxVolume) is judged by the node affinity of its CSI translation when the node's CSINode
+// lists the plugin as migrated, as the scheduler does; it is not judged when CSINodes could not
+// be read. What needs PVs is skipped when they could not be read.
 func CheckVolumeBinding(v *VolumeClaims, ni *NodeInfo) *Status {
 	if v == nil || ni == nil || ni.Node == nil {
 		return nil
@@ -54,7 +56,11 @@ func CheckVolumeBinding(v *VolumeClaims, ni *NodeInfo) *Status {
 				break
 			}
 			if inTreeMigratable(pv) {
-				continue
+				translated, ok := v.translateForNode(pv, node)
+				if !ok {
+					continue
+				}
+				pv = translated
 			}
 			if ok, terms := pvNodeAffinity(pv, node); !ok {
 				nodeConflict = true
@@ -355,7 +361,7 @@ func matchTopologySelectorTerms(terms []corev1.TopologySelectorTerm, nodeLabels 
 
 // inTreeMigratable reports an in-tree volume the scheduler translates to CSI when the node's
 // CSINode says the plugin is migrated (isCSIMigrationOnForPlugin): its effective node affinity
-// depends on that translation, which is not modelled.
+// depends on that translation (translateForNode).
 func inTreeMigratable(pv *corev1.PersistentVolume) bool {
 	s := pv.Spec.PersistentVolumeSource
 	return s.AWSElasticBlockStore != nil || s.GCEPersistentDisk != nil || s.AzureDisk != nil ||
@@ -402,4 +408,27 @@ func (VolumeBinding) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster) (set
 
 func (VolumeBinding) Filter(cs *CycleState, ni *NodeInfo) *Status {
 	return CheckVolumeBinding(stateOf[*VolumeClaims](cs, PluginVolumeBinding), ni)
+}
+
+// translateForNode mirrors tryTranslatePVToCSI for a migratable in-tree PV: translated (by
+// k8s.io/csi-translation-lib) when the node's CSINode lists its plugin in the migrated-plugins
+// annotation, else as it is. ok is false when that cannot be judged: CSINodes not read, or the
+// translation fails (an error in the scheduler).
+func (v *VolumeClaims) translateForNode(pv *corev1.PersistentVolume, node *corev1.Node) (out *corev1.PersistentVolume, ok bool) {
+	if v.csiNodes == nil {
+		return nil, false
+	}
+	plugin, err := csiTranslator.GetInTreePluginNameFromSpec(pv, nil)
+	if err != nil {
+		return nil, false
+	}
+	csiNode := v.csiNodes[node.Name]
+	if csiNode == nil || !sets.New(strings.Split(csiNode.Annotations[corev1.MigratedPluginsAnnotationKey], ",")...).Has(plugin) {
+		return pv, true
+	}
+	translated, err := csiTranslator.TranslateInTreePVToCSI(logger, pv)
+	if err != nil {
+		return nil, false
+	}
+	return translated, true
 }

@@ -216,3 +216,44 @@ func TestVolumeBindingStorageCapacity(t *testing.T) {
 		})
 	}
 }
+
+// TestVolumeBindingInTreeTranslation: a bound in-tree PV is judged by its CSI translation on a
+// node whose CSINode lists the plugin as migrated, and as it is elsewhere.
+func TestVolumeBindingInTreeTranslation(t *testing.T) {
+	node := fixture.Node("n1", fixture.Zone("a"))
+	pod := fixture.Pod("ns", "p", fixture.ClaimVolume("v", "data"))
+	claim := fixture.PVC("ns", "data", fixture.BoundTo("pd"))
+	pd := fixture.PV("pd", "", "1Gi", func(pv *corev1.PersistentVolume) {
+		pv.Spec.Local, pv.Spec.NodeAffinity = nil, nil
+		pv.Spec.GCEPersistentDisk = &corev1.GCEPersistentDiskVolumeSource{PDName: "disk"}
+		pv.Labels = map[string]string{"topology.kubernetes.io/zone": "a"}
+	})
+	migrated := &storagev1.CSINode{ObjectMeta: metav1.ObjectMeta{Name: "n1",
+		Annotations: map[string]string{corev1.MigratedPluginsAnnotationKey: "kubernetes.io/aws-ebs,kubernetes.io/gce-pd"}}}
+	gkeZone := corev1.NodeSelectorRequirement{Key: "topology.gke.io/zone", Operator: corev1.NodeSelectorOpIn, Values: []string{"a"}}
+	for _, tt := range []struct {
+		name     string
+		csiNodes []*storagev1.CSINode
+		want     *Status
+	}{
+		{name: "CSINodes not read: not judged"},
+		{name: "not migrated on the node: the PV as it is", csiNodes: []*storagev1.CSINode{}},
+		{name: "migrated: the translation's node affinity", csiNodes: []*storagev1.CSINode{migrated},
+			want: &Status{Plugin: PluginVolumeBinding, Code: UnschedulableAndUnresolvable, Reasons: []string{ReasonVolumeNodeConflict},
+				Blockers: []Blocker{{Plugin: PluginVolumeBinding, Kind: KindVolumeNodeConflict, Volume: &VolumeEvidence{PVC: "ns/data", PV: "pd",
+					NodeAffinity: []TermMismatch{{Term: 0, Failed: []ExpressionMismatch{{Requirement: gkeZone}}}}}}}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &snapshot.Snapshot{Nodes: []*corev1.Node{node}, Pods: []*corev1.Pod{pod}, PVCs: []*corev1.PersistentVolumeClaim{claim},
+				StorageClasses: []*storagev1.StorageClass{}, PVs: []*corev1.PersistentVolume{pd}, CSINodes: tt.csiNodes}
+			c := NewCluster(s)
+			cs, rej := DefaultProfile.PreFilter(pod, c)
+			if rej != nil {
+				t.Fatalf("PreFilter rejected: %+v", rej)
+			}
+			if diff := cmp.Diff(tt.want, VolumeBinding{}.Filter(cs, c.Node("n1"))); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

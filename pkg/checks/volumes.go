@@ -34,6 +34,8 @@ type VolumeClaims struct {
 	// drivers and capacities back the storage capacity check (nil: not read).
 	drivers    map[string]*storagev1.CSIDriver
 	capacities []*storagev1.CSIStorageCapacity
+	// csiNodes decide the in-tree volumes' CSI translation (nil: not read).
+	csiNodes map[string]*storagev1.CSINode
 }
 
 // rejectClaim is a volume plugin's PreFilter rejection about one of the Pod's claims.
@@ -80,7 +82,7 @@ func preFilterVolumeBinding(pod *corev1.Pod, c *Cluster) (*VolumeClaims, *PreFil
 	// WaitForFirstConsumer and it is not pre-bound by volumeName.
 	var firstImmediate string
 	claims := &VolumeClaims{pvs: c.PVs, pvsByClass: c.pvsByClass, classes: c.StorageClasses,
-		drivers: c.CSIDrivers, capacities: c.CSIStorageCapacities}
+		drivers: c.CSIDrivers, capacities: c.CSIStorageCapacities, csiNodes: c.CSINodes}
 	for i := range pod.Spec.Volumes {
 		name, _ := claimName(pod, &pod.Spec.Volumes[i])
 		if name == "" {

@@ -103,6 +103,8 @@ func (v *g4) genDeclaredFeatures() {
 const (
 	driverCSI = "example.com/csi"
 	driverEBS = "ebs.csi.aws.com"
+	// labelEBSZone is the EBS CSI driver's topology key (csi-translation-lib's AWSEBSTopologyKey).
+	labelEBSZone = "topology.ebs.csi.aws.com/zone"
 	// ClassCSI is a WaitForFirstConsumer class of driverCSI, always present in the overlay.
 	ClassCSI = "csi-wffc"
 )
@@ -121,6 +123,10 @@ func (v *g4) genVolumeLimits() {
 			ObjectMeta: metav1.ObjectMeta{Name: n.Name, UID: v.uid()}}
 		if v.chance(0.3) {
 			cn.Annotations = map[string]string{corev1.MigratedPluginsAnnotationKey: "kubernetes.io/aws-ebs"}
+			if z, ok := n.Labels[LabelZone]; ok && v.chance(0.5) {
+				// The EBS driver's own topology label, which a migrated PV's translation requires.
+				n.Labels[labelEBSZone] = z
+			}
 		}
 		for _, d := range []string{driverCSI, driverEBS} {
 			if !v.chance(0.75) {
@@ -213,6 +219,11 @@ func (v *g4) boundClaim(ns string) string {
 	} else {
 		pv = v.basePV(fmt.Sprintf("ebs%d", i))
 		pv.Spec.AWSElasticBlockStore = &corev1.AWSElasticBlockStoreVolumeSource{VolumeID: fmt.Sprintf("vol-%d", i)}
+		if v.chance(0.4) {
+			// A zone label: VolumeZone checks it, and VolumeBinding checks the node affinity the
+			// CSI translation makes of it on nodes where EBS is migrated.
+			pv.Labels = map[string]string{LabelZone: cpick(v, zones...)}
+		}
 	}
 	claim := v.pvc(ns, fmt.Sprintf("csi%d", i))
 	bind(claim, pv)
