@@ -10,6 +10,7 @@ import (
 	"k8s.io/kubernetes/pkg/features"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
+	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 	"github.com/kubectl-placement/kubectl-placement/test/fidelity/gen"
 	"github.com/kubectl-placement/kubectl-placement/test/fidelity/harness"
 )
@@ -62,5 +63,78 @@ func TestVolumeLimitScaling(t *testing.T) {
 	t.Logf("fidelity: VolumeLimitScaling on: %d CSI cases, %d agree; %d with a driver not installed", cases, agree, notInstalled)
 	if notInstalled == 0 {
 		t.Errorf("no case exercised a CSI driver that is not installed")
+	}
+}
+
+// TestCSIMutationsCaught: the differential comparison notices when our view loses what
+// NodeDeclaredFeatures, NodeVolumeLimits and VolumeBinding's capacity check and in-tree
+// translation read.
+func TestCSIMutationsCaught(t *testing.T) {
+	seeds := envInt(t, "FIDELITY_MUTATION_SEEDS", 600)
+	for _, m := range []struct {
+		name     string
+		mutate   func(*snapshot.Snapshot)
+		relevant func(*gen.Case) bool
+	}{{
+		name: "nodes declare every feature",
+		mutate: func(s *snapshot.Snapshot) {
+			for _, n := range s.Nodes {
+				n.Status.DeclaredFeatures = []string{"RestartAllContainersOnContainerExits", "UserNamespacesHostNetworkSupport"}
+			}
+		},
+		relevant: func(c *gen.Case) bool {
+			return c.Pending.Spec.HostUsers != nil || len(c.Pending.Spec.Containers[len(c.Pending.Spec.Containers)-1].RestartPolicyRules) > 0
+		},
+	}, {
+		name: "CSINode volume limits ignored",
+		mutate: func(s *snapshot.Snapshot) {
+			for _, n := range s.CSINodes {
+				for i := range n.Spec.Drivers {
+					n.Spec.Drivers[i].Allocatable = nil
+				}
+			}
+		},
+		relevant: func(c *gen.Case) bool { return len(c.CSINodes) > 0 },
+	}, {
+		name:     "CSIStorageCapacities not read",
+		mutate:   func(s *snapshot.Snapshot) { s.CSIStorageCapacities = nil },
+		relevant: func(c *gen.Case) bool { return len(c.CSIStorageCapacities) > 0 },
+	}, {
+		name: "CSINode migrated-plugins annotation ignored",
+		mutate: func(s *snapshot.Snapshot) {
+			for _, n := range s.CSINodes {
+				n.Annotations = nil
+			}
+		},
+		relevant: func(c *gen.Case) bool {
+			for _, n := range c.CSINodes {
+				if n.Annotations != nil {
+					return true
+				}
+			}
+			return false
+		},
+	}} {
+		t.Run(m.name, func(t *testing.T) {
+			relevant, caught := 0, 0
+			for seed := int64(1); seed <= seeds; seed++ {
+				c := gen.Generate(seed)
+				if !m.relevant(c) {
+					continue
+				}
+				relevant++
+				v, err := judge(context.Background(), c, m.mutate)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(v.diffs) > 0 {
+					caught++
+				}
+			}
+			t.Logf("%d of %d relevant cases (seeds 1-%d) disagree", caught, relevant, seeds)
+			if caught == 0 {
+				t.Fatalf("the comparison did not catch the mutation on any of %d relevant cases", relevant)
+			}
+		})
 	}
 }
