@@ -205,14 +205,7 @@ func TestVolumeBindingStorageCapacity(t *testing.T) {
 			s := &snapshot.Snapshot{Nodes: []*corev1.Node{node}, Pods: []*corev1.Pod{pod}, PVCs: []*corev1.PersistentVolumeClaim{claim},
 				StorageClasses: []*storagev1.StorageClass{class}, PVs: []*corev1.PersistentVolume{},
 				CSIDrivers: tt.drivers, CSIStorageCapacities: tt.capacities}
-			c := NewCluster(s)
-			cs, rej := DefaultProfile.PreFilter(pod, c)
-			if rej != nil {
-				t.Fatalf("PreFilter rejected: %+v", rej)
-			}
-			if diff := cmp.Diff(tt.want, VolumeBinding{}.Filter(cs, c.Node("n1"))); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			checkVolumeBindingOnN1(t, s, pod, tt.want)
 		})
 	}
 }
@@ -246,14 +239,20 @@ func TestVolumeBindingInTreeTranslation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &snapshot.Snapshot{Nodes: []*corev1.Node{node}, Pods: []*corev1.Pod{pod}, PVCs: []*corev1.PersistentVolumeClaim{claim},
 				StorageClasses: []*storagev1.StorageClass{}, PVs: []*corev1.PersistentVolume{pd}, CSINodes: tt.csiNodes}
-			c := NewCluster(s)
-			cs, rej := DefaultProfile.PreFilter(pod, c)
-			if rej != nil {
-				t.Fatalf("PreFilter rejected: %+v", rej)
-			}
-			if diff := cmp.Diff(tt.want, VolumeBinding{}.Filter(cs, c.Node("n1"))); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			checkVolumeBindingOnN1(t, s, pod, tt.want)
 		})
+	}
+}
+
+// checkVolumeBindingOnN1 runs the default profile's PreFilter and VolumeBinding's Filter on node n1.
+func checkVolumeBindingOnN1(t *testing.T, s *snapshot.Snapshot, pod *corev1.Pod, want *Status) {
+	t.Helper()
+	c := NewCluster(s)
+	cs, rej := DefaultProfile.PreFilter(pod, c)
+	if rej != nil {
+		t.Fatalf("PreFilter rejected: %+v", rej)
+	}
+	if diff := cmp.Diff(want, VolumeBinding{}.Filter(cs, c.Node("n1"))); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

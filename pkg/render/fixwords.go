@@ -277,8 +277,8 @@ func nodeFeatureFix(f explain.Fix) string {
 		return ""
 	}
 	_, list := fixNodes(f)
-	return fmt.Sprintf("The Pod needs node %s, which %s do not declare in status.declaredFeatures (e.g. %s); run it on nodes whose kubelet has the feature enabled (upgrade them, or turn on the feature gate), or change the Pod so it does not need it",
-		featureList(e.Missing), plural(f.Nodes, "node"), list)
+	return fmt.Sprintf("The Pod needs node %s, which %s in status.declaredFeatures (e.g. %s); run it on nodes whose kubelet has the feature enabled (upgrade them, or turn on the feature gate), or change the Pod so it does not need it",
+		featureList(e.Missing), nodesThat(f.Nodes, "does not declare", "do not declare"), list)
 }
 
 func volumeLimitFix(f explain.Fix) string {
@@ -287,8 +287,8 @@ func volumeLimitFix(f explain.Fix) string {
 		return ""
 	}
 	_, list := fixNodes(f)
-	return fmt.Sprintf("The Pod attaches %s of CSI driver %s, but %s already at the driver's limit of %d (e.g. %s); add nodes, or move Pods with %s volumes off them",
-		plural(e.New, "new volume"), e.Driver, map[bool]string{true: "1 node is", false: plural(f.Nodes, "node") + " are"}[f.Nodes == 1], e.Limit, list, e.Driver)
+	return fmt.Sprintf("The Pod attaches %s of CSI driver %s, more than %s can still take (the driver's limit is %d, CSINode allocatable; e.g. %s); run it on nodes with fewer attached volumes (add nodes), or move Pods with %s volumes off them",
+		plural(e.New, "new volume"), e.Driver, plural(f.Nodes, "node"), e.Limit, list, e.Driver)
 }
 
 func csiDriverFix(f explain.Fix) string {
@@ -307,4 +307,12 @@ func volumeStorageFix(f explain.Fix) string {
 	}
 	return fmt.Sprintf("StorageClass %q cannot provision %s for PVC %s on %s (the driver's CSIStorageCapacity); free storage in its pools there, lower the claim's request, or use another class",
 		v.StorageClass, v.StorageRequested.String(), v.PVC, plural(f.Nodes, "node"))
+}
+
+// nodesThat writes a node count with its verb: "1 node is", "3 nodes are".
+func nodesThat(n int, one, many string) string {
+	if n == 1 {
+		return "1 node " + one
+	}
+	return plural(n, "node") + " " + many
 }

@@ -79,7 +79,7 @@ var fixSamples = map[checks.BlockerKind]struct {
 	checks.KindVolumeLimitExceeded: {explain.Fix{Kind: checks.KindVolumeLimitExceeded, Action: explain.ActionAddNodes, Nodes: 2,
 		Alternatives: []explain.FixAction{explain.ActionFreeCapacity}, Targets: nodeTargets("n1", "n2"),
 		Change: explain.FixChange{VolumeLimit: &checks.VolumeLimitEvidence{Driver: "ebs.csi.aws.com", Limit: 25, Attached: 25, New: 1}}},
-		"The Pod attaches 1 new volume of CSI driver ebs.csi.aws.com, but 2 nodes are already at the driver's limit of 25 (e.g. n1 n2); add nodes, or move Pods with ebs.csi.aws.com volumes off them"},
+		"The Pod attaches 1 new volume of CSI driver ebs.csi.aws.com, more than 2 nodes can still take (the driver's limit is 25, CSINode allocatable; e.g. n1 n2); run it on nodes with fewer attached volumes (add nodes), or move Pods with ebs.csi.aws.com volumes off them"},
 	checks.KindCSIDriverNotInstalled: {explain.Fix{Kind: checks.KindCSIDriverNotInstalled, Action: explain.ActionInstallDriver, Nodes: 1,
 		Alternatives: []explain.FixAction{explain.ActionAvoidNodes}, Targets: nodeTargets("n1"),
 		Change: explain.FixChange{VolumeLimit: &checks.VolumeLimitEvidence{Driver: "ebs.csi.aws.com"}}},
