@@ -42,6 +42,10 @@ var kindSpecs = []struct {
 	{KindPodAffinityUnsatisfied, kindSpec{PluginInterPodAffinity, func(b Blocker) bool { return b.PodAffinity != nil }, podAffinityIdentity}},
 	{KindPodAntiAffinityConflict, kindSpec{PluginInterPodAffinity, func(b Blocker) bool { return b.PodAffinity != nil }, podAffinityIdentity}},
 	{KindExistingAntiAffinity, kindSpec{PluginInterPodAffinity, func(b Blocker) bool { return b.PodAffinity != nil }, podAffinityIdentity}},
+	{KindVolumeLimitExceeded, kindSpec{PluginNodeVolumeLimits, func(b Blocker) bool { return b.VolumeLimit != nil }, volumeLimitIdentity}},
+	{KindCSIDriverNotInstalled, kindSpec{PluginNodeVolumeLimits, func(b Blocker) bool { return b.VolumeLimit != nil }, volumeLimitIdentity}},
+	{KindVolumeNotEnoughStorage, kindSpec{PluginVolumeBinding, func(b Blocker) bool { return b.Volume != nil && b.Volume.StorageRequested != nil }, volumeIdentity}},
+	{KindNodeFeatureMissing, kindSpec{PluginNodeDeclaredFeatures, func(b Blocker) bool { return b.Features != nil }, func(b Blocker) string { return strings.Join(b.Features.Missing, ",") }}},
 }
 
 func specOf(k BlockerKind) (kindSpec, bool) {
@@ -134,3 +138,5 @@ func volumeIdentity(b Blocker) string {
 	}
 	return s
 }
+
+func volumeLimitIdentity(b Blocker) string { return b.VolumeLimit.Driver }

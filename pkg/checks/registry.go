@@ -27,31 +27,43 @@ type Profile struct {
 	NominatesGatedPods bool
 }
 
-// v136 is kube-scheduler v1.36.3's default profile. NodeVolumeLimits is not modelled;
-// DynamicResources and NodeDeclaredFeatures pass every Pod without claims.
+// v136 is kube-scheduler v1.36.3's default profile (VolumeLimitScaling off). DynamicResources
+// (between InterPodAffinity and NodeDeclaredFeatures) passes every Pod without claims.
 var v136 = &Profile{
 	SchedulerVersion: "1.36",
 	Plugins: []Plugin{
 		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{},
-		VolumeRestrictions{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{SelectorResetLost: true},
+		VolumeRestrictions{}, NodeVolumeLimits{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{SelectorResetLost: true},
+		NodeDeclaredFeatures{Version: "1.36.3", Features: v136NodeFeatures},
 	},
 	DRAPostFilterReason:          "no new claims to deallocate",
 	PreFilterRejectionPostFilter: "not found",
 }
 
 // v137 is kube-scheduler v1.37.2's: NodeName filters before NodeUnschedulable, DynamicResources'
-// PostFilter writes nothing for a Pod without claims (kubernetes#140222), and a successful
-// preemption says where it found room.
+// PostFilter writes nothing for a Pod without claims (kubernetes#140222), a successful preemption
+// says where it found room, NodeVolumeLimits wants the CSI driver installed (VolumeLimitScaling,
+// beta on), and a namespaceSelector is read as written (D4 fixed).
 var v137 = &Profile{
 	SchedulerVersion: "1.37",
 	Plugins: []Plugin{
 		NodeName{}, NodeUnschedulable{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{},
-		VolumeRestrictions{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{},
+		VolumeRestrictions{}, NodeVolumeLimits{DriverMustBeInstalled: true}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{},
+		NodeDeclaredFeatures{Version: "1.37.2", Features: v137NodeFeatures},
 	},
 	PreFilterRejectionPostFilter: "not found",
 	PreemptionSuccessFmt:         "found a potential placement for pod on node %v, preempting %d victims",
 	NominatesGatedPods:           true,
 }
+
+// v136NodeFeatures are the node-declared features v1.36.3's registry holds.
+var v136NodeFeatures = []string{"ExtendWebSocketsToKubelet", "InPlacePodLevelResourcesVerticalScaling",
+	"InPlacePodVerticalScalingInitContainers", "RestartAllContainersOnContainerExits", "UserNamespacesHostNetworkSupport"}
+
+// v137NodeFeatures are v1.37.2's.
+var v137NodeFeatures = []string{"DRANodeAllocatableResources", "DRAOptionalNodeOperations", "ExtendWebSocketsToKubelet",
+	"InPlacePodLevelResourcesVerticalScaling", "InPlacePodVerticalScalingInitContainers", "InPlacePodVerticalScalingMemoryBackedVolumes",
+	"RestartAllContainersOnContainerExits", "UserNamespacesHostNetworkSupport", "VolumeBindMountOptions"}
 
 // Profiles are the scheduler versions modelled, newest first.
 var Profiles = []*Profile{v137, v136}

@@ -45,6 +45,12 @@ type Cluster struct {
 	pvsByClass map[string][]*corev1.PersistentVolume
 	// nominated are the Pods in the default scheduler's nominator, by status.nominatedNodeName.
 	nominated map[string][]*corev1.Pod
+	// CSINodes and CSIDrivers by name, CSIStorageCapacities as listed, and volumeAttachments by
+	// spec.nodeName; each nil when its kind could not be read (the checks needing it stay silent).
+	CSINodes             map[string]*storagev1.CSINode
+	CSIDrivers           map[string]*storagev1.CSIDriver
+	CSIStorageCapacities []*storagev1.CSIStorageCapacity
+	volumeAttachments    map[string][]*storagev1.VolumeAttachment
 }
 
 // NewCluster indexes a snapshot: nodes with the Pods bound to them, and the nominated Pods. Give
@@ -93,7 +99,31 @@ func NewCluster(s *snapshot.Snapshot) *Cluster {
 			c.StorageClasses[sc.Name] = sc
 		}
 	}
+	c.indexCSI(s)
 	return c
+}
+
+// indexCSI indexes the storage.k8s.io objects NodeVolumeLimits and VolumeBinding read.
+func (c *Cluster) indexCSI(s *snapshot.Snapshot) {
+	if s.CSINodes != nil {
+		c.CSINodes = make(map[string]*storagev1.CSINode, len(s.CSINodes))
+		for _, n := range s.CSINodes {
+			c.CSINodes[n.Name] = n
+		}
+	}
+	if s.CSIDrivers != nil {
+		c.CSIDrivers = make(map[string]*storagev1.CSIDriver, len(s.CSIDrivers))
+		for _, d := range s.CSIDrivers {
+			c.CSIDrivers[d.Name] = d
+		}
+	}
+	c.CSIStorageCapacities = s.CSIStorageCapacities
+	if s.VolumeAttachments != nil {
+		c.volumeAttachments = map[string][]*storagev1.VolumeAttachment{}
+		for _, va := range s.VolumeAttachments {
+			c.volumeAttachments[va.Spec.NodeName] = append(c.volumeAttachments[va.Spec.NodeName], va)
+		}
+	}
 }
 
 // inDefaultNominator: the default scheduler's nominator holds a nominated Pod only once its queue

@@ -105,6 +105,10 @@ const (
 	KindVolumeBindConflict      BlockerKind = "VolumeBindConflict"      // VolumeBinding, a claim with no volume to bind or provision
 	KindVolumeMissingPV         BlockerKind = "VolumeMissingPV"         // VolumeBinding, a bound claim's PV does not exist
 	KindVolumeZoneConflict      BlockerKind = "VolumeZoneConflict"      // VolumeZone, one per PV zone/region label the node fails
+	KindVolumeNotEnoughStorage  BlockerKind = "VolumeNotEnoughStorage"  // VolumeBinding, a claim no CSIStorageCapacity can hold on the node
+	KindNodeFeatureMissing      BlockerKind = "NodeFeatureMissing"      // NodeDeclaredFeatures, the features the node does not declare
+	KindVolumeLimitExceeded     BlockerKind = "VolumeLimitExceeded"     // NodeVolumeLimits, one per CSI driver over its limit
+	KindCSIDriverNotInstalled   BlockerKind = "CSIDriverNotInstalled"   // NodeVolumeLimits (1.37), one per driver missing from the CSINode
 )
 
 // Blocker is one violation on one node with its evidence. Exactly one evidence field is set,
@@ -122,6 +126,8 @@ type Blocker struct {
 	Spread       *SpreadEvidence       `json:"spread,omitempty"`
 	PodAffinity  *PodAffinityEvidence  `json:"podAffinity,omitempty"`
 	Volume       *VolumeEvidence       `json:"volume,omitempty"`
+	Features     *FeatureEvidence      `json:"features,omitempty"`
+	VolumeLimit  *VolumeLimitEvidence  `json:"volumeLimit,omitempty"`
 }
 
 // TaintEvidence: a NoSchedule/NoExecute taint no toleration of the pod tolerates.
@@ -278,6 +284,32 @@ type VolumeEvidence struct {
 	// beta key is missing on the node); NodeZone is nil when the node has neither.
 	NodeZoneLabel string  `json:"nodeZoneLabel,omitempty"`
 	NodeZone      *string `json:"nodeZone,omitempty"`
+	// StorageRequested is the claim's request and BestCapacity the largest volume a
+	// CSIStorageCapacity of the class reaching the node offers, absent when none reaches it
+	// (NotEnoughStorage).
+	StorageRequested *resource.Quantity `json:"storageRequested,omitempty"`
+	BestCapacity     *resource.Quantity `json:"bestCapacity,omitempty"`
+}
+
+// FeatureEvidence: node features the Pod's spec needs (NodeDeclaredFeatures) that the node's
+// status.declaredFeatures lacks.
+type FeatureEvidence struct {
+	Required []string `json:"required"`
+	Missing  []string `json:"missing"`
+	// Declared are the node's status.declaredFeatures.
+	Declared []string `json:"declared,omitempty"`
+}
+
+// VolumeLimitEvidence: one CSI driver of the Pod's volumes on the node (NodeVolumeLimits): over
+// its CSINode allocatable count, or (CSIDriverNotInstalled) absent from the CSINode.
+type VolumeLimitEvidence struct {
+	Driver string `json:"driver"`
+	// Limit is the CSINode's allocatable count for the driver.
+	Limit int64 `json:"limit,omitempty"`
+	// Attached counts the unique volumes of the driver the node's Pods and VolumeAttachments hold;
+	// New the Pod's volumes of the driver not among them.
+	Attached int `json:"attached,omitempty"`
+	New      int `json:"new,omitempty"`
 }
 
 // SpreadDomains is one topology spread constraint with its domain table, as PodTopologySpread

@@ -2,8 +2,11 @@ package checks
 
 import (
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
@@ -21,21 +24,22 @@ const (
 // CheckVolumeBinding mirrors the VolumeBinding filter (volumeBinder.FindPodVolumes): bound claims'
 // PV node affinity, then for unbound WaitForFirstConsumer claims a matching Available PV on this
 // node or else dynamic provisioning. Reasons come in the plugin's order (node conflict, bind
-// conflict, missing PV), all UnschedulableAndUnresolvable.
+// conflict, not enough storage, missing PV), all UnschedulableAndUnresolvable. The storage
+// capacity check (CSIDriver storageCapacity, CSIStorageCapacity) is skipped when those kinds
+// could not be read.
 //
-// Not modelled, so never reported: the CSIStorageCapacity check ("node(s) did not have enough free
-// storage"; CSIDriver and CSIStorageCapacity are not read) and the CSI translation of in-tree
-// volumes (awsElasticBlockStore, gcePersistentDisk, azureDisk, cinder, portworxVolume), whose
-// node affinity depends on the node's CSINode and is therefore not judged. What needs PVs is
-// skipped when they could not be read.
+// A bound in-tree volume (awsElasticBlockStore, gcePersistentDisk, azureDisk, cinder,
+// portworxVolume) is judged by the node affinity of its CSI translation when the node's CSINode
+// lists the plugin as migrated, as the scheduler does; it is not judged when CSINodes could not
+// be read. What needs PVs is skipped when they could not be read.
 func CheckVolumeBinding(v *VolumeClaims, ni *NodeInfo) *Status {
 	if v == nil || ni == nil || ni.Node == nil {
 		return nil
 	}
 	node := ni.Node
 	var (
-		nodeConflict, bindConflict, pvMissing bool
-		blockers                              []Blocker
+		nodeConflict, bindConflict, noSpace, pvMissing bool
+		blockers                                       []Blocker
 	)
 	block := func(kind BlockerKind, e *VolumeEvidence) {
 		blockers = append(blockers, Blocker{Plugin: PluginVolumeBinding, Kind: kind, Volume: e})
@@ -52,7 +56,11 @@ func CheckVolumeBinding(v *VolumeClaims, ni *NodeInfo) *Status {
 				break
 			}
 			if inTreeMigratable(pv) {
-				continue
+				translated, ok := v.translateForNode(pv, node)
+				if !ok {
+					continue
+				}
+				pv = translated
 			}
 			if ok, terms := pvNodeAffinity(pv, node); !ok {
 				nodeConflict = true
@@ -63,7 +71,7 @@ func CheckVolumeBinding(v *VolumeClaims, ni *NodeInfo) *Status {
 		}
 	}
 
-	bindConflict = v.checkDelayed(node, func(e *VolumeEvidence) { block(KindVolumeBindConflict, e) })
+	bindConflict, noSpace = v.checkDelayed(node, func(kind BlockerKind, e *VolumeEvidence) { block(kind, e) })
 
 	var reasons []string
 	if nodeConflict {
@@ -71,6 +79,9 @@ func CheckVolumeBinding(v *VolumeClaims, ni *NodeInfo) *Status {
 	}
 	if bindConflict {
 		reasons = append(reasons, ReasonVolumeBindConflict)
+	}
+	if noSpace {
+		reasons = append(reasons, ReasonVolumeNotEnoughSpace)
 	}
 	if pvMissing {
 		reasons = append(reasons, ReasonVolumePVNotExist)
@@ -82,10 +93,11 @@ func CheckVolumeBinding(v *VolumeClaims, ni *NodeInfo) *Status {
 }
 
 // checkDelayed mirrors the unbound half of FindPodVolumes and reports whether the claims conflict
-// on node (ErrReasonBindConflict), calling block with the claim that does.
-func (v *VolumeClaims) checkDelayed(node *corev1.Node, block func(*VolumeEvidence)) bool {
+// on node (ErrReasonBindConflict) or lack storage there (ErrReasonNotEnoughSpace), calling block
+// with the claim that does.
+func (v *VolumeClaims) checkDelayed(node *corev1.Node, block func(BlockerKind, *VolumeEvidence)) (bindConflict, noSpace bool) {
 	if len(v.Delayed) == 0 {
-		return false
+		return false, false
 	}
 	var toMatch, toProvision []*corev1.PersistentVolumeClaim
 	for _, claim := range v.Delayed {
@@ -96,9 +108,9 @@ func (v *VolumeClaims) checkDelayed(node *corev1.Node, block func(*VolumeEvidenc
 		}
 		if selected != node.Name {
 			// The scheduler's fast path: no matching or provisioning check for the other claims.
-			block(&VolumeEvidence{PVC: claim.Namespace + "/" + claim.Name, StorageClass: claimClass(claim),
+			block(KindVolumeBindConflict, &VolumeEvidence{PVC: claim.Namespace + "/" + claim.Name, StorageClass: claimClass(claim),
 				Conflict: BindSelectedNode, SelectedNode: selected})
-			return true
+			return true, false
 		}
 		toProvision = append(toProvision, claim)
 	}
@@ -111,7 +123,7 @@ func (v *VolumeClaims) checkDelayed(node *corev1.Node, block func(*VolumeEvidenc
 		for _, claim := range toMatch {
 			pv, ok := findMatchingVolume(claim, v.pvsByClass[claimClass(claim)], node, chosen)
 			if !ok {
-				return false // an invalid selector: the scheduler fails with an error, not judged
+				return false, false // an invalid selector: the scheduler fails with an error, not judged
 			}
 			if pv == nil {
 				toProvision = append(toProvision, claim)
@@ -126,7 +138,7 @@ func (v *VolumeClaims) checkDelayed(node *corev1.Node, block func(*VolumeEvidenc
 		className := claimClass(claim)
 		class := v.classes[className]
 		if class == nil {
-			return false // the scheduler fails with an error ("failed to find storage class"), not judged
+			return false, false // the scheduler fails with an error ("failed to find storage class"), not judged
 		}
 		e := &VolumeEvidence{PVC: claim.Namespace + "/" + claim.Name, StorageClass: className,
 			Provisioner: class.Provisioner, CandidatePVs: len(v.pvsByClass[className])}
@@ -135,16 +147,66 @@ func (v *VolumeClaims) checkDelayed(node *corev1.Node, block func(*VolumeEvidenc
 		}
 		if class.Provisioner == "" || class.Provisioner == notSupportedProvisioner {
 			e.Conflict = BindNoProvisioner
-			block(e)
-			return true
+			block(KindVolumeBindConflict, e)
+			return true, false
 		}
 		if !matchTopologySelectorTerms(class.AllowedTopologies, node.Labels) {
 			e.Conflict, e.AllowedTopologies = BindAllowedTopologies, class.AllowedTopologies
-			block(e)
-			return true
+			block(KindVolumeBindConflict, e)
+			return true, false
+		}
+		if enough, requested, best := v.enoughCapacity(claim, class, node); !enough {
+			e.CandidatePVs = 0
+			e.StorageRequested, e.BestCapacity = requested, best
+			block(KindVolumeNotEnoughStorage, e)
+			return false, true
 		}
 	}
-	return false
+	return false, false
+}
+
+// enoughCapacity mirrors hasEnoughCapacity: for a CSIDriver with storageCapacity, some
+// CSIStorageCapacity of the class that the node can reach must offer the request (its
+// maximumVolumeSize, else its capacity). When it does not, requested is the request and best the
+// largest such offer that reaches the node (nil: none). Unread CSIDrivers or capacities pass.
+func (v *VolumeClaims) enoughCapacity(claim *corev1.PersistentVolumeClaim, class *storagev1.StorageClass, node *corev1.Node) (enough bool, requested, best *resource.Quantity) {
+	quantity, ok := claim.Spec.Resources.Requests[corev1.ResourceStorage]
+	if !ok || v.drivers == nil {
+		return true, nil, nil
+	}
+	driver := v.drivers[class.Provisioner]
+	if driver == nil || driver.Spec.StorageCapacity == nil || !*driver.Spec.StorageCapacity || v.capacities == nil {
+		return true, nil, nil
+	}
+	size := quantity.Value()
+	for _, c := range v.capacities {
+		if c.StorageClassName != class.Name || !capacityReaches(c, node) {
+			continue
+		}
+		limit := c.Capacity
+		if c.MaximumVolumeSize != nil {
+			limit = c.MaximumVolumeSize
+		}
+		if limit == nil {
+			continue
+		}
+		if limit.Value() >= size {
+			return true, nil, nil
+		}
+		if best == nil || limit.Cmp(*best) > 0 {
+			best = limit
+		}
+	}
+	return false, &quantity, best
+}
+
+// capacityReaches mirrors nodeHasAccess: a nil nodeTopology reaches no node.
+func capacityReaches(c *storagev1.CSIStorageCapacity, node *corev1.Node) bool {
+	if c.NodeTopology == nil {
+		return false
+	}
+	selector, err := metav1.LabelSelectorAsSelector(c.NodeTopology)
+	return err == nil && selector.Matches(labels.Set(node.Labels))
 }
 
 // byPVCSize is the scheduler's sort of the claims to match, by storage request. sort.Sort is not
@@ -299,7 +361,7 @@ func matchTopologySelectorTerms(terms []corev1.TopologySelectorTerm, nodeLabels 
 
 // inTreeMigratable reports an in-tree volume the scheduler translates to CSI when the node's
 // CSINode says the plugin is migrated (isCSIMigrationOnForPlugin): its effective node affinity
-// depends on that translation, which is not modelled.
+// depends on that translation (translateForNode).
 func inTreeMigratable(pv *corev1.PersistentVolume) bool {
 	s := pv.Spec.PersistentVolumeSource
 	return s.AWSElasticBlockStore != nil || s.GCEPersistentDisk != nil || s.AzureDisk != nil ||
@@ -346,4 +408,27 @@ func (VolumeBinding) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster) (set
 
 func (VolumeBinding) Filter(cs *CycleState, ni *NodeInfo) *Status {
 	return CheckVolumeBinding(stateOf[*VolumeClaims](cs, PluginVolumeBinding), ni)
+}
+
+// translateForNode mirrors tryTranslatePVToCSI for a migratable in-tree PV: translated (by
+// k8s.io/csi-translation-lib) when the node's CSINode lists its plugin in the migrated-plugins
+// annotation, else as it is. ok is false when that cannot be judged: CSINodes not read, or the
+// translation fails (an error in the scheduler).
+func (v *VolumeClaims) translateForNode(pv *corev1.PersistentVolume, node *corev1.Node) (out *corev1.PersistentVolume, ok bool) {
+	if v.csiNodes == nil {
+		return nil, false
+	}
+	plugin, err := csiTranslator.GetInTreePluginNameFromSpec(pv, nil)
+	if err != nil {
+		return nil, false
+	}
+	csiNode := v.csiNodes[node.Name]
+	if csiNode == nil || !sets.New(strings.Split(csiNode.Annotations[corev1.MigratedPluginsAnnotationKey], ",")...).Has(plugin) {
+		return pv, true
+	}
+	translated, err := csiTranslator.TranslateInTreePVToCSI(logger, pv)
+	if err != nil {
+		return nil, false
+	}
+	return translated, true
 }

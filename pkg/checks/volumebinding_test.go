@@ -6,7 +6,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/kubectl-placement/kubectl-placement/internal/fixture"
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
@@ -152,5 +154,105 @@ func TestPreFilterMissingPV(t *testing.T) {
 	want := &PreFilterRejection{Plugin: PluginVolumeZone, Code: UnschedulableAndUnresolvable, Reason: `persistentvolume "gone" not found`, PVC: "ns/data"}
 	if _, rej := DefaultProfile.PreFilter(pod, NewCluster(s)); !cmp.Equal(rej, want) {
 		t.Errorf("got %+v, want %+v", rej, want)
+	}
+}
+
+// TestVolumeBindingStorageCapacity: a CSIDriver with storageCapacity needs a CSIStorageCapacity
+// of the class, reaching the node, with room for the claim.
+func TestVolumeBindingStorageCapacity(t *testing.T) {
+	node := fixture.Node("n1", fixture.Zone("a"))
+	class := fixture.StorageClass("csi", storagev1.VolumeBindingWaitForFirstConsumer)
+	pod := fixture.Pod("ns", "p", fixture.ClaimVolume("v", "data"))
+	claim := fixture.PVC("ns", "data", fixture.ClaimClass("csi"), fixture.ClaimRequest("10Gi", corev1.ReadWriteOnce))
+	yes := true
+	driver := &storagev1.CSIDriver{ObjectMeta: metav1.ObjectMeta{Name: "example.com/csi"}, Spec: storagev1.CSIDriverSpec{StorageCapacity: &yes}}
+	capacity := func(class, size, maxSize string, zone string) *storagev1.CSIStorageCapacity {
+		c := &storagev1.CSIStorageCapacity{ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "cap-" + zone + size},
+			StorageClassName: class, Capacity: ptr.To(resource.MustParse(size))}
+		if maxSize != "" {
+			c.MaximumVolumeSize = ptr.To(resource.MustParse(maxSize))
+		}
+		if zone != "" {
+			c.NodeTopology = &metav1.LabelSelector{MatchLabels: map[string]string{"topology.kubernetes.io/zone": zone}}
+		}
+		return c
+	}
+	short := func(best *resource.Quantity) *Status {
+		return &Status{Plugin: PluginVolumeBinding, Code: UnschedulableAndUnresolvable, Reasons: []string{ReasonVolumeNotEnoughSpace},
+			Blockers: []Blocker{{Plugin: PluginVolumeBinding, Kind: KindVolumeNotEnoughStorage, Volume: &VolumeEvidence{PVC: "ns/data",
+				StorageClass: "csi", Provisioner: "example.com/csi", StorageRequested: ptr.To(resource.MustParse("10Gi")), BestCapacity: best}}}}
+	}
+	tests := []struct {
+		name       string
+		drivers    []*storagev1.CSIDriver
+		capacities []*storagev1.CSIStorageCapacity
+		want       *Status
+	}{
+		{name: "enough in the node's zone", drivers: []*storagev1.CSIDriver{driver}, capacities: []*storagev1.CSIStorageCapacity{capacity("csi", "20Gi", "", "a")}},
+		{name: "too little", drivers: []*storagev1.CSIDriver{driver},
+			capacities: []*storagev1.CSIStorageCapacity{capacity("csi", "5Gi", "", "a"), capacity("csi", "8Gi", "", "a"), capacity("csi", "50Gi", "", "b")},
+			want:       short(ptr.To(resource.MustParse("8Gi")))},
+		{name: "maximumVolumeSize wins over capacity", drivers: []*storagev1.CSIDriver{driver},
+			capacities: []*storagev1.CSIStorageCapacity{capacity("csi", "50Gi", "4Gi", "a")}, want: short(ptr.To(resource.MustParse("4Gi")))},
+		{name: "another class, or no topology, reaches nothing", drivers: []*storagev1.CSIDriver{driver},
+			capacities: []*storagev1.CSIStorageCapacity{capacity("other", "50Gi", "", "a"), capacity("csi", "50Gi", "", "")}, want: short(nil)},
+		{name: "driver without storageCapacity", drivers: []*storagev1.CSIDriver{}, capacities: []*storagev1.CSIStorageCapacity{}},
+		{name: "CSIDrivers not read", capacities: []*storagev1.CSIStorageCapacity{}},
+		{name: "capacities not read", drivers: []*storagev1.CSIDriver{driver}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &snapshot.Snapshot{Nodes: []*corev1.Node{node}, Pods: []*corev1.Pod{pod}, PVCs: []*corev1.PersistentVolumeClaim{claim},
+				StorageClasses: []*storagev1.StorageClass{class}, PVs: []*corev1.PersistentVolume{},
+				CSIDrivers: tt.drivers, CSIStorageCapacities: tt.capacities}
+			checkVolumeBindingOnN1(t, s, pod, tt.want)
+		})
+	}
+}
+
+// TestVolumeBindingInTreeTranslation: a bound in-tree PV is judged by its CSI translation on a
+// node whose CSINode lists the plugin as migrated, and as it is elsewhere.
+func TestVolumeBindingInTreeTranslation(t *testing.T) {
+	node := fixture.Node("n1", fixture.Zone("a"))
+	pod := fixture.Pod("ns", "p", fixture.ClaimVolume("v", "data"))
+	claim := fixture.PVC("ns", "data", fixture.BoundTo("pd"))
+	pd := fixture.PV("pd", "", "1Gi", func(pv *corev1.PersistentVolume) {
+		pv.Spec.Local, pv.Spec.NodeAffinity = nil, nil
+		pv.Spec.GCEPersistentDisk = &corev1.GCEPersistentDiskVolumeSource{PDName: "disk"}
+		pv.Labels = map[string]string{"topology.kubernetes.io/zone": "a"}
+	})
+	migrated := &storagev1.CSINode{ObjectMeta: metav1.ObjectMeta{Name: "n1",
+		Annotations: map[string]string{corev1.MigratedPluginsAnnotationKey: "kubernetes.io/aws-ebs,kubernetes.io/gce-pd"}}}
+	gkeZone := corev1.NodeSelectorRequirement{Key: "topology.gke.io/zone", Operator: corev1.NodeSelectorOpIn, Values: []string{"a"}}
+	for _, tt := range []struct {
+		name     string
+		csiNodes []*storagev1.CSINode
+		want     *Status
+	}{
+		{name: "CSINodes not read: not judged"},
+		{name: "not migrated on the node: the PV as it is", csiNodes: []*storagev1.CSINode{}},
+		{name: "migrated: the translation's node affinity", csiNodes: []*storagev1.CSINode{migrated},
+			want: &Status{Plugin: PluginVolumeBinding, Code: UnschedulableAndUnresolvable, Reasons: []string{ReasonVolumeNodeConflict},
+				Blockers: []Blocker{{Plugin: PluginVolumeBinding, Kind: KindVolumeNodeConflict, Volume: &VolumeEvidence{PVC: "ns/data", PV: "pd",
+					NodeAffinity: []TermMismatch{{Term: 0, Failed: []ExpressionMismatch{{Requirement: gkeZone}}}}}}}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &snapshot.Snapshot{Nodes: []*corev1.Node{node}, Pods: []*corev1.Pod{pod}, PVCs: []*corev1.PersistentVolumeClaim{claim},
+				StorageClasses: []*storagev1.StorageClass{}, PVs: []*corev1.PersistentVolume{pd}, CSINodes: tt.csiNodes}
+			checkVolumeBindingOnN1(t, s, pod, tt.want)
+		})
+	}
+}
+
+// checkVolumeBindingOnN1 runs the default profile's PreFilter and VolumeBinding's Filter on node n1.
+func checkVolumeBindingOnN1(t *testing.T, s *snapshot.Snapshot, pod *corev1.Pod, want *Status) {
+	t.Helper()
+	c := NewCluster(s)
+	cs, rej := DefaultProfile.PreFilter(pod, c)
+	if rej != nil {
+		t.Fatalf("PreFilter rejected: %+v", rej)
+	}
+	if diff := cmp.Diff(want, VolumeBinding{}.Filter(cs, c.Node("n1"))); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -31,6 +31,11 @@ type VolumeClaims struct {
 	pvs        map[string]*corev1.PersistentVolume // nil: PVs unreadable
 	pvsByClass map[string][]*corev1.PersistentVolume
 	classes    map[string]*storagev1.StorageClass
+	// drivers and capacities back the storage capacity check (nil: not read).
+	drivers    map[string]*storagev1.CSIDriver
+	capacities []*storagev1.CSIStorageCapacity
+	// csiNodes decide the in-tree volumes' CSI translation (nil: not read).
+	csiNodes map[string]*storagev1.CSINode
 }
 
 // rejectClaim is a volume plugin's PreFilter rejection about one of the Pod's claims.
@@ -76,7 +81,8 @@ func preFilterVolumeBinding(pod *corev1.Pod, c *Cluster) (*VolumeClaims, *PreFil
 	// VolumeBinding GetPodVolumeClaims: an unbound claim is Immediate unless its class is
 	// WaitForFirstConsumer and it is not pre-bound by volumeName.
 	var firstImmediate string
-	claims := &VolumeClaims{pvs: c.PVs, pvsByClass: c.pvsByClass, classes: c.StorageClasses}
+	claims := &VolumeClaims{pvs: c.PVs, pvsByClass: c.pvsByClass, classes: c.StorageClasses,
+		drivers: c.CSIDrivers, capacities: c.CSIStorageCapacities, csiNodes: c.CSINodes}
 	for i := range pod.Spec.Volumes {
 		name, _ := claimName(pod, &pod.Spec.Volumes[i])
 		if name == "" {

@@ -25,7 +25,7 @@ var whyPendingExample = fmt.Sprintf(`  # Explain every Pending Pod in the curren
   %[1]s why-pending -A -l app=web -o wide
 
   # Explain from a snapshot taken earlier; no cluster access needed
-  kubectl get nodes,pods,namespaces,priorityclasses,persistentvolumeclaims,persistentvolumes,storageclasses,events -A -o yaml > cluster.yaml
+  kubectl get nodes,pods,namespaces,priorityclasses,persistentvolumeclaims,persistentvolumes,storageclasses,csinodes,csidrivers,csistoragecapacities,volumeattachments,events -A -o yaml > cluster.yaml
   %[1]s why-pending -A -f cluster.yaml
 
   # Print the report as JSON for scripts

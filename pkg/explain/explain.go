@@ -224,6 +224,16 @@ func sharedAnalysis(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod, with 
 // modelled filter is then no proof that the Pod fits.
 func notModelled(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod, pr *PodReport) {
 	pr.Unmodelled = unmodelledUses(idx.snap, c, pod)
+	if pr.PreFilter != nil {
+		// The cycle ended before any Filter: an unread kind the filters need changes nothing.
+		kept := pr.Unmodelled[:0]
+		for _, u := range pr.Unmodelled {
+			if u.Feature != UnmodelledUnreadKind {
+				kept = append(kept, u)
+			}
+		}
+		pr.Unmodelled = kept
+	}
 	if pr.Status == StatusSchedulable && reportedUnschedulable(idx, pod) {
 		pr.Status = StatusNotModelled
 	}

@@ -16,8 +16,10 @@ import (
 
 const ns = "default"
 
+// snap is a snapshot of nodes and pods in which the CSI kinds were read and are empty.
 func snap(nodes []*corev1.Node, pods ...*corev1.Pod) *snapshot.Snapshot {
-	return &snapshot.Snapshot{Source: "test", Nodes: nodes, Pods: pods, Namespaces: []*corev1.Namespace{fx.Namespace(ns)}, PVCs: []*corev1.PersistentVolumeClaim{}}
+	return &snapshot.Snapshot{Source: "test", Nodes: nodes, Pods: pods, Namespaces: []*corev1.Namespace{fx.Namespace(ns)}, PVCs: []*corev1.PersistentVolumeClaim{},
+		CSINodes: []*storagev1.CSINode{}, CSIDrivers: []*storagev1.CSIDriver{}, CSIStorageCapacities: []*storagev1.CSIStorageCapacity{}}
 }
 
 func never(p *corev1.Pod) { v := corev1.PreemptNever; p.Spec.PreemptionPolicy = &v }

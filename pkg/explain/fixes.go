@@ -94,6 +94,24 @@ var fixBuilders = map[checks.BlockerKind]func(c fixCause, spread []checks.Spread
 		return Fix{Action: ActionAddNodes, Alternatives: []FixAction{ActionMoveData}, Targets: volumeRefs(v),
 			Change: FixChange{Volume: &v}}
 	},
+	checks.KindVolumeLimitExceeded: func(c fixCause, _ []checks.SpreadDomains) Fix {
+		e := *c.first.VolumeLimit
+		return Fix{Action: ActionAddNodes, Alternatives: []FixAction{ActionFreeCapacity}, Targets: nodeRefs(c.nodes), Change: FixChange{VolumeLimit: &e}}
+	},
+	checks.KindCSIDriverNotInstalled: func(c fixCause, _ []checks.SpreadDomains) Fix {
+		e := *c.first.VolumeLimit
+		return Fix{Action: ActionInstallDriver, Alternatives: []FixAction{ActionAvoidNodes}, Targets: nodeRefs(c.nodes), Change: FixChange{VolumeLimit: &e}}
+	},
+	checks.KindVolumeNotEnoughStorage: func(c fixCause, _ []checks.SpreadDomains) Fix {
+		v := *c.first.Volume
+		return Fix{Action: ActionFreeCapacity, Alternatives: []FixAction{ActionChangeRequest, ActionChangeStorageClass}, Targets: volumeRefs(v),
+			Change: FixChange{Volume: &v}}
+	},
+	checks.KindNodeFeatureMissing: func(c fixCause, _ []checks.SpreadDomains) Fix {
+		e := *c.first.Features
+		return Fix{Action: ActionEnableNodeFeature, Alternatives: []FixAction{ActionDropPodFeature}, Targets: nodeRefs(c.nodes),
+			Change: FixChange{Features: &e}}
+	},
 }
 
 // proposeFixes turns each distinct blocker into one concrete change, most nodes first. A fix is

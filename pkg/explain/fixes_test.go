@@ -186,6 +186,22 @@ func TestFixes(t *testing.T) {
 		{"volume in another zone", []NodeReport{node("n1", volume(checks.KindVolumeZoneConflict, checks.VolumeEvidence{PVC: "ns/data", PV: "pv1", ZoneLabel: "zone", Zones: []string{"a"}}))}, nil,
 			Fix{Kind: checks.KindVolumeZoneConflict, Action: ActionAddNodes, Alternatives: []FixAction{ActionMoveData}, Nodes: 1, Sufficient: true,
 				Targets: []ObjectRef{{"PersistentVolumeClaim", "ns/data"}, {"PersistentVolume", "pv1"}}, Change: FixChange{Volume: &checks.VolumeEvidence{PVC: "ns/data", PV: "pv1", ZoneLabel: "zone", Zones: []string{"a"}}}}},
+		{"volume limit reached", []NodeReport{node("n1", b(checks.KindVolumeLimitExceeded, func(x *checks.Blocker) {
+			x.VolumeLimit = &checks.VolumeLimitEvidence{Driver: "d", Limit: 2, Attached: 2, New: 1}
+		}))}, nil,
+			Fix{Kind: checks.KindVolumeLimitExceeded, Action: ActionAddNodes, Alternatives: []FixAction{ActionFreeCapacity}, Nodes: 1, Sufficient: true,
+				Targets: nodes("n1"), Change: FixChange{VolumeLimit: &checks.VolumeLimitEvidence{Driver: "d", Limit: 2, Attached: 2, New: 1}}}},
+		{"CSI driver not installed", []NodeReport{node("n1", b(checks.KindCSIDriverNotInstalled, func(x *checks.Blocker) { x.VolumeLimit = &checks.VolumeLimitEvidence{Driver: "d"} }))}, nil,
+			Fix{Kind: checks.KindCSIDriverNotInstalled, Action: ActionInstallDriver, Alternatives: []FixAction{ActionAvoidNodes}, Nodes: 1, Sufficient: true,
+				Targets: nodes("n1"), Change: FixChange{VolumeLimit: &checks.VolumeLimitEvidence{Driver: "d"}}}},
+		{"not enough storage", []NodeReport{node("n1", volume(checks.KindVolumeNotEnoughStorage, checks.VolumeEvidence{PVC: "ns/data", StorageClass: "csi", StorageRequested: &tenGi}))}, nil,
+			Fix{Kind: checks.KindVolumeNotEnoughStorage, Action: ActionFreeCapacity, Alternatives: []FixAction{ActionChangeRequest, ActionChangeStorageClass}, Nodes: 1, Sufficient: true,
+				Targets: []ObjectRef{{"PersistentVolumeClaim", "ns/data"}, {"StorageClass", "csi"}}, Change: FixChange{Volume: &checks.VolumeEvidence{PVC: "ns/data", StorageClass: "csi", StorageRequested: &tenGi}}}},
+		{"node feature missing", []NodeReport{node("n1", b(checks.KindNodeFeatureMissing, func(x *checks.Blocker) {
+			x.Features = &checks.FeatureEvidence{Required: []string{"F"}, Missing: []string{"F"}}
+		}))}, nil,
+			Fix{Kind: checks.KindNodeFeatureMissing, Action: ActionEnableNodeFeature, Alternatives: []FixAction{ActionDropPodFeature}, Nodes: 1, Sufficient: true,
+				Targets: nodes("n1"), Change: FixChange{Features: &checks.FeatureEvidence{Required: []string{"F"}, Missing: []string{"F"}}}}},
 	}
 	covered := map[checks.BlockerKind]bool{}
 	for _, tt := range tests {
@@ -231,3 +247,5 @@ func TestFixSkipsBlockersWithoutEvidence(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+var tenGi = resource.MustParse("10Gi")

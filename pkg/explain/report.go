@@ -262,6 +262,9 @@ const (
 	ActionStopOtherPod       FixAction = "StopOtherPod"       // the Pod holding the claim or disk must go first
 	ActionUseOtherClaim      FixAction = "UseOtherClaim"      // give the Pod a ReadWriteOncePod claim of its own
 	ActionMountReadOnly      FixAction = "MountReadOnly"      // mount the shared disk read-only in both Pods
+	ActionEnableNodeFeature  FixAction = "EnableNodeFeature"  // enable the feature on the nodes (kubelet upgrade or feature gate)
+	ActionDropPodFeature     FixAction = "DropPodFeature"     // change the Pod so it needs no such node feature
+	ActionInstallDriver      FixAction = "InstallDriver"      // install the CSI driver's node plugin on the nodes
 )
 
 // ObjectRef names one object a fix concerns: Kind Node, Pod, PersistentVolumeClaim,
@@ -298,6 +301,10 @@ type FixChange struct {
 	PodAffinity *checks.PodAffinityEvidence `json:"podAffinity,omitempty"`
 	// Volume is the claim and volume concerned.
 	Volume *checks.VolumeEvidence `json:"volume,omitempty"`
+	// Features are the node features the Pod needs and the nodes lack.
+	Features *checks.FeatureEvidence `json:"features,omitempty"`
+	// VolumeLimit is the CSI driver concerned, its limit and the volumes counted.
+	VolumeLimit *checks.VolumeLimitEvidence `json:"volumeLimit,omitempty"`
 }
 
 // Label is one node label.

@@ -29,6 +29,9 @@ var kindRequirements = []kindRequirement{
 	{"PersistentVolumeClaim", "PersistentVolumeClaims", "persistentvolumeclaims", "volume blockers", usesClaims, func(s *snapshot.Snapshot) bool { return s.PVCs != nil }},
 	{"PersistentVolume", "PersistentVolumes", "persistentvolumes", "volume blockers", usesClaims, func(s *snapshot.Snapshot) bool { return s.PVs != nil }},
 	{"StorageClass", "StorageClasses", "storageclasses", "volume binding blockers", usesUnboundClaims, func(s *snapshot.Snapshot) bool { return s.StorageClasses != nil }},
+	{"CSINode", "CSINodes", "csinodes", "CSI volume limit blockers", usesClaims, func(s *snapshot.Snapshot) bool { return s.CSINodes != nil }},
+	{"CSIDriver", "CSIDrivers", "csidrivers", "storage capacity blockers", usesUnboundClaims, func(s *snapshot.Snapshot) bool { return s.CSIDrivers != nil }},
+	{"CSIStorageCapacity", "CSIStorageCapacities", "csistoragecapacities", "storage capacity blockers", usesUnboundClaims, func(s *snapshot.Snapshot) bool { return s.CSIStorageCapacities != nil }},
 	{"Pod", "Pods", "pods", "resource, host port, spread and inter-pod affinity blockers from other namespaces' Pods", always, allNamespacesPodsRead},
 }
 

@@ -290,3 +290,49 @@ func volumeZoneFix(f explain.Fix) string {
 	}
 	return fmt.Sprintf("PVC %s is bound to PV %s, which lives in %s %s; run the Pod on a node there (add capacity in that zone if needed), or move the data to a volume in another zone", v.PVC, v.PV, v.ZoneLabel, strings.Join(v.Zones, " or "))
 }
+
+func nodeFeatureFix(f explain.Fix) string {
+	e := f.Change.Features
+	if e == nil {
+		return ""
+	}
+	_, list := fixNodes(f)
+	return fmt.Sprintf("The Pod needs node %s, which %s in status.declaredFeatures (e.g. %s); run it on nodes whose kubelet has the feature enabled (upgrade them, or turn on the feature gate), or change the Pod so it does not need it",
+		featureList(e.Missing), nodesThat(f.Nodes, "does not declare", "do not declare"), list)
+}
+
+func volumeLimitFix(f explain.Fix) string {
+	e := f.Change.VolumeLimit
+	if e == nil {
+		return ""
+	}
+	_, list := fixNodes(f)
+	return fmt.Sprintf("The Pod attaches %s of CSI driver %s, more than %s can still take (the driver's limit is %d, CSINode allocatable; e.g. %s); run it on nodes with fewer attached volumes (add nodes), or move Pods with %s volumes off them",
+		plural(e.New, "new volume"), e.Driver, plural(f.Nodes, "node"), e.Limit, list, e.Driver)
+}
+
+func csiDriverFix(f explain.Fix) string {
+	e := f.Change.VolumeLimit
+	if e == nil {
+		return ""
+	}
+	_, list := fixNodes(f)
+	return fmt.Sprintf("CSI driver %s is not installed on %s (e.g. %s); install its node plugin there (check the driver's DaemonSet), or keep the Pod off these nodes", e.Driver, plural(f.Nodes, "node"), list)
+}
+
+func volumeStorageFix(f explain.Fix) string {
+	v := f.Change.Volume
+	if v == nil || v.StorageRequested == nil {
+		return ""
+	}
+	return fmt.Sprintf("StorageClass %q cannot provision %s for PVC %s on %s (the driver's CSIStorageCapacity); free storage in its pools there, lower the claim's request, or use another class",
+		v.StorageClass, v.StorageRequested.String(), v.PVC, plural(f.Nodes, "node"))
+}
+
+// nodesThat writes a node count with its verb: "1 node is", "3 nodes are".
+func nodesThat(n int, one, many string) string {
+	if n == 1 {
+		return "1 node " + one
+	}
+	return plural(n, "node") + " " + many
+}

@@ -82,6 +82,22 @@ var fixSamples = map[checks.BlockerKind]struct {
 	checks.KindExistingAntiAffinity: {explain.Fix{Kind: checks.KindExistingAntiAffinity, Action: explain.ActionChangeOtherPod, Nodes: 1,
 		Change: explain.FixChange{PodAffinity: &checks.PodAffinityEvidence{TopologyKey: "kubernetes.io/hostname", Selector: appDB, Pod: "ns/db-0"}}},
 		"Pod ns/db-0 has a required anti-affinity (app=db over kubernetes.io/hostname) that matches this Pod and keeps it off 1 node; change that Pod's term or this Pod's labels"},
+	checks.KindVolumeLimitExceeded: {explain.Fix{Kind: checks.KindVolumeLimitExceeded, Action: explain.ActionAddNodes, Nodes: 2,
+		Alternatives: []explain.FixAction{explain.ActionFreeCapacity}, Targets: nodeTargets("n1", "n2"),
+		Change: explain.FixChange{VolumeLimit: &checks.VolumeLimitEvidence{Driver: "ebs.csi.aws.com", Limit: 25, Attached: 25, New: 1}}},
+		"The Pod attaches 1 new volume of CSI driver ebs.csi.aws.com, more than 2 nodes can still take (the driver's limit is 25, CSINode allocatable; e.g. n1 n2); run it on nodes with fewer attached volumes (add nodes), or move Pods with ebs.csi.aws.com volumes off them"},
+	checks.KindCSIDriverNotInstalled: {explain.Fix{Kind: checks.KindCSIDriverNotInstalled, Action: explain.ActionInstallDriver, Nodes: 1,
+		Alternatives: []explain.FixAction{explain.ActionAvoidNodes}, Targets: nodeTargets("n1"),
+		Change: explain.FixChange{VolumeLimit: &checks.VolumeLimitEvidence{Driver: "ebs.csi.aws.com"}}},
+		"CSI driver ebs.csi.aws.com is not installed on 1 node (e.g. n1); install its node plugin there (check the driver's DaemonSet), or keep the Pod off these nodes"},
+	checks.KindVolumeNotEnoughStorage: {explain.Fix{Kind: checks.KindVolumeNotEnoughStorage, Action: explain.ActionFreeCapacity, Nodes: 3,
+		Alternatives: []explain.FixAction{explain.ActionChangeRequest, explain.ActionChangeStorageClass},
+		Change:       explain.FixChange{Volume: &checks.VolumeEvidence{PVC: "ns/data", StorageClass: "csi", StorageRequested: ptr(resource.MustParse("10Gi"))}}},
+		`StorageClass "csi" cannot provision 10Gi for PVC ns/data on 3 nodes (the driver's CSIStorageCapacity); free storage in its pools there, lower the claim's request, or use another class`},
+	checks.KindNodeFeatureMissing: {explain.Fix{Kind: checks.KindNodeFeatureMissing, Action: explain.ActionEnableNodeFeature, Nodes: 4,
+		Alternatives: []explain.FixAction{explain.ActionDropPodFeature}, Targets: nodeTargets("n1", "n2"),
+		Change: explain.FixChange{Features: &checks.FeatureEvidence{Required: []string{"RestartAllContainersOnContainerExits"}, Missing: []string{"RestartAllContainersOnContainerExits"}}}},
+		"The Pod needs node feature RestartAllContainersOnContainerExits, which 4 nodes do not declare in status.declaredFeatures (e.g. n1 n2 (and 2 more)); run it on nodes whose kubelet has the feature enabled (upgrade them, or turn on the feature gate), or change the Pod so it does not need it"},
 }
 
 func nodeTargets(names ...string) []explain.ObjectRef {

@@ -56,6 +56,10 @@ var kindWords = map[checks.BlockerKind]wording{
 	checks.KindPodAffinityUnsatisfied:  {podAffinityPhrase, podAffinityFix},
 	checks.KindPodAntiAffinityConflict: {podAntiAffinityPhrase, podAntiAffinityFix},
 	checks.KindExistingAntiAffinity:    {existingAntiAffinityPhrase, existingAntiAffinityFix},
+	checks.KindVolumeLimitExceeded:     {func(bs []checks.Blocker) string { return volumeLimitPhrase(bs[0].VolumeLimit) }, volumeLimitFix},
+	checks.KindCSIDriverNotInstalled:   {func(bs []checks.Blocker) string { return csiDriverPhrase(bs[0].VolumeLimit) }, csiDriverFix},
+	checks.KindVolumeNotEnoughStorage:  {func(bs []checks.Blocker) string { return volumeStoragePhrase(bs[0].Volume) }, volumeStorageFix},
+	checks.KindNodeFeatureMissing:      {func(bs []checks.Blocker) string { return nodeFeaturePhrase(bs[0].Features) }, nodeFeatureFix},
 }
 
 // phrase describes one cause as found on one or more nodes (see kindWords.blocker).
@@ -644,4 +648,48 @@ func distinct(ss []string) []string {
 		}
 	}
 	return out
+}
+
+// nodeFeaturePhrase: the node features the Pod needs that the node does not declare.
+func nodeFeaturePhrase(e *checks.FeatureEvidence) string {
+	if e == nil {
+		return "the node does not declare a feature the Pod needs"
+	}
+	return fmt.Sprintf("the node does not declare %s that the Pod needs (status.declaredFeatures)", featureList(e.Missing))
+}
+
+// featureList names node features: "feature A", "features A, B".
+func featureList(names []string) string {
+	if len(names) == 1 {
+		return "feature " + names[0]
+	}
+	return "features " + strings.Join(names, ", ")
+}
+
+// volumeLimitPhrase: the driver's attachable-volume count would go past its limit.
+func volumeLimitPhrase(e *checks.VolumeLimitEvidence) string {
+	if e == nil {
+		return "the node's CSI volume limit is reached"
+	}
+	return fmt.Sprintf("CSI driver %s volume limit reached: %d attached + %d new > %d (CSINode allocatable)", e.Driver, e.Attached, e.New, e.Limit)
+}
+
+// csiDriverPhrase: the Pod's CSI driver is not registered on the node.
+func csiDriverPhrase(e *checks.VolumeLimitEvidence) string {
+	if e == nil {
+		return "a CSI driver the Pod's volumes need is not installed on the node"
+	}
+	return fmt.Sprintf("CSI driver %s is not installed on the node (not in its CSINode; the CSIDriver sets preventPodSchedulingIfMissing)", e.Driver)
+}
+
+// volumeStoragePhrase: no CSIStorageCapacity of the class reaching the node can hold the claim.
+func volumeStoragePhrase(e *checks.VolumeEvidence) string {
+	if e == nil || e.StorageRequested == nil {
+		return "not enough free storage for a claim to be provisioned on the node"
+	}
+	best := "no CSIStorageCapacity of the class reaches the node"
+	if e.BestCapacity != nil {
+		best = "the most a CSIStorageCapacity reaching the node offers is " + e.BestCapacity.String()
+	}
+	return fmt.Sprintf("PVC %s asks StorageClass %q for %s; %s", e.PVC, e.StorageClass, e.StorageRequested.String(), best)
 }

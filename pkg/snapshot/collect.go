@@ -41,12 +41,17 @@ type collector struct {
 	pvcs            map[string]*corev1.PersistentVolumeClaim
 	pvs             map[string]*corev1.PersistentVolume
 	storageClasses  map[string]*storagev1.StorageClass
-	events          map[string]Event
-	deployments     map[string]*appsv1.Deployment
-	statefulSets    map[string]*appsv1.StatefulSet
-	replicaSets     map[string]*appsv1.ReplicaSet
-	daemonSets      map[string]*appsv1.DaemonSet
-	jobs            map[string]*batchv1.Job
+	// The CSI kinds NodeVolumeLimits and VolumeBinding's capacity check read.
+	csiNodes             map[string]*storagev1.CSINode
+	csiDrivers           map[string]*storagev1.CSIDriver
+	csiStorageCapacities map[string]*storagev1.CSIStorageCapacity
+	volumeAttachments    map[string]*storagev1.VolumeAttachment
+	events               map[string]Event
+	deployments          map[string]*appsv1.Deployment
+	statefulSets         map[string]*appsv1.StatefulSet
+	replicaSets          map[string]*appsv1.ReplicaSet
+	daemonSets           map[string]*appsv1.DaemonSet
+	jobs                 map[string]*batchv1.Job
 	// named are the Pods given on the command line; finished holds those that have Succeeded or
 	// Failed, which are otherwise dropped.
 	named    map[string]bool
@@ -190,6 +195,43 @@ func (c *collector) addStorageClass(sc *storagev1.StorageClass) {
 	c.storageClasses[sc.Name] = sc
 }
 
+// addCSINode keeps the annotations: the migrated-plugins one says which in-tree volumes the node
+// treats as CSI.
+func (c *collector) addCSINode(o *storagev1.CSINode) {
+	o.ManagedFields = nil
+	c.read["csinodes"] = true
+	addTo(&c.csiNodes, o.Name, o)
+}
+
+func (c *collector) addCSIDriver(o *storagev1.CSIDriver) {
+	trimMeta(&o.ObjectMeta)
+	c.read["csidrivers"] = true
+	addTo(&c.csiDrivers, o.Name, o)
+}
+
+func (c *collector) addCSIStorageCapacity(o *storagev1.CSIStorageCapacity) {
+	if o.Namespace == "" {
+		o.Namespace = metav1.NamespaceDefault
+	}
+	trimMeta(&o.ObjectMeta)
+	c.read["csistoragecapacities"] = true
+	addTo(&c.csiStorageCapacities, key(o.Namespace, o.Name), o)
+}
+
+func (c *collector) addVolumeAttachment(o *storagev1.VolumeAttachment) {
+	trimMeta(&o.ObjectMeta)
+	c.read["volumeattachments"] = true
+	addTo(&c.volumeAttachments, o.Name, o)
+}
+
+// addTo stores obj under k in *m, making the map on first use.
+func addTo[T any](m *map[string]*T, k string, obj *T) {
+	if *m == nil {
+		*m = map[string]*T{}
+	}
+	(*m)[k] = obj
+}
+
 // addCoreEvent keeps FailedScheduling events about Pods, read through core/v1.
 func (c *collector) addCoreEvent(e *corev1.Event) {
 	if e.Reason != ReasonFailedScheduling || e.InvolvedObject.Kind != "Pod" {
@@ -274,6 +316,19 @@ func (c *collector) snapshot(source string) *Snapshot {
 	}
 	if c.read["storageclasses"] {
 		s.StorageClasses = sortedValues(c.storageClasses)
+	}
+	// A kind not read stays nil (its checks stay silent); read but empty is an empty list.
+	if c.read["csinodes"] {
+		s.CSINodes = append([]*storagev1.CSINode{}, sortedValues(c.csiNodes)...)
+	}
+	if c.read["csidrivers"] {
+		s.CSIDrivers = append([]*storagev1.CSIDriver{}, sortedValues(c.csiDrivers)...)
+	}
+	if c.read["csistoragecapacities"] {
+		s.CSIStorageCapacities = append([]*storagev1.CSIStorageCapacity{}, sortedValues(c.csiStorageCapacities)...)
+	}
+	if c.read["volumeattachments"] {
+		s.VolumeAttachments = append([]*storagev1.VolumeAttachment{}, sortedValues(c.volumeAttachments)...)
 	}
 	for _, ev := range c.events {
 		s.Events = append(s.Events, ev)

@@ -343,6 +343,10 @@ var snapshotKinds = map[schema.GroupVersionKind]bool{
 	eventsv1.SchemeGroupVersion.WithKind("Event"):               true,
 	schedulingv1.SchemeGroupVersion.WithKind("PriorityClass"):   true,
 	storagev1.SchemeGroupVersion.WithKind("StorageClass"):       true,
+	storagev1.SchemeGroupVersion.WithKind("CSINode"):            true,
+	storagev1.SchemeGroupVersion.WithKind("CSIDriver"):          true,
+	storagev1.SchemeGroupVersion.WithKind("CSIStorageCapacity"): true,
+	storagev1.SchemeGroupVersion.WithKind("VolumeAttachment"):   true,
 	appsv1.SchemeGroupVersion.WithKind("Deployment"):            true,
 	appsv1.SchemeGroupVersion.WithKind("StatefulSet"):           true,
 	appsv1.SchemeGroupVersion.WithKind("ReplicaSet"):            true,
@@ -387,6 +391,14 @@ func decodeObject(c *collector, data []byte, gvk schema.GroupVersionKind, ignore
 		c.addPriorityClass(o)
 	case *storagev1.StorageClass:
 		c.addStorageClass(o)
+	case *storagev1.CSINode:
+		c.addCSINode(o)
+	case *storagev1.CSIDriver:
+		c.addCSIDriver(o)
+	case *storagev1.CSIStorageCapacity:
+		c.addCSIStorageCapacity(o)
+	case *storagev1.VolumeAttachment:
+		c.addVolumeAttachment(o)
 	case *appsv1.Deployment:
 		c.addWorkload(o, &o.Spec.Template)
 	case *appsv1.StatefulSet:

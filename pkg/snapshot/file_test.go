@@ -261,3 +261,52 @@ func TestLoadFilesDirectory(t *testing.T) {
 		t.Errorf("nodes (-want +got):\n%s", diff)
 	}
 }
+
+func TestLoadFilesCSIKinds(t *testing.T) {
+	in := `apiVersion: v1
+kind: List
+items:
+- apiVersion: storage.k8s.io/v1
+  kind: CSINode
+  metadata:
+    name: node-a
+    annotations: {storage.alpha.kubernetes.io/migrated-plugins: kubernetes.io/aws-ebs}
+  spec:
+    drivers:
+    - {name: ebs.csi.aws.com, nodeID: i-1, allocatable: {count: 25}}
+- apiVersion: storage.k8s.io/v1
+  kind: CSIDriver
+  metadata: {name: ebs.csi.aws.com}
+  spec: {storageCapacity: true}
+- apiVersion: storage.k8s.io/v1
+  kind: CSIStorageCapacity
+  metadata: {name: cap-1}
+  storageClassName: fast
+  capacity: 10Gi
+- apiVersion: storage.k8s.io/v1
+  kind: VolumeAttachment
+  metadata: {name: va-1}
+  spec: {attacher: ebs.csi.aws.com, nodeName: node-a, source: {persistentVolumeName: pv-1}}
+`
+	s, err := LoadFiles([]string{"-"}, strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.CSINodes) != 1 || *s.CSINodes[0].Spec.Drivers[0].Allocatable.Count != 25 ||
+		s.CSINodes[0].Annotations["storage.alpha.kubernetes.io/migrated-plugins"] == "" {
+		t.Errorf("CSINodes = %v", s.CSINodes)
+	}
+	if len(s.CSIDrivers) != 1 || !*s.CSIDrivers[0].Spec.StorageCapacity {
+		t.Errorf("CSIDrivers = %v", s.CSIDrivers)
+	}
+	if len(s.CSIStorageCapacities) != 1 || s.CSIStorageCapacities[0].Namespace != "default" {
+		t.Errorf("CSIStorageCapacities = %v", s.CSIStorageCapacities)
+	}
+	if len(s.VolumeAttachments) != 1 {
+		t.Errorf("VolumeAttachments = %v", s.VolumeAttachments)
+	}
+	// Kinds the files do not hold stay nil: not read, so their checks stay silent.
+	if s.PVCs != nil || s.PVs != nil || s.StorageClasses != nil {
+		t.Errorf("unread kinds are not nil: %v %v %v", s.PVCs, s.PVs, s.StorageClasses)
+	}
+}

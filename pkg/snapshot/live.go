@@ -119,6 +119,34 @@ var clusterLists = []*listSpec{
 		}, func(l *storagev1.StorageClassList) []storagev1.StorageClass { return l.Items }, (*collector).addStorageClass),
 	},
 	{
+		resource: "csinodes", group: storagev1.GroupName,
+		without: ": per-node CSI volume limits are not checked",
+		read: reader(func(c kubernetes.Interface, _ string) lister[*storagev1.CSINodeList] {
+			return c.StorageV1().CSINodes().List
+		}, func(l *storagev1.CSINodeList) []storagev1.CSINode { return l.Items }, (*collector).addCSINode),
+	},
+	{
+		resource: "csidrivers", group: storagev1.GroupName,
+		without: ": storage capacity is not checked",
+		read: reader(func(c kubernetes.Interface, _ string) lister[*storagev1.CSIDriverList] {
+			return c.StorageV1().CSIDrivers().List
+		}, func(l *storagev1.CSIDriverList) []storagev1.CSIDriver { return l.Items }, (*collector).addCSIDriver),
+	},
+	{
+		resource: "csistoragecapacities", group: storagev1.GroupName, namespaced: true,
+		without: ": storage capacity is not checked",
+		read: reader(func(c kubernetes.Interface, ns string) lister[*storagev1.CSIStorageCapacityList] {
+			return c.StorageV1().CSIStorageCapacities(ns).List
+		}, func(l *storagev1.CSIStorageCapacityList) []storagev1.CSIStorageCapacity { return l.Items }, (*collector).addCSIStorageCapacity),
+	},
+	{
+		resource: "volumeattachments", group: storagev1.GroupName,
+		without: ": volumes attached outside Pods are not counted against CSI volume limits",
+		read: reader(func(c kubernetes.Interface, _ string) lister[*storagev1.VolumeAttachmentList] {
+			return c.StorageV1().VolumeAttachments().List
+		}, func(l *storagev1.VolumeAttachmentList) []storagev1.VolumeAttachment { return l.Items }, (*collector).addVolumeAttachment),
+	},
+	{
 		resource: "events", namespaced: true, scoped: true,
 		fieldSelector: fields.OneTermEqualSelector("reason", ReasonFailedScheduling).String(),
 		without:       ": the scheduler's recorded messages are not compared",

@@ -34,6 +34,14 @@ type Snapshot struct {
 	// PVs back the VolumeBinding filter (bound claims' node affinity, matching volumes for
 	// WaitForFirstConsumer claims); nil when they could not be read.
 	PVs []*corev1.PersistentVolume
+	// CSINodes (volume limits per driver, migrated in-tree plugins), CSIDrivers (storage capacity
+	// and volume-limit opt-ins), CSIStorageCapacities and VolumeAttachments back NodeVolumeLimits
+	// and VolumeBinding's capacity check; nil when they could not be read (those checks then stay
+	// silent).
+	CSINodes             []*storagev1.CSINode
+	CSIDrivers           []*storagev1.CSIDriver
+	CSIStorageCapacities []*storagev1.CSIStorageCapacity
+	VolumeAttachments    []*storagev1.VolumeAttachment
 	// Events are the FailedScheduling events recorded for Pods, newest last per Pod.
 	Events []Event
 	// Workloads are the controllers found in snapshot files (live, spread GETs the one it needs).

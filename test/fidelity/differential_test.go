@@ -76,6 +76,7 @@ func snapshotOf(c *gen.Case) *snapshot.Snapshot {
 	for _, o := range c.StorageClasses {
 		s.StorageClasses = append(s.StorageClasses, o.DeepCopy())
 	}
+	c.CSI.AddTo(s)
 	return s
 }
 
@@ -85,6 +86,7 @@ func judge(ctx context.Context, c *gen.Case, mutate func(*snapshot.Snapshot)) (*
 	truth, err := harness.Run(ctx, harness.Objects{
 		Nodes: c.Nodes, Pods: c.Pods, Namespaces: c.Namespaces, PriorityClasses: c.PriorityClasses,
 		PVCs: c.PVCs, PVs: c.PVs, StorageClasses: c.StorageClasses,
+		CSINodes: c.CSINodes, CSIDrivers: c.CSIDrivers, CSIStorageCapacities: c.CSIStorageCapacities, VolumeAttachments: c.VolumeAttachments,
 	}, c.Pending.Namespace, c.Pending.Name)
 	if err != nil {
 		return nil, fmt.Errorf("seed %d: scheduler: %w", c.Seed, err)
@@ -266,7 +268,7 @@ func reductions(c *gen.Case) []*gen.Case {
 	var out []*gen.Case
 	clone := func() *gen.Case {
 		x := &gen.Case{Seed: c.Seed, Focus: c.Focus, Namespaces: c.Namespaces, PriorityClasses: c.PriorityClasses,
-			Volumes: c.Volumes, PVs: c.PVs, PVCs: c.PVCs, StorageClasses: c.StorageClasses}
+			Volumes: c.Volumes, PVs: c.PVs, PVCs: c.PVCs, StorageClasses: c.StorageClasses, CSI: c.CSI}
 		x.Nodes = append(x.Nodes, c.Nodes...)
 		for _, p := range c.Pods {
 			if p == c.Pending {

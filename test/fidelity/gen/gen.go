@@ -44,6 +44,7 @@ type Case struct {
 	PVs            []*corev1.PersistentVolume
 	PVCs           []*corev1.PersistentVolumeClaim
 	StorageClasses []*storagev1.StorageClass
+	CSI            // the node-features and CSI overlay's objects (csi.go)
 }
 
 type g struct {
@@ -129,6 +130,9 @@ func Generate(seed int64) *Case {
 	}
 	if sr := rand.New(rand.NewSource(seed*40503 + 13)); sr.Float64() < nsSelectorFraction {
 		genNamespaceSelectors(g, sr)
+	}
+	if cr := rand.New(rand.NewSource(seed*2654435761 + 3)); cr.Float64() < csiFraction {
+		(&g4{c: g.c, r: cr}).genCSI()
 	}
 	return g.c
 }

@@ -24,15 +24,15 @@ var accessModeSets = [][]corev1.PersistentVolumeAccessMode{
 	{corev1.ReadWriteOncePod}, {corev1.ReadWriteOncePod},
 }
 
-// g4 draws the VolumeRestrictions and namespaceSelector overlays from their own random stream.
-type g4 struct {
+// vrGen draws the VolumeRestrictions and namespaceSelector overlays from their own random stream.
+type vrGen struct {
 	*g
 	r *rand.Rand
 }
 
-func (v *g4) chance(p float64) bool { return v.r.Float64() < p }
+func (v *vrGen) chance(p float64) bool { return v.r.Float64() < p }
 
-func wpick[T any](v *g4, xs ...T) T { return xs[v.r.Intn(len(xs))] }
+func wpick[T any](v *vrGen, xs ...T) T { return xs[v.r.Intn(len(xs))] }
 
 // genVolumeRestrictions gives the Pending Pod, over a stream of its own, claims in every access
 // mode (ReadWriteOncePod ones held by bound Pods, some terminating, some in another namespace
@@ -41,7 +41,7 @@ func wpick[T any](v *g4, xs ...T) T { return xs[v.r.Intn(len(xs))] }
 // Pending replicas whose claims are in different states. It also redraws the access modes of the
 // volume overlay's claims and PVs over every mode.
 func genVolumeRestrictions(g *g, r *rand.Rand) {
-	v := &g4{g: g, r: r}
+	v := &vrGen{g: g, r: r}
 	main := g.r
 	g.r = r
 	defer func() { g.r = main }()
@@ -146,7 +146,7 @@ func claimVolume(name, claim string) corev1.Volume {
 }
 
 // boundClaim is a claim bound to a hostPath PV of its own (no node affinity, no class).
-func (v *g4) boundClaim(ns, name string, modes []corev1.PersistentVolumeAccessMode) (*corev1.PersistentVolumeClaim, *corev1.PersistentVolume) {
+func (v *vrGen) boundClaim(ns, name string, modes []corev1.PersistentVolumeAccessMode) (*corev1.PersistentVolumeClaim, *corev1.PersistentVolume) {
 	pv := &corev1.PersistentVolume{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolume"},
 		ObjectMeta: metav1.ObjectMeta{Name: "pv-" + ns + "-" + name, UID: v.nextUID()},
@@ -169,7 +169,7 @@ func (v *g4) boundClaim(ns, name string, modes []corev1.PersistentVolumeAccessMo
 }
 
 // inTreeDisk is one of the in-tree volumes VolumeRestrictions compares, read-only or not.
-func (v *g4) inTreeDisk(name string) corev1.Volume {
+func (v *vrGen) inTreeDisk(name string) corev1.Volume {
 	ro := v.chance(0.4)
 	id := wpick(v, "1", "1", "2")
 	var src corev1.VolumeSource
@@ -190,7 +190,7 @@ func (v *g4) inTreeDisk(name string) corev1.Volume {
 }
 
 // toggleReadOnly redraws a disk's readOnly flag (and an RBD disk's monitors).
-func (v *g4) toggleReadOnly(vol *corev1.Volume) {
+func (v *vrGen) toggleReadOnly(vol *corev1.Volume) {
 	ro := v.chance(0.5)
 	switch {
 	case vol.GCEPersistentDisk != nil:
@@ -210,7 +210,7 @@ func (v *g4) toggleReadOnly(vol *corev1.Volume) {
 // genEphemeralReplicas makes the Pending Pod a ReplicaSet replica with a generic ephemeral volume
 // and adds one or two sibling replicas, Pending too; each replica's claim (<pod>-scratch) is
 // missing, not owned by it, bound to a PV (on one node or any) or owned and unbound.
-func (v *g4) genEphemeralReplicas(added *[]*corev1.Pod) {
+func (v *vrGen) genEphemeralReplicas(added *[]*corev1.Pod) {
 	c := v.c
 	p := c.Pending
 	rs := metav1.OwnerReference{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "web-7d9f", UID: "00000000-0000-0000-0000-00000000beef",
@@ -254,7 +254,7 @@ func (v *g4) genEphemeralReplicas(added *[]*corev1.Pod) {
 // Pods' anti-affinity terms, namespaceSelectors drawn over every operator (In, NotIn, Exists,
 // DoesNotExist, matchLabels, and mixes), sometimes with namespaces beside them.
 func genNamespaceSelectors(g *g, r *rand.Rand) {
-	v := &g4{g: g, r: r}
+	v := &vrGen{g: g, r: r}
 	main := g.r
 	g.r = r
 	defer func() { g.r = main }()
@@ -326,7 +326,7 @@ func genNamespaceSelectors(g *g, r *rand.Rand) {
 }
 
 // nsSelector is a namespaceSelector over the namespaces' labels (team, env) with any operator.
-func (v *g4) nsSelector() *metav1.LabelSelector {
+func (v *vrGen) nsSelector() *metav1.LabelSelector {
 	req := func() metav1.LabelSelectorRequirement {
 		key := wpick(v, "team", "team", "env", "kubernetes.io/metadata.name")
 		vals := map[string][]string{"team": {"a", "b"}, "env": {"prod", "dev"}, "kubernetes.io/metadata.name": {"default", "team-a", "team-b"}}[key]

@@ -31,6 +31,7 @@ func (c *Case) YAML() ([]byte, error) {
 	for _, o := range c.PVCs {
 		items = append(items, o)
 	}
+	items = append(items, c.CSI.objects()...)
 	list := map[string]any{"apiVersion": "v1", "kind": "List", "items": items}
 	b, err := yaml.Marshal(list)
 	if err != nil {

@@ -36,6 +36,12 @@ type Objects struct {
 	PVCs            []*corev1.PersistentVolumeClaim
 	PVs             []*corev1.PersistentVolume
 	StorageClasses  []*storagev1.StorageClass
+	// CSINodes, CSIDrivers, CSIStorageCapacities and VolumeAttachments back NodeVolumeLimits and
+	// VolumeBinding's capacity check.
+	CSINodes             []*storagev1.CSINode
+	CSIDrivers           []*storagev1.CSIDriver
+	CSIStorageCapacities []*storagev1.CSIStorageCapacity
+	VolumeAttachments    []*storagev1.VolumeAttachment
 }
 
 // NodeStatus is the status the scheduler recorded for one node.
@@ -121,6 +127,18 @@ func Run(ctx context.Context, objs Objects, namespace, name string) (*Result, er
 		runtimeObjs = append(runtimeObjs, sc.DeepCopy())
 	}
 
+	for _, o := range objs.CSINodes {
+		runtimeObjs = append(runtimeObjs, o.DeepCopy())
+	}
+	for _, o := range objs.CSIDrivers {
+		runtimeObjs = append(runtimeObjs, o.DeepCopy())
+	}
+	for _, o := range objs.CSIStorageCapacities {
+		runtimeObjs = append(runtimeObjs, o.DeepCopy())
+	}
+	for _, o := range objs.VolumeAttachments {
+		runtimeObjs = append(runtimeObjs, o.DeepCopy())
+	}
 	client := fake.NewSimpleClientset(runtimeObjs...)
 	informerFactory := newInformerFactory(client)
 	var recorders profile.RecorderFactory = func(string) events.EventRecorderLogger { return &events.FakeRecorder{} }
