@@ -84,14 +84,14 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 	res.Nodes = make([]NodeResult, len(c.Nodes))
 	verdicts := make([]*Verdict, len(c.Nodes))
 	for i, ni := range c.Nodes {
-		nr := NodeResult{Name: ni.Node.Name, Statuses: p.filterWithNominated(cs, ni, c)}
+		statuses, recorded := p.filterWithNominated(cs, ni, c)
+		nr := NodeResult{Name: ni.Node.Name, Statuses: statuses}
 		switch {
 		case cs.Excluded(ni.Node.Name):
 			nr.Verdict = &Verdict{Plugin: strings.Join(cs.restrictedBy, ","), Code: UnschedulableAndUnresolvable,
 				Reasons: []string{fmt.Sprintf(ReasonNotInPreFilterFmt, cs.restrictedBy)}}
-		case len(nr.Statuses) > 0:
-			first := nr.Statuses[0]
-			nr.Verdict = &Verdict{Plugin: first.Plugin, Code: first.Code, Reasons: first.Reasons}
+		case recorded != nil:
+			nr.Verdict = &Verdict{Plugin: recorded.Plugin, Code: recorded.Code, Reasons: recorded.Reasons}
 		default:
 			res.Feasible = true
 		}
@@ -154,8 +154,9 @@ func (p *Profile) Filter(cs *CycleState, ni *NodeInfo) []Status {
 
 // filterWithNominated filters as RunFilterPluginsWithNominatedPods does: first with the Pods
 // nominated to this node at equal or higher priority added, then (if that passes and any were
-// added) without them; both must pass.
-func (p *Profile) filterWithNominated(cs *CycleState, ni *NodeInfo, c *Cluster) []Status {
+// added) without them; both must pass. It returns every failing plugin's status, in profile
+// order, and the one the scheduler records for the node (nil when the node passes).
+func (p *Profile) filterWithNominated(cs *CycleState, ni *NodeInfo, c *Cluster) (statuses []Status, recorded *Status) {
 	var add []*corev1.Pod
 	for _, n := range c.nominated[ni.Node.Name] {
 		if len(n.Spec.SchedulingGates) > 0 && !p.NominatesGatedPods {
@@ -165,29 +166,37 @@ func (p *Profile) filterWithNominated(cs *CycleState, ni *NodeInfo, c *Cluster) 
 			add = append(add, n)
 		}
 	}
+	without := p.Filter(cs, ni)
 	if len(add) > 0 {
 		cs2, ni2 := p.withPods(cs, ni, add, true)
-		if st := p.Filter(cs2, ni2); len(st) > 0 {
+		if with := p.Filter(cs2, ni2); len(with) > 0 {
 			// The scheduler records the first of these; a plugin that fails only without the
-			// nominated Pods blocks the node too (its second pass), so it follows them.
-			return appendOtherPlugins(st, p.Filter(cs, ni))
+			// nominated Pods blocks the node too (its second pass), in its profile place.
+			return p.mergeStatuses(with, without), &with[0]
 		}
 	}
-	return p.Filter(cs, ni)
+	if len(without) == 0 {
+		return nil, nil
+	}
+	return without, &without[0]
 }
 
-// appendOtherPlugins appends to sts the statuses of more whose plugin sts does not have.
-func appendOtherPlugins(sts, more []Status) []Status {
-	have := map[string]bool{}
-	for _, s := range sts {
-		have[s.Plugin] = true
-	}
+// mergeStatuses is sts plus the statuses of more whose plugin sts lacks, in profile order.
+func (p *Profile) mergeStatuses(sts, more []Status) []Status {
+	byPlugin := map[string]Status{}
 	for _, s := range more {
-		if !have[s.Plugin] {
-			sts = append(sts, s)
+		byPlugin[s.Plugin] = s
+	}
+	for _, s := range sts {
+		byPlugin[s.Plugin] = s
+	}
+	var out []Status
+	for _, pl := range p.Plugins {
+		if s, ok := byPlugin[pl.Name()]; ok {
+			out = append(out, s)
 		}
 	}
-	return sts
+	return out
 }
 
 // withPods is the state and node with pods added to the node (nominated Pods) or taken off it

@@ -80,8 +80,8 @@ func (p *Profile) preempt(cs *CycleState, c *Cluster, verdicts []*Verdict) Preem
 			continue
 		}
 		cs2, ni2 := p.withPods(cs, ni, potential, false)
-		if st := p.filterWithNominated(cs2, ni2, c); len(st) > 0 {
-			again = append(again, &Verdict{Plugin: st[0].Plugin, Code: st[0].Code, Reasons: st[0].Reasons})
+		if _, st := p.filterWithNominated(cs2, ni2, c); st != nil {
+			again = append(again, &Verdict{Plugin: st.Plugin, Code: st.Code, Reasons: st.Reasons})
 			continue
 		}
 		// The scheduler ranks candidates by the victims left after the reprieve.
@@ -125,7 +125,7 @@ func (p *Profile) reprieve(cs *CycleState, c *Cluster, ni *NodeInfo, potential [
 	for i, v := range sorted {
 		trial := append(append([]*corev1.Pod(nil), victims...), sorted[i+1:]...)
 		cs2, ni2 := p.withPods(cs, ni, trial, false)
-		if len(p.filterWithNominated(cs2, ni2, c)) > 0 {
+		if _, st := p.filterWithNominated(cs2, ni2, c); st != nil {
 			victims = append(victims, v)
 		}
 	}

@@ -35,11 +35,7 @@ func TestVolumeLimitScaling(t *testing.T) {
 			continue // no CSIDriver: nothing this gate changes
 		}
 		cases++
-		truth, err := harness.Run(context.Background(), harness.Objects{
-			Nodes: c.Nodes, Pods: c.Pods, Namespaces: c.Namespaces, PriorityClasses: c.PriorityClasses,
-			PVCs: c.PVCs, PVs: c.PVs, StorageClasses: c.StorageClasses,
-			CSINodes: c.CSINodes, CSIDrivers: c.CSIDrivers, CSIStorageCapacities: c.CSIStorageCapacities, VolumeAttachments: c.VolumeAttachments,
-		}, c.Pending.Namespace, c.Pending.Name)
+		truth, err := harness.Run(context.Background(), objectsOf(c), c.Pending.Namespace, c.Pending.Name)
 		if err != nil {
 			t.Fatalf("seed %d: scheduler: %v", seed, err)
 		}

@@ -83,11 +83,7 @@ func snapshotOf(c *gen.Case) *snapshot.Snapshot {
 // judge runs the real scheduler on c and our explain on c (after mutate, if any, changes our view
 // only) and compares them.
 func judge(ctx context.Context, c *gen.Case, mutate func(*snapshot.Snapshot)) (*verdict, error) {
-	truth, err := harness.Run(ctx, harness.Objects{
-		Nodes: c.Nodes, Pods: c.Pods, Namespaces: c.Namespaces, PriorityClasses: c.PriorityClasses,
-		PVCs: c.PVCs, PVs: c.PVs, StorageClasses: c.StorageClasses,
-		CSINodes: c.CSINodes, CSIDrivers: c.CSIDrivers, CSIStorageCapacities: c.CSIStorageCapacities, VolumeAttachments: c.VolumeAttachments,
-	}, c.Pending.Namespace, c.Pending.Name)
+	truth, err := harness.Run(ctx, objectsOf(c), c.Pending.Namespace, c.Pending.Name)
 	if err != nil {
 		return nil, fmt.Errorf("seed %d: scheduler: %w", c.Seed, err)
 	}
@@ -644,10 +640,7 @@ func everyBlocker(t *testing.T, seed0, n int64, mutate func([]checks.Status) []c
 	var tally blockerTally
 	for i := int64(0); i < n; i++ {
 		c := gen.Generate(seed0 + i)
-		real, err := harness.RunPerPlugin(ctx, harness.Objects{
-			Nodes: c.Nodes, Pods: c.Pods, Namespaces: c.Namespaces, PriorityClasses: c.PriorityClasses,
-			PVCs: c.PVCs, PVs: c.PVs, StorageClasses: c.StorageClasses,
-		}, c.Pending.Namespace, c.Pending.Name)
+		real, err := harness.RunPerPlugin(ctx, objectsOf(c), c.Pending.Namespace, c.Pending.Name)
 		if err != nil {
 			t.Fatalf("seed %d: %v", c.Seed, err)
 		}

@@ -92,6 +92,18 @@ func TestWholeSnapshot(t *testing.T) {
 		if snap.StorageClasses == nil {
 			snap.StorageClasses = []*storagev1.StorageClass{}
 		}
+		if snap.CSINodes == nil {
+			snap.CSINodes = []*storagev1.CSINode{}
+		}
+		if snap.CSIDrivers == nil {
+			snap.CSIDrivers = []*storagev1.CSIDriver{}
+		}
+		if snap.CSIStorageCapacities == nil {
+			snap.CSIStorageCapacities = []*storagev1.CSIStorageCapacity{}
+		}
+		if snap.VolumeAttachments == nil {
+			snap.VolumeAttachments = []*storagev1.VolumeAttachment{}
+		}
 		rep, err := explain.Explain(snap, explain.Selection{AllNamespaces: true, SchedulerVersion: harness.Version})
 		if err != nil {
 			t.Fatalf("snapshot %d: explain: %v", base, err)
@@ -177,9 +189,11 @@ func reportedUnschedulable(p *corev1.Pod) bool {
 	return false
 }
 
+// objectsOf is the case's cluster as the real scheduler gets it.
 func objectsOf(c *gen.Case) harness.Objects {
 	return harness.Objects{Nodes: c.Nodes, Pods: c.Pods, Namespaces: c.Namespaces, PriorityClasses: c.PriorityClasses,
-		PVCs: c.PVCs, PVs: c.PVs, StorageClasses: c.StorageClasses}
+		PVCs: c.PVCs, PVs: c.PVs, StorageClasses: c.StorageClasses,
+		CSINodes: c.CSINodes, CSIDrivers: c.CSIDrivers, CSIStorageCapacities: c.CSIStorageCapacities, VolumeAttachments: c.VolumeAttachments}
 }
 
 func podNamed(c *gen.Case, namespace, name string) *corev1.Pod {

@@ -216,7 +216,7 @@ func TestEphemeralReplicasRegression(t *testing.T) {
 		t.Fatalf("%d Pods in the report", len(rep.Pods))
 	}
 	for _, pr := range rep.Pods {
-		truth, err := harness.Run(ctx, harness.Objects{Nodes: c.Nodes, Pods: c.Pods, Namespaces: c.Namespaces, PVCs: c.PVCs, StorageClasses: c.StorageClasses},
+		truth, err := harness.Run(ctx, objectsOf(c),
 			"default", pr.Name)
 		if err != nil {
 			t.Fatal(err)

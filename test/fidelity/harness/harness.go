@@ -17,14 +17,10 @@ import (
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes/fake"
-	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
 	fwk "k8s.io/kube-scheduler/framework"
 	"k8s.io/kubernetes/pkg/scheduler"
 	"k8s.io/kubernetes/pkg/scheduler/framework"
-	"k8s.io/kubernetes/pkg/scheduler/profile"
 )
 
 // Objects are the cluster the scheduler sees. Pods holds the bound Pods and the Pending one.
@@ -90,62 +86,12 @@ func Run(ctx context.Context, objs Objects, namespace, name string) (*Result, er
 	ctx, cancel := context.WithTimeout(klog.NewContext(ctx, logr.Discard()), 30*time.Second)
 	defer cancel()
 
-	var runtimeObjs []runtime.Object
-	bound := 0
-	var pending *corev1.Pod
-	for _, n := range objs.Nodes {
-		runtimeObjs = append(runtimeObjs, n.DeepCopy())
-	}
-	for _, p := range objs.Pods {
-		runtimeObjs = append(runtimeObjs, p.DeepCopy())
-		if p.Spec.NodeName != "" {
-			bound++
-		}
-		if p.Namespace == namespace && p.Name == name {
-			pending = p
-		}
-	}
-	if pending == nil {
-		return nil, fmt.Errorf("pod %s/%s not in objects", namespace, name)
-	}
-	if pending.Spec.NodeName != "" {
-		return nil, fmt.Errorf("pod %s/%s is bound to %s", namespace, name, pending.Spec.NodeName)
-	}
-	for _, ns := range objs.Namespaces {
-		runtimeObjs = append(runtimeObjs, ns.DeepCopy())
-	}
-	for _, pc := range objs.PriorityClasses {
-		runtimeObjs = append(runtimeObjs, pc.DeepCopy())
-	}
-	for _, pvc := range objs.PVCs {
-		runtimeObjs = append(runtimeObjs, pvc.DeepCopy())
-	}
-	for _, pv := range objs.PVs {
-		runtimeObjs = append(runtimeObjs, pv.DeepCopy())
-	}
-	for _, sc := range objs.StorageClasses {
-		runtimeObjs = append(runtimeObjs, sc.DeepCopy())
-	}
-
-	for _, o := range objs.CSINodes {
-		runtimeObjs = append(runtimeObjs, o.DeepCopy())
-	}
-	for _, o := range objs.CSIDrivers {
-		runtimeObjs = append(runtimeObjs, o.DeepCopy())
-	}
-	for _, o := range objs.CSIStorageCapacities {
-		runtimeObjs = append(runtimeObjs, o.DeepCopy())
-	}
-	for _, o := range objs.VolumeAttachments {
-		runtimeObjs = append(runtimeObjs, o.DeepCopy())
-	}
-	client := fake.NewSimpleClientset(runtimeObjs...)
-	informerFactory := newInformerFactory(client)
-	var recorders profile.RecorderFactory = func(string) events.EventRecorderLogger { return &events.FakeRecorder{} }
-	sched, err := scheduler.New(ctx, client, informerFactory, nil, recorders)
+	st, err := start(ctx, objs, namespace, name)
 	if err != nil {
-		return nil, fmt.Errorf("new scheduler: %w", err)
+		return nil, err
 	}
+	defer st.stop()
+	sched, client, pending := st.sched, st.client, st.pending
 
 	// Capture the decision at the two points it is made, then let the real handlers run so the
 	// condition is patched exactly as in a cluster.
@@ -178,47 +124,6 @@ func Run(ctx context.Context, objs Objects, namespace, name string) (*Result, er
 		onFailure(ctx, f, pi, status, ni, start)
 	}
 
-	informerFactory.Start(ctx.Done())
-	defer informerFactory.Shutdown()
-	defer cancel() // runs before Shutdown, which waits for the informers to stop
-	for typ, ok := range informerFactory.WaitForCacheSync(ctx.Done()) {
-		if !ok {
-			return nil, fmt.Errorf("informer %v did not sync", typ)
-		}
-	}
-	// The cache is fed by event handlers after the informers sync; wait until it holds every
-	// node and bound pod, or the Pod would be judged against a partial cluster. NodeCount alone
-	// is not enough: a pod bound to a node not yet seen creates a placeholder entry.
-	for {
-		nodes, pods := cacheContents(sched)
-		if nodes == len(objs.Nodes) && pods == bound {
-			break
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("scheduler cache: %d/%d nodes, %d/%d pods", nodes, len(objs.Nodes), pods, bound)
-		}
-		time.Sleep(200 * time.Microsecond)
-	}
-	// Every unbound Pod of this scheduler must be in the queue too: a Pending Pod with
-	// status.nominatedNodeName reaches the nominator when the queue adds it (unless it is gated),
-	// and the filters count it on that node only from then on.
-	queued := 0
-	for _, p := range objs.Pods {
-		if p.Spec.NodeName == "" && p.Spec.SchedulerName == corev1.DefaultSchedulerName &&
-			p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
-			queued++
-		}
-	}
-	for {
-		if pods, _ := sched.SchedulingQueue.PendingPods(); len(pods) == queued {
-			break
-		}
-		if ctx.Err() != nil {
-			pods, _ := sched.SchedulingQueue.PendingPods()
-			return nil, fmt.Errorf("scheduling queue: %d/%d pods", len(pods), queued)
-		}
-		time.Sleep(200 * time.Microsecond)
-	}
 	sched.SchedulingQueue.Run(klog.FromContext(ctx))
 	defer sched.SchedulingQueue.Close()
 

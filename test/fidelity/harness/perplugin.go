@@ -9,9 +9,7 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
-	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
 	configv1 "k8s.io/kube-scheduler/config/v1"
 	fwk "k8s.io/kube-scheduler/framework"
@@ -19,7 +17,6 @@ import (
 	schedulerapi "k8s.io/kubernetes/pkg/scheduler/apis/config"
 	"k8s.io/kubernetes/pkg/scheduler/apis/config/scheme"
 	"k8s.io/kubernetes/pkg/scheduler/framework"
-	"k8s.io/kubernetes/pkg/scheduler/profile"
 )
 
 // PluginStatus is one Filter plugin's failure on one node.
@@ -80,8 +77,6 @@ func loadDefaultProfile() error {
 	return defaultProfileErr
 }
 
-func fakeRecorders(string) events.EventRecorderLogger { return &events.FakeRecorder{} }
-
 // perPluginProfiles are the default profile and, per Filter plugin, a copy whose Filter point
 // has that plugin alone (every PreFilter, and so the real PreFilter state, stays).
 func perPluginProfiles() []schedulerapi.KubeSchedulerProfile {
@@ -109,70 +104,12 @@ func RunPerPlugin(ctx context.Context, objs Objects, namespace, name string) (*P
 	ctx, cancel := context.WithTimeout(klog.NewContext(ctx, logr.Discard()), 30*time.Second)
 	defer cancel()
 
-	var runtimeObjs []runtime.Object
-	var pending *corev1.Pod
-	bound, queued := 0, 0
-	for _, n := range objs.Nodes {
-		runtimeObjs = append(runtimeObjs, n.DeepCopy())
-	}
-	for _, p := range objs.Pods {
-		runtimeObjs = append(runtimeObjs, p.DeepCopy())
-		if p.Spec.NodeName != "" {
-			bound++
-		} else if p.Spec.SchedulerName == corev1.DefaultSchedulerName && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
-			queued++
-		}
-		if p.Namespace == namespace && p.Name == name {
-			pending = p
-		}
-	}
-	if pending == nil || pending.Spec.NodeName != "" {
-		return nil, fmt.Errorf("pod %s/%s is not a Pending pod of the objects", namespace, name)
-	}
-	for _, o := range objs.Namespaces {
-		runtimeObjs = append(runtimeObjs, o.DeepCopy())
-	}
-	for _, o := range objs.PriorityClasses {
-		runtimeObjs = append(runtimeObjs, o.DeepCopy())
-	}
-	for _, o := range objs.PVCs {
-		runtimeObjs = append(runtimeObjs, o.DeepCopy())
-	}
-	for _, o := range objs.PVs {
-		runtimeObjs = append(runtimeObjs, o.DeepCopy())
-	}
-	for _, o := range objs.StorageClasses {
-		runtimeObjs = append(runtimeObjs, o.DeepCopy())
-	}
-
-	client := fake.NewSimpleClientset(runtimeObjs...)
-	informerFactory := newInformerFactory(client)
-	sched, err := scheduler.New(ctx, client, informerFactory, nil, profile.RecorderFactory(fakeRecorders),
-		scheduler.WithProfiles(perPluginProfiles()...))
+	st, err := start(ctx, objs, namespace, name, scheduler.WithProfiles(perPluginProfiles()...))
 	if err != nil {
-		return nil, fmt.Errorf("new scheduler: %w", err)
+		return nil, err
 	}
-	informerFactory.Start(ctx.Done())
-	defer informerFactory.Shutdown()
-	defer cancel()
-	for typ, ok := range informerFactory.WaitForCacheSync(ctx.Done()) {
-		if !ok {
-			return nil, fmt.Errorf("informer %v did not sync", typ)
-		}
-	}
-	// As in Run: the cache must hold every node and bound Pod, and the queue (the nominator)
-	// every Pending Pod, before the cycle.
-	for {
-		nodes, pods := cacheContents(sched)
-		queue, _ := sched.SchedulingQueue.PendingPods()
-		if nodes == len(objs.Nodes) && pods == bound && len(queue) == queued {
-			break
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("scheduler cache: %d/%d nodes, %d/%d pods, %d/%d queued", nodes, len(objs.Nodes), pods, bound, len(queue), queued)
-		}
-		time.Sleep(200 * time.Microsecond)
-	}
+	defer st.stop()
+	sched, pending := st.sched, st.pending
 
 	// The scheduler refreshes the snapshot every profile's plugins read at the start of a cycle:
 	// run one for the Pod and, in place of the default profile's algorithm, judge each plugin.
