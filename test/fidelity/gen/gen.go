@@ -57,6 +57,8 @@ type g struct {
 	// (spread and affinity need matching Pods to have anything to count).
 	pendingNS     string
 	pendingLabels map[string]string
+	// big: this case's cluster has 50 to 200 nodes.
+	big bool
 }
 
 // knobs are the probabilities of one focus. Uniformly random clusters reject most nodes at the
@@ -90,6 +92,9 @@ var focuses = []knobs{
 
 func (g *g) chance(p float64) bool { return g.r.Float64() < p }
 
+// bigClusterFraction is the share of cases with 50 to 200 nodes.
+const bigClusterFraction = 0.02
+
 func pick[T any](g *g, xs ...T) T { return xs[g.r.Intn(len(xs))] }
 
 func (g *g) nextUID() types.UID {
@@ -106,6 +111,9 @@ func Generate(seed int64) *Case {
 	g.pendingNS = pick(g, g.namespaces...)
 	g.pendingLabels = g.podLabels()
 	g.genPriorityClasses()
+	// A few clusters are large (50 to 200 nodes), drawn on a stream of their own so the small
+	// cases stay as they were.
+	g.big = rand.New(rand.NewSource(seed*104729+11)).Float64() < bigClusterFraction
 	g.genNodes()
 	g.genBoundPods()
 	g.genPending()
@@ -217,6 +225,9 @@ var (
 
 func (g *g) genNodes() {
 	n := 1 + g.r.Intn(8)
+	if g.big {
+		n = 50 + g.r.Intn(151)
+	}
 	if g.chance(0.01) {
 		n = 0 // "no nodes available to schedule pods"
 	}
