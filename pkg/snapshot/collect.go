@@ -375,8 +375,8 @@ func trimMeta(m *metav1.ObjectMeta) {
 	}
 }
 
-// trimContainers drops what no scheduler filter reads: environment, commands, probes, mounts.
-// Resources, ports, restartPolicy (sidecars) and resize policy stay.
+// trimContainers drops what no scheduler filter reads: environment, commands, probes, devices.
+// Resources, ports, restartPolicy (sidecars), resize policy and volume mounts stay.
 func trimContainers(cs []corev1.Container) {
 	for i := range cs {
 		c := &cs[i]
@@ -384,7 +384,8 @@ func trimContainers(cs []corev1.Container) {
 		c.Command, c.Args = nil, nil
 		c.LivenessProbe, c.ReadinessProbe, c.StartupProbe = nil, nil, nil
 		c.Lifecycle = nil
-		c.VolumeMounts, c.VolumeDevices = nil, nil
+		// VolumeMounts stay: v1.37's NodeDeclaredFeatures reads their bindMountOptions.
+		c.VolumeDevices = nil
 	}
 }
 
