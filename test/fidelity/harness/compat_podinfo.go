@@ -4,8 +4,10 @@ package harness
 
 import (
 	"context"
+	"reflect"
 	"time"
 
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/events"
 	fwk "k8s.io/kube-scheduler/framework"
 	"k8s.io/kubernetes/pkg/scheduler"
@@ -32,4 +34,8 @@ func hookCycle(sched *scheduler.Scheduler, onSchedule func(scheduler.ScheduleRes
 		onFailure(status)
 		failureHandler(ctx, f, pi, status, ni, start)
 	}
+}
+
+func waitForCacheSync(ctx context.Context, f informers.SharedInformerFactory) map[reflect.Type]bool {
+	return f.WaitForCacheSync(ctx.Done())
 }

@@ -154,7 +154,7 @@ func Run(ctx context.Context, objs Objects, namespace, name string) (*Result, er
 	informerFactory.Start(ctx.Done())
 	defer informerFactory.Shutdown()
 	defer cancel() // runs before Shutdown, which waits for the informers to stop
-	for typ, ok := range informerFactory.WaitForCacheSync(ctx.Done()) {
+	for typ, ok := range waitForCacheSync(ctx, informerFactory) {
 		if !ok {
 			return nil, fmt.Errorf("informer %v did not sync", typ)
 		}
