@@ -145,5 +145,9 @@ func TestProfileCouldWrite(t *testing.T) {
 		if got := v137.CouldWrite(tt.msg); got != tt.v137 {
 			t.Errorf("v1.37 CouldWrite(%q) = %v", tt.msg, got)
 		}
+		// v1.35 writes every PostFilter text as v1.36 does.
+		if got := v135.CouldWrite(tt.msg); got != tt.v136 {
+			t.Errorf("v1.35 CouldWrite(%q) = %v", tt.msg, got)
+		}
 	}
 }
