@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/kubectl-placement/kubectl-placement/internal/fixture"
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
@@ -80,8 +81,26 @@ func TestProfileIsData(t *testing.T) {
 	}
 }
 
+// v1.35 has InPlacePodLevelResourcesVerticalScaling off: a placed Pod's pod-level requests are its
+// spec's, not the larger amount its status reports (v1.36 counts that).
+func TestProfilePodLevelStatusResources(t *testing.T) {
+	resized := fixture.Pod("default", "resized", fixture.On("n1"), fixture.PodRequests("cpu", "1"), func(p *corev1.Pod) {
+		p.Status.Resources = &corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2")}}
+	})
+	pod := fixture.Pod("default", "p", fixture.Requests("cpu", "2500m"))
+	c := NewCluster(&snapshot.Snapshot{Nodes: []*corev1.Node{fixture.Node("n1")}, Pods: []*corev1.Pod{resized, pod}})
+	for _, tt := range []struct {
+		profile  *Profile
+		feasible bool
+	}{{v137, false}, {v136, false}, {v135, true}} {
+		if got := RunCycle(tt.profile, c, pod, CycleOptions{}); got.Feasible != tt.feasible {
+			t.Errorf("v%s: feasible %v, want %v (%s)", tt.profile.SchedulerVersion, got.Feasible, tt.feasible, got.Message)
+		}
+	}
+}
+
 func TestProfileFor(t *testing.T) {
-	for v, want := range map[string]*Profile{"": DefaultProfile, "1.36": v136, "v1.36": v136, "1.36.3": v136, "1.37": v137, "v1.37.2": v137} {
+	for v, want := range map[string]*Profile{"": DefaultProfile, "1.36": v136, "v1.36": v136, "1.36.3": v136, "1.37": v137, "v1.37.2": v137, "1.35": v135, "v1.35.4": v135} {
 		if p, err := ProfileFor(v); err != nil || p != want {
 			t.Errorf("ProfileFor(%q) = %v, %v", v, p, err)
 		}
@@ -89,7 +108,7 @@ func TestProfileFor(t *testing.T) {
 	if DefaultProfile != Profiles[0] {
 		t.Errorf("the default profile is not the newest")
 	}
-	if _, err := ProfileFor("1.30"); err == nil || err.Error() != `unknown scheduler version "1.30": known versions are 1.37, 1.36` {
+	if _, err := ProfileFor("1.30"); err == nil || err.Error() != `unknown scheduler version "1.30": known versions are 1.37, 1.36, 1.35` {
 		t.Errorf("ProfileFor(1.30) error = %v", err)
 	}
 }
@@ -125,6 +144,10 @@ func TestProfileCouldWrite(t *testing.T) {
 		}
 		if got := v137.CouldWrite(tt.msg); got != tt.v137 {
 			t.Errorf("v1.37 CouldWrite(%q) = %v", tt.msg, got)
+		}
+		// v1.35 writes every PostFilter text as v1.36 does.
+		if got := v135.CouldWrite(tt.msg); got != tt.v136 {
+			t.Errorf("v1.35 CouldWrite(%q) = %v", tt.msg, got)
 		}
 	}
 }

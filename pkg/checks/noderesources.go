@@ -2,12 +2,14 @@ package checks
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/sets"
+	resourcehelper "k8s.io/component-helpers/resource"
 )
 
 // CheckNodeResourcesFit mirrors the NodeResourcesFit filter (fitsRequest): Too many pods, then
@@ -19,6 +21,11 @@ func CheckNodeResourcesFit(req Resources, ni *NodeInfo) *Status {
 	if ni == nil {
 		return nil
 	}
+	return checkNodeResourcesFit(req, ni, ni.Requested)
+}
+
+// checkNodeResourcesFit is CheckNodeResourcesFit with the node's requested amounts given.
+func checkNodeResourcesFit(req Resources, ni *NodeInfo, requested Resources) *Status {
 	var blockers []Blocker
 	var reasons []string
 	unresolvable := false
@@ -46,7 +53,7 @@ func CheckNodeResourcesFit(req Resources, ni *NodeInfo) *Status {
 		if want <= 0 {
 			continue
 		}
-		alloc, used := ni.Allocatable[name], ni.Requested[name]
+		alloc, used := ni.Allocatable[name], requested[name]
 		if want <= alloc-used {
 			continue
 		}
@@ -98,8 +105,13 @@ func quantityOf(name corev1.ResourceName, v int64) resource.Quantity {
 	}
 }
 
-// NodeResourcesFit is the NodeResourcesFit plugin; its state is the Pod's request.
-type NodeResourcesFit struct{}
+// NodeResourcesFit is the NodeResourcesFit plugin; its state is the Pod's request. The zero value
+// is the plugin with InPlacePodLevelResourcesVerticalScaling on (beta since v1.36).
+type NodeResourcesFit struct {
+	// SpecPodLevelRequests: InPlacePodLevelResourcesVerticalScaling is off (v1.35 and older), so a
+	// placed Pod's pod-level requests are its spec's, whatever its status.resources say.
+	SpecPodLevelRequests bool
+}
 
 func (NodeResourcesFit) Name() string { return PluginNodeResourcesFit }
 
@@ -108,6 +120,40 @@ func (NodeResourcesFit) PreFilter(cs *CycleState, pod *corev1.Pod, _ *Cluster) (
 	return nil, nil
 }
 
-func (NodeResourcesFit) Filter(cs *CycleState, ni *NodeInfo) *Status {
-	return CheckNodeResourcesFit(stateOf[Resources](cs, PluginNodeResourcesFit), ni)
+func (f NodeResourcesFit) Filter(cs *CycleState, ni *NodeInfo) *Status {
+	if ni == nil {
+		return nil
+	}
+	requested := ni.Requested
+	if f.SpecPodLevelRequests {
+		requested = specPodLevelRequested(ni)
+	}
+	return checkNodeResourcesFit(stateOf[Resources](cs, PluginNodeResourcesFit), ni, requested)
+}
+
+// specPodLevelRequested is the node's requested amounts with each placed Pod's pod-level requests
+// taken from its spec rather than its status (PodInfo.CalculateResource with
+// InPlacePodLevelResourcesVerticalScaling off). Only Pods with pod-level requests and status
+// resources differ, so the rest keep NodeInfo's sums.
+func specPodLevelRequested(ni *NodeInfo) Resources {
+	out := ni.Requested
+	copied := false
+	for _, p := range ni.Pods {
+		if p == nil || p.Status.Resources == nil || !resourcehelper.IsPodLevelRequestsSet(p) {
+			continue
+		}
+		if !copied {
+			out, copied = maps.Clone(out), true
+		}
+		for name, v := range podRequest(p, true) {
+			out[name] -= v
+		}
+		spec := resourcehelper.PodRequests(p, resourcehelper.PodResourcesOptions{UseStatusResources: true})
+		for name, q := range spec {
+			if name != corev1.ResourcePods && isTrackedResource(name) {
+				out[name] += quantityValue(name, q)
+			}
+		}
+	}
+	return out
 }

@@ -40,6 +40,22 @@ var v136 = &Profile{
 	PreFilterRejectionPostFilter: "not found",
 }
 
+// v135 is kube-scheduler v1.35.4's: v1.36's filters and texts, with InPlacePodLevelResourcesVerticalScaling
+// off (alpha), so a placed Pod's pod-level requests come from its spec. DRAExtendedResource (alpha,
+// off) and NodeDeclaredFeatures (alpha, off) change nothing modelled: NodeResourcesFit already
+// counts every extended resource against the node's allocatable. Proven 2,000 of 2,000 against the
+// real v1.35.4 before the CSI filters were modelled; its harness no longer builds (this module now
+// uses v1.36+ API fields), so NodeVolumeLimits and the D4 selector rule are v1.36's, unproven here.
+var v135 = &Profile{
+	SchedulerVersion: "1.35",
+	Plugins: []Plugin{
+		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{SpecPodLevelRequests: true},
+		VolumeRestrictions{}, NodeVolumeLimits{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{SelectorResetLost: true},
+	},
+	DRAPostFilterReason:          "no new claims to deallocate",
+	PreFilterRejectionPostFilter: "not found",
+}
+
 // v137 is kube-scheduler v1.37.2's: NodeName filters before NodeUnschedulable, DynamicResources'
 // PostFilter writes nothing for a Pod without claims (kubernetes#140222), a successful preemption
 // says where it found room, NodeVolumeLimits wants the CSI driver installed (VolumeLimitScaling,
@@ -66,7 +82,7 @@ var v137NodeFeatures = []string{"DRANodeAllocatableResources", "DRAOptionalNodeO
 	"RestartAllContainersOnContainerExits", "UserNamespacesHostNetworkSupport", "VolumeBindMountOptions"}
 
 // Profiles are the scheduler versions modelled, newest first.
-var Profiles = []*Profile{v137, v136}
+var Profiles = []*Profile{v137, v136, v135}
 
 // DefaultProfile is the profile used when no scheduler version is asked for or can be told: the
 // newest.

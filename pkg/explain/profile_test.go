@@ -28,9 +28,13 @@ func TestSchedulerVersion(t *testing.T) {
 		{name: "nothing tells: the newest", version: "1.37", from: VersionFromDefault},
 		{name: "flag", asked: "v1.36.3", version: "1.36", from: VersionFromFlag},
 		{name: "server", server: "v1.36.3", version: "1.36", from: VersionFromServer},
+		{name: "flag v1.35", asked: "1.35", version: "1.35", from: VersionFromFlag},
+		{name: "server v1.35", server: "v1.35.4", version: "1.35", from: VersionFromServer},
+		// v1.35 and v1.36 write this line alike: the newest of them.
 		{name: "recorded v1.36 line", recorded: msg136, version: "1.36", from: VersionFromRecorded},
+		{name: "server v1.35, recorded line fits it", server: "v1.35.4", recorded: msg136, version: "1.35", from: VersionFromServer},
 		{name: "recorded v1.37 line", recorded: msg137, version: "1.37", from: VersionFromRecorded},
-		{name: "server and recorded disagree", server: "v1.37.2", recorded: msg136, version: "1.37", from: VersionFromServer, warning: "read like a v1.36 scheduler's"},
+		{name: "server and recorded disagree", server: "v1.37.2", recorded: msg136, version: "1.37", from: VersionFromServer, warning: "read like a v1.36 or v1.35 scheduler's"},
 		{name: "unmodelled server", server: "v1.31.4", version: "1.37", from: VersionFromServer, warning: "Kubernetes v1.31.4, which is not modelled"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,7 +18,7 @@ const (
 )
 
 // chooseProfile picks the scheduler profile to reproduce: the one asked for, else the server's
-// version, else the one the recorded messages identify, else the newest. note says, when worth
+// version, else the newest of the ones whose wording fits the recorded messages, else the newest. note says, when worth
 // saying, that the recorded messages look like another minor's.
 func chooseProfile(s *snapshot.Snapshot, asked string) (p *checks.Profile, from, note string, err error) {
 	recorded := consistentProfiles(s)
@@ -32,7 +32,8 @@ func chooseProfile(s *snapshot.Snapshot, asked string) (p *checks.Profile, from,
 			note = "the server reports Kubernetes " + s.ServerVersion + ", which is not modelled; lines are written as a v" + p.SchedulerVersion + " scheduler writes them"
 		}
 		from = VersionFromServer
-	case len(recorded) == 1:
+	case len(recorded) > 0:
+		// Several minors may write the recorded lines alike (v1.35 and v1.36): the newest of them.
 		return recorded[0], VersionFromRecorded, "", nil
 	default:
 		p, from = checks.DefaultProfile, VersionFromDefault
@@ -51,7 +52,8 @@ func chooseProfile(s *snapshot.Snapshot, asked string) (p *checks.Profile, from,
 }
 
 // consistentProfiles are the modelled profiles whose wording fits every recorded message that
-// tells versions apart; nil when no recorded message tells them apart (or they disagree).
+// tells versions apart, newest first: a proper subset of checks.Profiles, or nil when no recorded
+// message tells them apart (or they disagree).
 func consistentProfiles(s *snapshot.Snapshot) []*checks.Profile {
 	var telling []string
 	keep := func(msg string) {

@@ -584,10 +584,12 @@ func regressionCases() []regression {
 	// From v1.37 the nominator records gated Pods too (F4), so n2 also fails on cpu there.
 	return []regression{
 		{f1, map[string]string{
+			"1.35": "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. no new claims to deallocate, preemption: 0/1 nodes are available: 1 Insufficient memory.",
 			"1.36": "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. no new claims to deallocate, preemption: 0/1 nodes are available: 1 Insufficient memory.",
 			"1.37": "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. preemption: 0/1 nodes are available: 1 Insufficient memory.",
 		}},
 		{f3, map[string]string{
+			"1.35": "0/2 nodes are available: 1 Insufficient cpu, 1 Too many pods. no new claims to deallocate, preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.",
 			"1.36": "0/2 nodes are available: 1 Insufficient cpu, 1 Too many pods. no new claims to deallocate, preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.",
 			"1.37": "0/2 nodes are available: 1 Too many pods, 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.",
 		}},

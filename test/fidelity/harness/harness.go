@@ -1,5 +1,5 @@
 // Package harness runs the real kube-scheduler default profile (the version this module is built
-// with: go.mod for the newest, go.v136.mod with -tags k8s136 for v1.36) in process, over a fake
+// with: go.mod for the newest, go.vNNN.mod with -tags k8sNNN for v1.NN) in process, over a fake
 // clientset, for one Pending Pod, and returns what it decided: the exact PodScheduled message and
 // the per-node statuses of its FitError. It is the judge of the differential tests.
 package harness
@@ -96,16 +96,13 @@ func Run(ctx context.Context, objs Objects, namespace, name string) (*Result, er
 	// Capture the decision at the two points it is made, then let the real handlers run so the
 	// condition is patched exactly as in a cluster.
 	var (
-		mu        sync.Mutex
-		chosen    string
-		failure   *fwk.Status
-		failed    bool
-		fitErr    *framework.FitError
-		schedPod  = sched.SchedulePod
-		onFailure = sched.FailureHandler
+		mu      sync.Mutex
+		chosen  string
+		failure *fwk.Status
+		failed  bool
+		fitErr  *framework.FitError
 	)
-	sched.SchedulePod = func(ctx context.Context, f framework.Framework, state fwk.CycleState, pi *framework.QueuedPodInfo) (scheduler.ScheduleResult, error) {
-		r, err := schedPod(ctx, f, state, pi)
+	hookCycle(sched, func(r scheduler.ScheduleResult, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if err == nil {
@@ -115,14 +112,11 @@ func Run(ctx context.Context, objs Objects, namespace, name string) (*Result, er
 		if errors.As(err, &fe) {
 			fitErr = fe
 		}
-		return r, err
-	}
-	sched.FailureHandler = func(ctx context.Context, f framework.Framework, pi *framework.QueuedPodInfo, status *fwk.Status, ni *fwk.NominatingInfo, start time.Time) {
+	}, func(status *fwk.Status) {
 		mu.Lock()
 		failure, failed = status, true
 		mu.Unlock()
-		onFailure(ctx, f, pi, status, ni, start)
-	}
+	})
 
 	sched.SchedulingQueue.Run(klog.FromContext(ctx))
 	defer sched.SchedulingQueue.Close()

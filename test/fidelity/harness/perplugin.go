@@ -65,7 +65,7 @@ func loadDefaultProfile() error {
 		ctx, cancel := context.WithCancel(klog.NewContext(context.Background(), logr.Discard()))
 		defer cancel()
 		client := fake.NewSimpleClientset()
-		sched, err := scheduler.New(ctx, client, newInformerFactory(client), nil, fakeRecorders)
+		sched, err := scheduler.New(ctx, client, newInformerFactory(client), nil, fakeRecorders())
 		if err != nil {
 			defaultProfileErr = fmt.Errorf("new scheduler: %w", err)
 			return

@@ -8,9 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
-	"k8s.io/client-go/tools/events"
 	"k8s.io/kubernetes/pkg/scheduler"
-	"k8s.io/kubernetes/pkg/scheduler/profile"
 )
 
 // started is a real scheduler over a fake clientset holding the objects, ready for one cycle.
@@ -62,8 +60,6 @@ func (objs Objects) runtimeObjects() []runtime.Object {
 	return out
 }
 
-func fakeRecorders(string) events.EventRecorderLogger { return &events.FakeRecorder{} }
-
 // start builds a scheduler (default profile unless opts say otherwise) over objs and waits until
 // it sees the whole cluster: the cache holds every node and bound Pod, and the queue (so the
 // nominator) every Pending Pod of the default scheduler. namespace/name must be one of those.
@@ -91,7 +87,7 @@ func start(ctx context.Context, objs Objects, namespace, name string, opts ...sc
 
 	s.client = fake.NewSimpleClientset(objs.runtimeObjects()...)
 	informerFactory := newInformerFactory(s.client)
-	sched, err := scheduler.New(ctx, s.client, informerFactory, nil, profile.RecorderFactory(fakeRecorders), opts...)
+	sched, err := scheduler.New(ctx, s.client, informerFactory, nil, fakeRecorders(), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("new scheduler: %w", err)
 	}
@@ -102,7 +98,7 @@ func start(ctx context.Context, objs Objects, namespace, name string, opts ...sc
 		cancel() // before Shutdown, which waits for the informers to stop
 		informerFactory.Shutdown()
 	}
-	for typ, ok := range informerFactory.WaitForCacheSync(ctx.Done()) {
+	for typ, ok := range waitForCacheSync(ctx, informerFactory) {
 		if !ok {
 			s.stop()
 			return nil, fmt.Errorf("informer %v did not sync", typ)
