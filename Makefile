@@ -1,6 +1,6 @@
 # Targets used by README, CI and release. Each runs a script or plain go commands, so that
 # `bash .ci/run` and a developer get the same thing.
-.PHONY: build test fidelity fidelity-all e2e release-check docs
+.PHONY: build test fidelity fidelity-all fuzz e2e release-check docs
 
 build:
 	go build -o bin/kubectl-placement ./cmd/kubectl-placement
@@ -16,6 +16,15 @@ fidelity-all:
 	cd test/fidelity && go test -count=1 ./...
 	cd test/fidelity && for m in go.v*.mod; do v=$${m#go.v}; v=$${v%.mod}; \
 	  echo "== v1.$${v#1}"; go test -count=1 -v -modfile=$$m -tags k8s$$v -run 'TestDifferential$$|TestSection5' . ./harness/ | grep -E 'fidelity:|^(ok|FAIL)' || exit 1; done
+
+# Explore each fuzz target for FUZZTIME (default 30s); a failing input lands in testdata/fuzz, where
+# the unit tests replay it from then on.
+FUZZTIME ?= 30s
+fuzz:
+	go test -run=NONE -fuzz='^FuzzLoadFiles$$' -fuzztime=$(FUZZTIME) ./pkg/snapshot
+	go test -run=NONE -fuzz='^FuzzQuantity$$' -fuzztime=$(FUZZTIME) ./pkg/snapshot
+	go test -run=NONE -fuzz='^FuzzSelector$$' -fuzztime=$(FUZZTIME) ./pkg/cmd
+	go test -run=NONE -fuzz='^FuzzClean$$' -fuzztime=$(FUZZTIME) ./pkg/render
 
 e2e:
 	bash hack/e2e.sh

@@ -167,7 +167,9 @@ func yamlQuoted(s string) string {
 // strings holding one are emitted as double-quoted scalars with escapes, everything else exactly
 // as sigs.k8s.io/yaml would.
 func yamlSafe(j []byte) ([]byte, error) {
-	if !hasUnsafe(j) {
+	// encoding/json writes U+2028 and U+2029 as \u2028 and \u2029, which the YAML emitter would
+	// write back raw: such text takes the careful path too (found by FuzzClean).
+	if !hasUnsafe(j) && !bytes.Contains(j, []byte(`\u2028`)) && !bytes.Contains(j, []byte(`\u2029`)) {
 		return yaml.JSONToYAML(j)
 	}
 	dec := json.NewDecoder(bytes.NewReader(j))
