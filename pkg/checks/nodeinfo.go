@@ -12,7 +12,7 @@ import (
 // NewNodeInfo builds a node's cache entry as the scheduler's NodeInfo does (SetNode, then AddPod
 // for each Pod): allocatable, the Pods' effective requests, the host ports they hold.
 func NewNodeInfo(node *corev1.Node, pods []*corev1.Pod) *NodeInfo {
-	ni := &NodeInfo{Node: node, Pods: pods, Allocatable: Resources{}, Requested: Resources{}}
+	ni := &NodeInfo{Node: node, Pods: pods, Allocatable: Resources{}, Requested: Resources{}, podRequests: make(map[*corev1.Pod]Resources, len(pods))}
 	if node != nil {
 		ni.Allocatable = allocatable(node.Status.Allocatable)
 	}
@@ -20,7 +20,9 @@ func NewNodeInfo(node *corev1.Node, pods []*corev1.Pod) *NodeInfo {
 		if p == nil {
 			continue
 		}
-		for name, v := range podRequest(p, true) {
+		req := podRequest(p, true)
+		ni.podRequests[p] = req
+		for name, v := range req {
 			ni.Requested[name] += v
 		}
 		ni.UsedPorts = append(ni.UsedPorts, podHostPorts(p)...)
@@ -30,7 +32,46 @@ func NewNodeInfo(node *corev1.Node, pods []*corev1.Pod) *NodeInfo {
 
 // withPods is the node with pods added (the nominated Pods the scheduler filters with).
 func (ni *NodeInfo) withPods(pods []*corev1.Pod) *NodeInfo {
-	return NewNodeInfo(ni.Node, append(append([]*corev1.Pod(nil), ni.Pods...), pods...))
+	out := ni.shifted(append(append([]*corev1.Pod(nil), ni.Pods...), pods...), pods, +1)
+	out.UsedPorts = append([]UsedPort(nil), ni.UsedPorts...)
+	for _, p := range pods {
+		if p != nil {
+			out.UsedPorts = append(out.UsedPorts, podHostPorts(p)...)
+		}
+	}
+	return out
+}
+
+// shifted is the node holding pods, its requests those of ni with delta's added (sign +1) or
+// taken off (-1): requests add up, so only the changed Pods are computed again (preemption's
+// reprieve rebuilds a node once per victim and candidate).
+func (ni *NodeInfo) shifted(pods, delta []*corev1.Pod, sign int64) *NodeInfo {
+	out := &NodeInfo{Node: ni.Node, Pods: pods, Allocatable: ni.Allocatable, Requested: make(Resources, len(ni.Requested)),
+		podRequests: make(map[*corev1.Pod]Resources, len(pods))}
+	for name, v := range ni.Requested {
+		out.Requested[name] = v
+	}
+	for _, p := range pods {
+		if req, ok := ni.podRequests[p]; ok {
+			out.podRequests[p] = req
+		}
+	}
+	for _, p := range delta {
+		if p == nil {
+			continue
+		}
+		req, ok := ni.podRequests[p]
+		if !ok {
+			req = podRequest(p, true)
+			if sign > 0 {
+				out.podRequests[p] = req
+			}
+		}
+		for name, v := range req {
+			out.Requested[name] += sign * v
+		}
+	}
+	return out
 }
 
 // withoutPods is the node with pods taken off (preemption's victims). The scheduler keeps a node's
@@ -48,7 +89,10 @@ func (ni *NodeInfo) withoutPods(pods []*corev1.Pod) *NodeInfo {
 			kept = append(kept, p)
 		}
 	}
-	out := NewNodeInfo(ni.Node, kept)
+	out := ni.shifted(kept, pods, -1)
+	for _, p := range kept {
+		out.UsedPorts = append(out.UsedPorts, podHostPorts(p)...)
+	}
 	gone := map[UsedPort]bool{}
 	for _, p := range pods {
 		for _, hp := range podHostPorts(p) {

@@ -27,6 +27,9 @@ type NodeInfo struct {
 	// Requested sums the Pods' effective requests (spec, status and allocated resources; overhead).
 	Requested Resources
 	UsedPorts []UsedPort
+	// podRequests are the Pods' effective requests, kept so a node rebuilt without some of them
+	// (preemption's victims) need not compute the others again.
+	podRequests map[*corev1.Pod]Resources
 }
 
 // Cluster is the per-snapshot precomputation shared by every Pod's analysis.
