@@ -9,6 +9,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -46,12 +47,17 @@ type collector struct {
 	csiDrivers           map[string]*storagev1.CSIDriver
 	csiStorageCapacities map[string]*storagev1.CSIStorageCapacity
 	volumeAttachments    map[string]*storagev1.VolumeAttachment
-	events               map[string]Event
-	deployments          map[string]*appsv1.Deployment
-	statefulSets         map[string]*appsv1.StatefulSet
-	replicaSets          map[string]*appsv1.ReplicaSet
-	daemonSets           map[string]*appsv1.DaemonSet
-	jobs                 map[string]*batchv1.Job
+	// The DRA kinds DynamicResources reads.
+	resourceClaims         map[string]*resourcev1.ResourceClaim
+	resourceClaimTemplates map[string]*resourcev1.ResourceClaimTemplate
+	deviceClasses          map[string]*resourcev1.DeviceClass
+	resourceSlices         map[string]*resourcev1.ResourceSlice
+	events                 map[string]Event
+	deployments            map[string]*appsv1.Deployment
+	statefulSets           map[string]*appsv1.StatefulSet
+	replicaSets            map[string]*appsv1.ReplicaSet
+	daemonSets             map[string]*appsv1.DaemonSet
+	jobs                   map[string]*batchv1.Job
 	// named are the Pods given on the command line; finished holds those that have Succeeded or
 	// Failed, which are otherwise dropped.
 	named    map[string]bool
@@ -224,6 +230,36 @@ func (c *collector) addVolumeAttachment(o *storagev1.VolumeAttachment) {
 	addTo(&c.volumeAttachments, o.Name, o)
 }
 
+func (c *collector) addResourceClaim(o *resourcev1.ResourceClaim) {
+	if o.Namespace == "" {
+		o.Namespace = metav1.NamespaceDefault
+	}
+	trimMeta(&o.ObjectMeta)
+	c.read["resourceclaims"] = true
+	addTo(&c.resourceClaims, key(o.Namespace, o.Name), o)
+}
+
+func (c *collector) addResourceClaimTemplate(o *resourcev1.ResourceClaimTemplate) {
+	if o.Namespace == "" {
+		o.Namespace = metav1.NamespaceDefault
+	}
+	trimMeta(&o.ObjectMeta)
+	c.read["resourceclaimtemplates"] = true
+	addTo(&c.resourceClaimTemplates, key(o.Namespace, o.Name), o)
+}
+
+func (c *collector) addDeviceClass(o *resourcev1.DeviceClass) {
+	trimMeta(&o.ObjectMeta)
+	c.read["deviceclasses"] = true
+	addTo(&c.deviceClasses, o.Name, o)
+}
+
+func (c *collector) addResourceSlice(o *resourcev1.ResourceSlice) {
+	trimMeta(&o.ObjectMeta)
+	c.read["resourceslices"] = true
+	addTo(&c.resourceSlices, o.Name, o)
+}
+
 // addTo stores obj under k in *m, making the map on first use.
 func addTo[T any](m *map[string]*T, k string, obj *T) {
 	if *m == nil {
@@ -329,6 +365,18 @@ func (c *collector) snapshot(source string) *Snapshot {
 	}
 	if c.read["volumeattachments"] {
 		s.VolumeAttachments = append([]*storagev1.VolumeAttachment{}, sortedValues(c.volumeAttachments)...)
+	}
+	if c.read["resourceclaims"] {
+		s.ResourceClaims = append([]*resourcev1.ResourceClaim{}, sortedValues(c.resourceClaims)...)
+	}
+	if c.read["resourceclaimtemplates"] {
+		s.ResourceClaimTemplates = append([]*resourcev1.ResourceClaimTemplate{}, sortedValues(c.resourceClaimTemplates)...)
+	}
+	if c.read["deviceclasses"] {
+		s.DeviceClasses = append([]*resourcev1.DeviceClass{}, sortedValues(c.deviceClasses)...)
+	}
+	if c.read["resourceslices"] {
+		s.ResourceSlices = append([]*resourcev1.ResourceSlice{}, sortedValues(c.resourceSlices)...)
 	}
 	for _, ev := range c.events {
 		s.Events = append(s.Events, ev)

@@ -18,6 +18,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -334,24 +335,28 @@ func notAnObject(err error) error {
 
 // snapshotKinds are the kinds a snapshot is made of.
 var snapshotKinds = map[schema.GroupVersionKind]bool{
-	corev1.SchemeGroupVersion.WithKind("Node"):                  true,
-	corev1.SchemeGroupVersion.WithKind("Pod"):                   true,
-	corev1.SchemeGroupVersion.WithKind("Namespace"):             true,
-	corev1.SchemeGroupVersion.WithKind("PersistentVolumeClaim"): true,
-	corev1.SchemeGroupVersion.WithKind("PersistentVolume"):      true,
-	corev1.SchemeGroupVersion.WithKind("Event"):                 true,
-	eventsv1.SchemeGroupVersion.WithKind("Event"):               true,
-	schedulingv1.SchemeGroupVersion.WithKind("PriorityClass"):   true,
-	storagev1.SchemeGroupVersion.WithKind("StorageClass"):       true,
-	storagev1.SchemeGroupVersion.WithKind("CSINode"):            true,
-	storagev1.SchemeGroupVersion.WithKind("CSIDriver"):          true,
-	storagev1.SchemeGroupVersion.WithKind("CSIStorageCapacity"): true,
-	storagev1.SchemeGroupVersion.WithKind("VolumeAttachment"):   true,
-	appsv1.SchemeGroupVersion.WithKind("Deployment"):            true,
-	appsv1.SchemeGroupVersion.WithKind("StatefulSet"):           true,
-	appsv1.SchemeGroupVersion.WithKind("ReplicaSet"):            true,
-	appsv1.SchemeGroupVersion.WithKind("DaemonSet"):             true,
-	batchv1.SchemeGroupVersion.WithKind("Job"):                  true,
+	corev1.SchemeGroupVersion.WithKind("Node"):                      true,
+	corev1.SchemeGroupVersion.WithKind("Pod"):                       true,
+	corev1.SchemeGroupVersion.WithKind("Namespace"):                 true,
+	corev1.SchemeGroupVersion.WithKind("PersistentVolumeClaim"):     true,
+	corev1.SchemeGroupVersion.WithKind("PersistentVolume"):          true,
+	corev1.SchemeGroupVersion.WithKind("Event"):                     true,
+	eventsv1.SchemeGroupVersion.WithKind("Event"):                   true,
+	schedulingv1.SchemeGroupVersion.WithKind("PriorityClass"):       true,
+	storagev1.SchemeGroupVersion.WithKind("StorageClass"):           true,
+	storagev1.SchemeGroupVersion.WithKind("CSINode"):                true,
+	storagev1.SchemeGroupVersion.WithKind("CSIDriver"):              true,
+	storagev1.SchemeGroupVersion.WithKind("CSIStorageCapacity"):     true,
+	storagev1.SchemeGroupVersion.WithKind("VolumeAttachment"):       true,
+	appsv1.SchemeGroupVersion.WithKind("Deployment"):                true,
+	appsv1.SchemeGroupVersion.WithKind("StatefulSet"):               true,
+	appsv1.SchemeGroupVersion.WithKind("ReplicaSet"):                true,
+	appsv1.SchemeGroupVersion.WithKind("DaemonSet"):                 true,
+	batchv1.SchemeGroupVersion.WithKind("Job"):                      true,
+	resourcev1.SchemeGroupVersion.WithKind("ResourceClaim"):         true,
+	resourcev1.SchemeGroupVersion.WithKind("ResourceClaimTemplate"): true,
+	resourcev1.SchemeGroupVersion.WithKind("DeviceClass"):           true,
+	resourcev1.SchemeGroupVersion.WithKind("ResourceSlice"):         true,
 }
 
 // decodeObject decodes one object of a snapshot kind into c, and counts any other kind as ignored.
@@ -409,6 +414,14 @@ func decodeObject(c *collector, data []byte, gvk schema.GroupVersionKind, ignore
 		c.addWorkload(o, &o.Spec.Template)
 	case *batchv1.Job:
 		c.addWorkload(o, &o.Spec.Template)
+	case *resourcev1.ResourceClaim:
+		c.addResourceClaim(o)
+	case *resourcev1.ResourceClaimTemplate:
+		c.addResourceClaimTemplate(o)
+	case *resourcev1.DeviceClass:
+		c.addDeviceClass(o)
+	case *resourcev1.ResourceSlice:
+		c.addResourceSlice(o)
 	default:
 		return fmt.Errorf("unexpected %T for %s", obj, kindName(gvk))
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
+	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -162,6 +163,35 @@ var clusterLists = []*listSpec{
 		read: reader(func(c kubernetes.Interface, _ string) lister[*corev1.PersistentVolumeList] {
 			return c.CoreV1().PersistentVolumes().List
 		}, func(l *corev1.PersistentVolumeList) []corev1.PersistentVolume { return l.Items }, (*collector).addPV),
+	},
+	// Dynamic Resource Allocation (resource.k8s.io/v1): what DynamicResources allocates from.
+	{
+		resource: "resourceclaims", group: resourcev1.GroupName, namespaced: true,
+		without: ": Pods with ResourceClaims are not modelled",
+		read: reader(func(c kubernetes.Interface, ns string) lister[*resourcev1.ResourceClaimList] {
+			return c.ResourceV1().ResourceClaims(ns).List
+		}, func(l *resourcev1.ResourceClaimList) []resourcev1.ResourceClaim { return l.Items }, (*collector).addResourceClaim),
+	},
+	{
+		resource: "resourceclaimtemplates", group: resourcev1.GroupName, namespaced: true, scoped: true,
+		without: ": a template's requests are not shown while its claim is not created",
+		read: reader(func(c kubernetes.Interface, ns string) lister[*resourcev1.ResourceClaimTemplateList] {
+			return c.ResourceV1().ResourceClaimTemplates(ns).List
+		}, func(l *resourcev1.ResourceClaimTemplateList) []resourcev1.ResourceClaimTemplate { return l.Items }, (*collector).addResourceClaimTemplate),
+	},
+	{
+		resource: "deviceclasses", group: resourcev1.GroupName,
+		without: ": Pods with ResourceClaims are not modelled",
+		read: reader(func(c kubernetes.Interface, _ string) lister[*resourcev1.DeviceClassList] {
+			return c.ResourceV1().DeviceClasses().List
+		}, func(l *resourcev1.DeviceClassList) []resourcev1.DeviceClass { return l.Items }, (*collector).addDeviceClass),
+	},
+	{
+		resource: "resourceslices", group: resourcev1.GroupName,
+		without: ": Pods with ResourceClaims are not modelled",
+		read: reader(func(c kubernetes.Interface, _ string) lister[*resourcev1.ResourceSliceList] {
+			return c.ResourceV1().ResourceSlices().List
+		}, func(l *resourcev1.ResourceSliceList) []resourcev1.ResourceSlice { return l.Items }, (*collector).addResourceSlice),
 	},
 }
 

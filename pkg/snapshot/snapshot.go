@@ -7,6 +7,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -42,6 +43,13 @@ type Snapshot struct {
 	CSIDrivers           []*storagev1.CSIDriver
 	CSIStorageCapacities []*storagev1.CSIStorageCapacity
 	VolumeAttachments    []*storagev1.VolumeAttachment
+	// ResourceClaims, ResourceClaimTemplates, DeviceClasses and ResourceSlices (resource.k8s.io/v1)
+	// back DynamicResources; nil when they could not be read (a Pod with claims is then not
+	// modelled).
+	ResourceClaims         []*resourcev1.ResourceClaim
+	ResourceClaimTemplates []*resourcev1.ResourceClaimTemplate
+	DeviceClasses          []*resourcev1.DeviceClass
+	ResourceSlices         []*resourcev1.ResourceSlice
 	// Events are the FailedScheduling events recorded for Pods, newest last per Pod.
 	Events []Event
 	// Workloads are the controllers found in snapshot files (live, spread GETs the one it needs).
