@@ -69,6 +69,10 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 		case rej.Code == Error:
 			// An internal error (condition reason SchedulerError): the status text alone, no FitError.
 			res.Message = rej.Reason
+		case p.preFilterRanDRA(rej):
+			// DynamicResources' state exists: its PostFilter finds no claims and preemption runs,
+			// with every node UnschedulableAndUnresolvable.
+			p.postFilterAfterRejection(res, newCycleState(pod), c, rej)
 		case p.PreFilterRejectionPostFilter != "":
 			res.Preemption.Message = p.PreFilterRejectionPostFilter
 			res.Message = fmt.Sprintf("0/%d nodes are available: %s. %s", len(c.Nodes), rej.Reason, p.PreFilterRejectionPostFilter)
@@ -107,8 +111,13 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 		res.Message = strings.TrimSuffix(msg+" "+res.Preemption.Message, " ")
 		return res
 	}
+	statuses := make([][]Status, len(res.Nodes))
+	for i := range res.Nodes {
+		statuses[i] = res.Nodes[i].Statuses
+	}
+	draText, _ := p.draPostFilter(cs, c, statuses)
 	var post []string
-	for _, s := range []string{p.DRAPostFilterReason, res.Preemption.Message} {
+	for _, s := range []string{draText, res.Preemption.Message} {
 		if s != "" {
 			post = append(post, s)
 		}
@@ -243,4 +252,36 @@ func histogram(verdicts []*Verdict, absent int, absentReasons []string) string {
 	}
 	sort.Strings(items)
 	return strings.Join(items, ", ")
+}
+
+// preFilterRanDRA reports whether DynamicResources' PreFilter ran before the rejection: it
+// rejected the Pod itself, or a plugin after it did.
+func (p *Profile) preFilterRanDRA(rej *PreFilterRejection) bool {
+	ran := false
+	for _, pl := range p.Plugins {
+		if pl.Name() == PluginDynamicResources {
+			ran = true
+		}
+		if pl.Name() == rej.Plugin {
+			return ran
+		}
+	}
+	return false
+}
+
+// postFilterAfterRejection writes the message of a PreFilter rejection after which the
+// PostFilter plugins ran: DynamicResources' text for a Pod without claims, then preemption's.
+func (p *Profile) postFilterAfterRejection(res *CycleResult, cs *CycleState, c *Cluster, rej *PreFilterRejection) {
+	verdicts := make([]*Verdict, len(c.Nodes))
+	for i := range verdicts {
+		verdicts[i] = &Verdict{Plugin: rej.Plugin, Code: UnschedulableAndUnresolvable, Reasons: []string{rej.Reason}}
+	}
+	res.Preemption = p.preempt(cs, c, verdicts)
+	var post []string
+	for _, s := range []string{p.DRAPostFilterReason, res.Preemption.Message} {
+		if s != "" {
+			post = append(post, s)
+		}
+	}
+	res.Message = fmt.Sprintf("0/%d nodes are available: %s. %s", len(c.Nodes), rej.Reason, strings.Join(post, ", "))
 }

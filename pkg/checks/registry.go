@@ -16,6 +16,9 @@ type Profile struct {
 	// DRAPostFilterReason is DynamicResources' PostFilter reason for a Pod without claims, written
 	// before DefaultPreemption's text and joined with ", " ("" when the version writes none).
 	DRAPostFilterReason string
+	// DRAPostFilterClaimsReason is DynamicResources' PostFilter reason for a Pod with claims when
+	// no claim can be deallocated ("" when the version writes none).
+	DRAPostFilterClaimsReason string
 	// PreFilterRejectionPostFilter is the PostFilter text after a PreFilter rejection
 	// (DynamicResources' "not found": its PreFilter never ran); preemption is not tried then.
 	PreFilterRejectionPostFilter string
@@ -34,9 +37,10 @@ var v136 = &Profile{
 	Plugins: []Plugin{
 		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{},
 		VolumeRestrictions{}, NodeVolumeLimits{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{SelectorResetLost: true},
-		NodeDeclaredFeatures{Version: "1.36.3", Features: v136NodeFeatures},
+		DynamicResources{Features: DRAFeatures136}, NodeDeclaredFeatures{Version: "1.36.3", Features: v136NodeFeatures},
 	},
 	DRAPostFilterReason:          "no new claims to deallocate",
+	DRAPostFilterClaimsReason:    "still not schedulable",
 	PreFilterRejectionPostFilter: "not found",
 }
 
@@ -51,8 +55,10 @@ var v135 = &Profile{
 	Plugins: []Plugin{
 		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{SpecPodLevelRequests: true},
 		VolumeRestrictions{}, NodeVolumeLimits{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{SelectorResetLost: true},
+		DynamicResources{Features: DRAFeatures135},
 	},
 	DRAPostFilterReason:          "no new claims to deallocate",
+	DRAPostFilterClaimsReason:    "still not schedulable",
 	PreFilterRejectionPostFilter: "not found",
 }
 
@@ -65,7 +71,7 @@ var v137 = &Profile{
 	Plugins: []Plugin{
 		NodeName{}, NodeUnschedulable{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{},
 		VolumeRestrictions{}, NodeVolumeLimits{DriverMustBeInstalled: true}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{},
-		NodeDeclaredFeatures{Version: "1.37.2", Features: v137NodeFeatures},
+		DynamicResources{Features: DRAFeatures137}, NodeDeclaredFeatures{Version: "1.37.2", Features: v137NodeFeatures},
 	},
 	PreFilterRejectionPostFilter: "not found",
 	PreemptionSuccessFmt:         "found a potential placement for pod on node %v, preempting %d victims",

@@ -54,6 +54,8 @@ type Cluster struct {
 	CSIDrivers           map[string]*storagev1.CSIDriver
 	CSIStorageCapacities []*storagev1.CSIStorageCapacity
 	volumeAttachments    map[string][]*storagev1.VolumeAttachment
+	// dra is what DynamicResources reads; nil when the snapshot lacks the DRA kinds.
+	dra *draCluster
 }
 
 // NewCluster indexes a snapshot: nodes with the Pods bound to them, and the nominated Pods. Give
@@ -103,6 +105,7 @@ func NewCluster(s *snapshot.Snapshot) *Cluster {
 		}
 	}
 	c.indexCSI(s)
+	c.indexDRA(s)
 	return c
 }
 

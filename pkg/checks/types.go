@@ -6,6 +6,7 @@ package checks
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	resourcev1 "k8s.io/api/resource/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -109,6 +110,9 @@ const (
 	KindNodeFeatureMissing      BlockerKind = "NodeFeatureMissing"      // NodeDeclaredFeatures, the features the node does not declare
 	KindVolumeLimitExceeded     BlockerKind = "VolumeLimitExceeded"     // NodeVolumeLimits, one per CSI driver over its limit
 	KindCSIDriverNotInstalled   BlockerKind = "CSIDriverNotInstalled"   // NodeVolumeLimits (1.37), one per driver missing from the CSINode
+	// DynamicResources.
+	KindDeviceClaimUnallocatable BlockerKind = "DeviceClaimUnallocatable" // one per claim to allocate, the allocator found no devices
+	KindDeviceClaimElsewhere     BlockerKind = "DeviceClaimElsewhere"     // one per allocated claim whose devices are not on the node
 )
 
 // Blocker is one violation on one node with its evidence. Exactly one evidence field is set,
@@ -128,6 +132,7 @@ type Blocker struct {
 	Volume       *VolumeEvidence       `json:"volume,omitempty"`
 	Features     *FeatureEvidence      `json:"features,omitempty"`
 	VolumeLimit  *VolumeLimitEvidence  `json:"volumeLimit,omitempty"`
+	DeviceClaim  *DeviceClaimEvidence  `json:"deviceClaim,omitempty"`
 }
 
 // TaintEvidence: a NoSchedule/NoExecute taint no toleration of the pod tolerates.
@@ -403,3 +408,51 @@ func withMatchLabels(ls *metav1.LabelSelector, m labels.Set) *metav1.LabelSelect
 	}
 	return out
 }
+
+// DeviceClaimEvidence: a ResourceClaim of the Pod that DynamicResources could not satisfy on the
+// node: unallocatable there (Requests say why per device), or allocated with devices elsewhere.
+type DeviceClaimEvidence struct {
+	Claim string `json:"claim"` // namespace/name
+	// Allocated: the claim is allocated and its allocation's node selector excludes the node.
+	Allocated bool `json:"allocated,omitempty"`
+	// ReservedFor are the consumers holding an allocated claim (resource/name).
+	ReservedFor []string                `json:"reservedFor,omitempty"`
+	Requests    []DeviceRequestEvidence `json:"requests,omitempty"`
+}
+
+// DeviceRequestEvidence is one request (or firstAvailable subrequest, "request/sub") of a claim
+// and the node's devices judged against it. The allocator's verdict is the status; this is why.
+type DeviceRequestEvidence struct {
+	Request     string `json:"request"`
+	DeviceClass string `json:"deviceClass"`
+	// Count is the devices requested (allocationMode ExactCount); All asks for every matching one.
+	Count int64 `json:"count,omitempty"`
+	All   bool  `json:"all,omitempty"`
+	// Free are the node's devices that pass every check for the request.
+	Free    int             `json:"free"`
+	Devices []DeviceRefusal `json:"devices,omitempty"`
+}
+
+// DeviceRefusal is one device on the node and why the request could not use it ("" when free).
+type DeviceRefusal struct {
+	Driver  string            `json:"driver"`
+	Pool    string            `json:"pool"`
+	Device  string            `json:"device"`
+	Refusal DeviceRefusalKind `json:"refusal,omitempty"`
+	// Selector is the CEL expression that was false (or failed), Attributes the device's values of
+	// the attributes it names.
+	Selector   string                  `json:"selector,omitempty"`
+	Attributes map[string]string       `json:"attributes,omitempty"`
+	Claim      string                  `json:"claim,omitempty"` // the claim the device is allocated to
+	Taint      *resourcev1.DeviceTaint `json:"taint,omitempty"`
+}
+
+// DeviceRefusalKind says why a device could not serve a request.
+type DeviceRefusalKind string
+
+const (
+	RefusalClassSelector   DeviceRefusalKind = "ClassSelector"
+	RefusalRequestSelector DeviceRefusalKind = "RequestSelector"
+	RefusalAllocated       DeviceRefusalKind = "Allocated"
+	RefusalTaint           DeviceRefusalKind = "Taint"
+)

@@ -389,14 +389,14 @@ func TestNeverASilentSchedulable(t *testing.T) {
 			name:       "DRA claims",
 			s:          withPVs(snap(nodes, fx.Pod(ns, "p", claim, reportedUnschedulableCondition(recorded)))),
 			status:     StatusNotModelled,
-			unmodelled: []Unmodelled{{Feature: UnmodelledResourceClaim, Detail: "gpu, nic"}},
+			unmodelled: append([]Unmodelled{{Feature: UnmodelledResourceClaim, Detail: "gpu, nic"}}, draUnread...),
 			difference: DifferenceNotModelled,
 		},
 		{
 			name:       "DRA claims, nothing recorded: still Schedulable, with the list",
 			s:          withPVs(snap(nodes, fx.Pod(ns, "p", claim))),
 			status:     StatusSchedulable,
-			unmodelled: []Unmodelled{{Feature: UnmodelledResourceClaim, Detail: "gpu, nic"}},
+			unmodelled: append([]Unmodelled{{Feature: UnmodelledResourceClaim, Detail: "gpu, nic"}}, draUnread...),
 		},
 		{
 			name:       "extended resource no node advertises",
@@ -549,4 +549,11 @@ func TestNotModelledPerIdenticalPod(t *testing.T) {
 	if r.Pods[0].Status != StatusSchedulable || r.Pods[1].Status != StatusNotModelled {
 		t.Errorf("statuses %s, %s; want Schedulable, NotModelled", r.Pods[0].Status, r.Pods[1].Status)
 	}
+}
+
+// draUnread are the DRA kinds a snapshot without them lacks for a Pod with claims.
+var draUnread = []Unmodelled{
+	{Feature: UnmodelledUnreadKind, Detail: "ResourceClaim", Resource: "resourceclaims.resource.k8s.io"},
+	{Feature: UnmodelledUnreadKind, Detail: "DeviceClass", Resource: "deviceclasses.resource.k8s.io"},
+	{Feature: UnmodelledUnreadKind, Detail: "ResourceSlice", Resource: "resourceslices.resource.k8s.io"},
 }

@@ -112,6 +112,37 @@ var fixBuilders = map[checks.BlockerKind]func(c fixCause, spread []checks.Spread
 		return Fix{Action: ActionEnableNodeFeature, Alternatives: []FixAction{ActionDropPodFeature}, Targets: nodeRefs(c.nodes),
 			Change: FixChange{Features: &e}}
 	},
+	checks.KindDeviceClaimUnallocatable: deviceClaimFix,
+	checks.KindDeviceClaimElsewhere: func(c fixCause, _ []checks.SpreadDomains) Fix {
+		e := *c.first.DeviceClaim
+		return Fix{Action: ActionUseClaimNode, Alternatives: []FixAction{ActionRecreateClaim},
+			Targets: []ObjectRef{{Kind: "ResourceClaim", Name: e.Claim}}, Change: FixChange{DeviceClaim: &e}}
+	},
+}
+
+// deviceClaimFix proposes, for a claim no node's devices could satisfy, the change that the
+// devices' refusals point to first: a device taint to tolerate, a selector to relax, devices
+// other claims hold; adding devices always helps.
+func deviceClaimFix(c fixCause, _ []checks.SpreadDomains) Fix {
+	e := *c.first.DeviceClaim
+	seen := map[checks.DeviceRefusalKind]bool{}
+	for _, r := range e.Requests {
+		for _, d := range r.Devices {
+			seen[d.Refusal] = true
+		}
+	}
+	var actions []FixAction
+	for _, ra := range []struct {
+		refusal checks.DeviceRefusalKind
+		action  FixAction
+	}{{checks.RefusalTaint, ActionTolerateDeviceTaint}, {checks.RefusalRequestSelector, ActionRelaxDeviceSelector}, {checks.RefusalAllocated, ActionFreeDevices}} {
+		if seen[ra.refusal] {
+			actions = append(actions, ra.action)
+		}
+	}
+	actions = append(actions, ActionAddDevices)
+	return Fix{Action: actions[0], Alternatives: actions[1:],
+		Targets: append([]ObjectRef{{Kind: "ResourceClaim", Name: e.Claim}}, nodeRefs(c.nodes)...), Change: FixChange{DeviceClaim: &e}}
 }
 
 // proposeFixes turns each distinct blocker into one concrete change, most nodes first. A fix is

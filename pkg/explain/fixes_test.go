@@ -1,6 +1,7 @@
 package explain
 
 import (
+	resourcev1 "k8s.io/api/resource/v1"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -202,6 +203,14 @@ func TestFixes(t *testing.T) {
 		}))}, nil,
 			Fix{Kind: checks.KindNodeFeatureMissing, Action: ActionEnableNodeFeature, Alternatives: []FixAction{ActionDropPodFeature}, Nodes: 1, Sufficient: true,
 				Targets: nodes("n1"), Change: FixChange{Features: &checks.FeatureEvidence{Required: []string{"F"}, Missing: []string{"F"}}}}},
+		{"device claim unallocatable", []NodeReport{node("n1", b(checks.KindDeviceClaimUnallocatable, func(x *checks.Blocker) { x.DeviceClaim = &gpuClaim }))}, nil,
+			Fix{Kind: checks.KindDeviceClaimUnallocatable, Action: ActionTolerateDeviceTaint, Alternatives: []FixAction{ActionFreeDevices, ActionAddDevices}, Nodes: 1, Sufficient: true,
+				Targets: append([]ObjectRef{{"ResourceClaim", "ns/gpu"}}, nodes("n1")...), Change: FixChange{DeviceClaim: &gpuClaim}}},
+		{"device claim elsewhere", []NodeReport{node("n1", b(checks.KindDeviceClaimElsewhere, func(x *checks.Blocker) {
+			x.DeviceClaim = &checks.DeviceClaimEvidence{Claim: "ns/gpu", Allocated: true}
+		}))}, nil,
+			Fix{Kind: checks.KindDeviceClaimElsewhere, Action: ActionUseClaimNode, Alternatives: []FixAction{ActionRecreateClaim}, Nodes: 1, Sufficient: true,
+				Targets: []ObjectRef{{"ResourceClaim", "ns/gpu"}}, Change: FixChange{DeviceClaim: &checks.DeviceClaimEvidence{Claim: "ns/gpu", Allocated: true}}}},
 	}
 	covered := map[checks.BlockerKind]bool{}
 	for _, tt := range tests {
@@ -249,3 +258,8 @@ func TestFixSkipsBlockersWithoutEvidence(t *testing.T) {
 func ptrTo[T any](v T) *T { return &v }
 
 var tenGi = resource.MustParse("10Gi")
+
+// gpuClaim is a claim whose one request found a tainted device and one held by another claim.
+var gpuClaim = checks.DeviceClaimEvidence{Claim: "ns/gpu", Requests: []checks.DeviceRequestEvidence{{Request: "gpu", DeviceClass: "gpu.example.com", Count: 1,
+	Devices: []checks.DeviceRefusal{{Driver: "gpu.example.com", Pool: "n1", Device: "gpu-0", Refusal: checks.RefusalTaint, Taint: &resourcev1.DeviceTaint{Key: "broken", Effect: resourcev1.DeviceTaintEffectNoSchedule}},
+		{Driver: "gpu.example.com", Pool: "n1", Device: "gpu-1", Refusal: checks.RefusalAllocated, Claim: "ns/other"}}}}}

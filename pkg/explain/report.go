@@ -265,6 +265,12 @@ const (
 	ActionEnableNodeFeature  FixAction = "EnableNodeFeature"  // enable the feature on the nodes (kubelet upgrade or feature gate)
 	ActionDropPodFeature     FixAction = "DropPodFeature"     // change the Pod so it needs no such node feature
 	ActionInstallDriver      FixAction = "InstallDriver"      // install the CSI driver's node plugin on the nodes
+	// DynamicResources.
+	ActionTolerateDeviceTaint FixAction = "TolerateDeviceTaint" // add a device toleration to the claim's request
+	ActionRelaxDeviceSelector FixAction = "RelaxDeviceSelector" // relax the request's CEL selector (or its class)
+	ActionFreeDevices         FixAction = "FreeDevices"         // free devices other claims hold on the nodes
+	ActionAddDevices          FixAction = "AddDevices"          // add nodes (or a pool) with devices of the class
+	ActionUseClaimNode        FixAction = "UseClaimNode"        // run the Pod where the allocated claim's devices are
 )
 
 // ObjectRef names one object a fix concerns: Kind Node, Pod, PersistentVolumeClaim,
@@ -305,6 +311,8 @@ type FixChange struct {
 	Features *checks.FeatureEvidence `json:"features,omitempty"`
 	// VolumeLimit is the CSI driver concerned, its limit and the volumes counted.
 	VolumeLimit *checks.VolumeLimitEvidence `json:"volumeLimit,omitempty"`
+	// DeviceClaim is the ResourceClaim concerned, with its requests and the devices refused.
+	DeviceClaim *checks.DeviceClaimEvidence `json:"deviceClaim,omitempty"`
 }
 
 // Label is one node label.

@@ -32,6 +32,9 @@ var kindRequirements = []kindRequirement{
 	{"CSINode", "CSINodes", "csinodes", "CSI volume limit blockers", usesClaims, func(s *snapshot.Snapshot) bool { return s.CSINodes != nil }},
 	{"CSIDriver", "CSIDrivers", "csidrivers", "storage capacity blockers", usesUnboundClaims, func(s *snapshot.Snapshot) bool { return s.CSIDrivers != nil }},
 	{"CSIStorageCapacity", "CSIStorageCapacities", "csistoragecapacities", "storage capacity blockers", usesUnboundClaims, func(s *snapshot.Snapshot) bool { return s.CSIStorageCapacities != nil }},
+	{"ResourceClaim", "ResourceClaims", "resourceclaims.resource.k8s.io", "device (DRA) blockers", usesResourceClaims, func(s *snapshot.Snapshot) bool { return s.ResourceClaims != nil }},
+	{"DeviceClass", "DeviceClasses", "deviceclasses.resource.k8s.io", "device (DRA) blockers", usesResourceClaims, func(s *snapshot.Snapshot) bool { return s.DeviceClasses != nil }},
+	{"ResourceSlice", "ResourceSlices", "resourceslices.resource.k8s.io", "device (DRA) blockers", usesResourceClaims, func(s *snapshot.Snapshot) bool { return s.ResourceSlices != nil }},
 	{"Pod", "Pods", "pods", "resource, host port, spread and inter-pod affinity blockers from other namespaces' Pods", always, allNamespacesPodsRead},
 }
 
@@ -65,6 +68,10 @@ func claimNames(pod *corev1.Pod) []string {
 	return out
 }
 
+func usesResourceClaims(pod *corev1.Pod, _ *checks.Cluster) bool {
+	return len(pod.Spec.ResourceClaims) > 0
+}
+
 func usesClaims(pod *corev1.Pod, _ *checks.Cluster) bool { return len(claimNames(pod)) > 0 }
 
 // usesUnboundClaims: a claim not bound (or not known) needs its StorageClass to be judged.
@@ -86,7 +93,9 @@ func unmodelledUses(s *snapshot.Snapshot, c *checks.Cluster, pod *corev1.Pod) []
 	if pod.Spec.SchedulerName != "" && pod.Spec.SchedulerName != corev1.DefaultSchedulerName {
 		out = append(out, Unmodelled{Feature: UnmodelledSchedulerName, Detail: pod.Spec.SchedulerName})
 	}
-	if len(pod.Spec.ResourceClaims) > 0 {
+	// With the DRA kinds read, DynamicResources models the claims; without them the claims are
+	// not modelled (and the unread kinds are named below).
+	if len(pod.Spec.ResourceClaims) > 0 && !c.DRAModelled() {
 		names := make([]string, len(pod.Spec.ResourceClaims))
 		for i, rc := range pod.Spec.ResourceClaims {
 			names[i] = rc.Name

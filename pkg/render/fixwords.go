@@ -336,3 +336,36 @@ func nodesThat(n int, one, many string) string {
 	}
 	return plural(n, "node") + " " + many
 }
+
+func deviceClaimFix(f explain.Fix) string {
+	e := f.Change.DeviceClaim
+	if e == nil {
+		return ""
+	}
+	var ways []string
+	for _, a := range append([]explain.FixAction{f.Action}, f.Alternatives...) {
+		switch a {
+		case explain.ActionTolerateDeviceTaint:
+			ways = append(ways, "tolerate the device taint in the claim's request (spec.devices.requests[].exactly.tolerations)")
+		case explain.ActionRelaxDeviceSelector:
+			ways = append(ways, "relax the request's CEL selector")
+		case explain.ActionFreeDevices:
+			ways = append(ways, "free devices the other claims hold (delete the Pods using them, then the claims)")
+		case explain.ActionAddDevices:
+			ways = append(ways, "add nodes whose driver publishes matching devices")
+		}
+	}
+	_, list := fixNodes(f)
+	if list == "" {
+		list = "none listed"
+	}
+	return fmt.Sprintf("ResourceClaim %s finds no devices on %s (e.g. %s); %s", e.Claim, plural(f.Nodes, "node"), list, strings.Join(ways, ", or "))
+}
+
+func deviceClaimElsewhereFix(f explain.Fix) string {
+	e := f.Change.DeviceClaim
+	if e == nil {
+		return ""
+	}
+	return fmt.Sprintf("ResourceClaim %s is already allocated to devices on other nodes; let the Pod run where they are (see the claim's status.allocation.nodeSelector), or, once no Pod uses it, delete and recreate the claim so it is allocated again", e.Claim)
+}

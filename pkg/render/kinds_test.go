@@ -98,6 +98,13 @@ var fixSamples = map[checks.BlockerKind]struct {
 		Alternatives: []explain.FixAction{explain.ActionDropPodFeature}, Targets: nodeTargets("n1", "n2"),
 		Change: explain.FixChange{Features: &checks.FeatureEvidence{Required: []string{"RestartAllContainersOnContainerExits"}, Missing: []string{"RestartAllContainersOnContainerExits"}}}},
 		"The Pod needs node feature RestartAllContainersOnContainerExits, which 4 nodes do not declare in status.declaredFeatures (e.g. n1 n2 (and 2 more)); run it on nodes whose kubelet has the feature enabled (upgrade them, or turn on the feature gate), or change the Pod so it does not need it"},
+	checks.KindDeviceClaimUnallocatable: {explain.Fix{Kind: checks.KindDeviceClaimUnallocatable, Action: explain.ActionFreeDevices, Nodes: 2,
+		Alternatives: []explain.FixAction{explain.ActionAddDevices}, Targets: append([]explain.ObjectRef{{Kind: "ResourceClaim", Name: "ml/gpu"}}, nodeTargets("n1", "n2")...),
+		Change: explain.FixChange{DeviceClaim: &checks.DeviceClaimEvidence{Claim: "ml/gpu"}}},
+		"ResourceClaim ml/gpu finds no devices on 2 nodes (e.g. n1 n2); free devices the other claims hold (delete the Pods using them, then the claims), or add nodes whose driver publishes matching devices"},
+	checks.KindDeviceClaimElsewhere: {explain.Fix{Kind: checks.KindDeviceClaimElsewhere, Action: explain.ActionUseClaimNode, Nodes: 2,
+		Change: explain.FixChange{DeviceClaim: &checks.DeviceClaimEvidence{Claim: "ml/gpu", Allocated: true}}},
+		"ResourceClaim ml/gpu is already allocated to devices on other nodes; let the Pod run where they are (see the claim's status.allocation.nodeSelector), or, once no Pod uses it, delete and recreate the claim so it is allocated again"},
 }
 
 func nodeTargets(names ...string) []explain.ObjectRef {

@@ -37,29 +37,31 @@ type wording struct {
 
 // kindWords has one entry per checks.Kinds(); a test fails when a kind lacks one.
 var kindWords = map[checks.BlockerKind]wording{
-	checks.KindCordoned:                {func([]checks.Blocker) string { return "cordoned (spec.unschedulable)" }, uncordonFix},
-	checks.KindNodeNameMismatch:        {func(bs []checks.Blocker) string { return nodeNamePhrase(bs[0].NodeName) }, nodeNameFix},
-	checks.KindUntoleratedTaint:        {func(bs []checks.Blocker) string { return taintPhrase(bs[0].Taint) }, taintFix},
-	checks.KindNodeSelectorMismatch:    {nodeSelectorPhrase, nodeSelectorFix},
-	checks.KindNodeAffinityMismatch:    {nodeAffinityPhrase, nodeAffinityFix},
-	checks.KindHostPortConflict:        {hostPortPhrase, hostPortFix},
-	checks.KindTooManyPods:             {tooManyPodsPhrase, tooManyPodsFix},
-	checks.KindInsufficientResource:    {resourcePhrase, resourceFix},
-	checks.KindReadWriteOncePodInUse:   {func(bs []checks.Blocker) string { return rwopPhrase(bs[0].Volume) }, rwopFix},
-	checks.KindDiskConflict:            {func(bs []checks.Blocker) string { return diskConflictPhrase(bs[0].Volume) }, diskConflictFix},
-	checks.KindVolumeNodeConflict:      {volumeNodeConflictPhrase, volumeNodeConflictFix},
-	checks.KindVolumeBindConflict:      {func(bs []checks.Blocker) string { return volumeBindConflictPhrase(bs[0].Volume) }, volumeBindConflictFix},
-	checks.KindVolumeMissingPV:         {func(bs []checks.Blocker) string { return volumeMissingPVPhrase(bs[0].Volume) }, volumeMissingPVFix},
-	checks.KindVolumeZoneConflict:      {volumeZonePhrase, volumeZoneFix},
-	checks.KindSpreadMissingLabel:      {func(bs []checks.Blocker) string { return spreadMissingLabelPhrase(bs[0].Spread) }, spreadMissingLabelFix},
-	checks.KindSpreadSkew:              {spreadSkewPhrase, spreadSkewFix},
-	checks.KindPodAffinityUnsatisfied:  {podAffinityPhrase, podAffinityFix},
-	checks.KindPodAntiAffinityConflict: {podAntiAffinityPhrase, podAntiAffinityFix},
-	checks.KindExistingAntiAffinity:    {existingAntiAffinityPhrase, existingAntiAffinityFix},
-	checks.KindVolumeLimitExceeded:     {func(bs []checks.Blocker) string { return volumeLimitPhrase(bs[0].VolumeLimit) }, volumeLimitFix},
-	checks.KindCSIDriverNotInstalled:   {func(bs []checks.Blocker) string { return csiDriverPhrase(bs[0].VolumeLimit) }, csiDriverFix},
-	checks.KindVolumeNotEnoughStorage:  {func(bs []checks.Blocker) string { return volumeStoragePhrase(bs[0].Volume) }, volumeStorageFix},
-	checks.KindNodeFeatureMissing:      {func(bs []checks.Blocker) string { return nodeFeaturePhrase(bs[0].Features) }, nodeFeatureFix},
+	checks.KindCordoned:                 {func([]checks.Blocker) string { return "cordoned (spec.unschedulable)" }, uncordonFix},
+	checks.KindNodeNameMismatch:         {func(bs []checks.Blocker) string { return nodeNamePhrase(bs[0].NodeName) }, nodeNameFix},
+	checks.KindUntoleratedTaint:         {func(bs []checks.Blocker) string { return taintPhrase(bs[0].Taint) }, taintFix},
+	checks.KindNodeSelectorMismatch:     {nodeSelectorPhrase, nodeSelectorFix},
+	checks.KindNodeAffinityMismatch:     {nodeAffinityPhrase, nodeAffinityFix},
+	checks.KindHostPortConflict:         {hostPortPhrase, hostPortFix},
+	checks.KindTooManyPods:              {tooManyPodsPhrase, tooManyPodsFix},
+	checks.KindInsufficientResource:     {resourcePhrase, resourceFix},
+	checks.KindReadWriteOncePodInUse:    {func(bs []checks.Blocker) string { return rwopPhrase(bs[0].Volume) }, rwopFix},
+	checks.KindDiskConflict:             {func(bs []checks.Blocker) string { return diskConflictPhrase(bs[0].Volume) }, diskConflictFix},
+	checks.KindVolumeNodeConflict:       {volumeNodeConflictPhrase, volumeNodeConflictFix},
+	checks.KindVolumeBindConflict:       {func(bs []checks.Blocker) string { return volumeBindConflictPhrase(bs[0].Volume) }, volumeBindConflictFix},
+	checks.KindVolumeMissingPV:          {func(bs []checks.Blocker) string { return volumeMissingPVPhrase(bs[0].Volume) }, volumeMissingPVFix},
+	checks.KindVolumeZoneConflict:       {volumeZonePhrase, volumeZoneFix},
+	checks.KindSpreadMissingLabel:       {func(bs []checks.Blocker) string { return spreadMissingLabelPhrase(bs[0].Spread) }, spreadMissingLabelFix},
+	checks.KindSpreadSkew:               {spreadSkewPhrase, spreadSkewFix},
+	checks.KindPodAffinityUnsatisfied:   {podAffinityPhrase, podAffinityFix},
+	checks.KindPodAntiAffinityConflict:  {podAntiAffinityPhrase, podAntiAffinityFix},
+	checks.KindExistingAntiAffinity:     {existingAntiAffinityPhrase, existingAntiAffinityFix},
+	checks.KindVolumeLimitExceeded:      {func(bs []checks.Blocker) string { return volumeLimitPhrase(bs[0].VolumeLimit) }, volumeLimitFix},
+	checks.KindCSIDriverNotInstalled:    {func(bs []checks.Blocker) string { return csiDriverPhrase(bs[0].VolumeLimit) }, csiDriverFix},
+	checks.KindVolumeNotEnoughStorage:   {func(bs []checks.Blocker) string { return volumeStoragePhrase(bs[0].Volume) }, volumeStorageFix},
+	checks.KindNodeFeatureMissing:       {func(bs []checks.Blocker) string { return nodeFeaturePhrase(bs[0].Features) }, nodeFeatureFix},
+	checks.KindDeviceClaimUnallocatable: {func(bs []checks.Blocker) string { return deviceClaimPhrase(bs[0].DeviceClaim) }, deviceClaimFix},
+	checks.KindDeviceClaimElsewhere:     {func(bs []checks.Blocker) string { return deviceClaimElsewherePhrase(bs[0].DeviceClaim) }, deviceClaimElsewhereFix},
 }
 
 // phrase describes one cause as found on one or more nodes (see kindWords.blocker).
@@ -692,4 +694,86 @@ func volumeStoragePhrase(e *checks.VolumeEvidence) string {
 		best = "the most a CSIStorageCapacity reaching the node offers is " + e.BestCapacity.String()
 	}
 	return fmt.Sprintf("PVC %s asks StorageClass %q for %s; %s", e.PVC, e.StorageClass, e.StorageRequested.String(), best)
+}
+
+// deviceClaimPhrase: the allocator found no devices for the claim on the node; per request, what
+// the node's devices lacked.
+func deviceClaimPhrase(e *checks.DeviceClaimEvidence) string {
+	if e == nil {
+		return "a ResourceClaim of the Pod cannot be allocated from the node's devices"
+	}
+	var reqs []string
+	for _, r := range e.Requests {
+		reqs = append(reqs, deviceRequestPhrase(r))
+	}
+	if len(reqs) == 0 {
+		return fmt.Sprintf("ResourceClaim %s cannot be allocated from the node's devices", e.Claim)
+	}
+	return fmt.Sprintf("ResourceClaim %s cannot be allocated from the node's devices: %s", e.Claim, strings.Join(reqs, "; "))
+}
+
+// deviceRequestPhrase: "request gpu (class gpu.example.com) wants 2, 1 free of 3: gpu-0 is
+// allocated to claim ns/a, gpu-1 has untolerated taint broken=true:NoSchedule".
+func deviceRequestPhrase(r checks.DeviceRequestEvidence) string {
+	want := fmt.Sprintf("wants %d", r.Count)
+	if r.All {
+		want = "wants all matching devices"
+	}
+	if len(r.Devices) == 0 {
+		return fmt.Sprintf("request %s (class %s) %s, the node has no device of the class", r.Request, r.DeviceClass, want)
+	}
+	var why []string
+	for _, d := range r.Devices {
+		if s := deviceRefusalPhrase(d); s != "" {
+			why = append(why, s)
+		}
+	}
+	s := fmt.Sprintf("request %s (class %s) %s, %d free of %d", r.Request, r.DeviceClass, want, r.Free, len(r.Devices))
+	if len(why) > 0 {
+		s += ": " + strings.Join(why, ", ")
+	}
+	return s
+}
+
+// deviceRefusalPhrase is why one device could not serve the request ("" when it is free).
+func deviceRefusalPhrase(d checks.DeviceRefusal) string {
+	switch d.Refusal {
+	case checks.RefusalClassSelector:
+		return fmt.Sprintf("%s fails the class selector %s%s", d.Device, d.Selector, attributeList(d.Attributes))
+	case checks.RefusalRequestSelector:
+		return fmt.Sprintf("%s fails the request selector %s%s", d.Device, d.Selector, attributeList(d.Attributes))
+	case checks.RefusalAllocated:
+		return fmt.Sprintf("%s is allocated to claim %s", d.Device, d.Claim)
+	case checks.RefusalTaint:
+		if d.Taint == nil {
+			return d.Device + " has an untolerated device taint"
+		}
+		return fmt.Sprintf("%s has untolerated device taint %s=%s:%s", d.Device, d.Taint.Key, d.Taint.Value, d.Taint.Effect)
+	}
+	return ""
+}
+
+// attributeList writes the device's attribute values: " (model=a100, memory=40Gi)".
+func attributeList(attrs map[string]string) string {
+	if len(attrs) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(attrs))
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + attrs[k]
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// deviceClaimElsewherePhrase: an allocated claim's devices are not reachable from the node.
+func deviceClaimElsewherePhrase(e *checks.DeviceClaimEvidence) string {
+	if e == nil {
+		return "an allocated ResourceClaim's devices are on other nodes"
+	}
+	return fmt.Sprintf("ResourceClaim %s is allocated to devices the node cannot reach (its allocation's node selector excludes the node)", e.Claim)
 }
