@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -38,6 +39,10 @@ type Objects struct {
 	CSIDrivers           []*storagev1.CSIDriver
 	CSIStorageCapacities []*storagev1.CSIStorageCapacity
 	VolumeAttachments    []*storagev1.VolumeAttachment
+	// ResourceClaims, DeviceClasses and ResourceSlices back DynamicResources.
+	ResourceClaims []*resourcev1.ResourceClaim
+	DeviceClasses  []*resourcev1.DeviceClass
+	ResourceSlices []*resourcev1.ResourceSlice
 }
 
 // NodeStatus is the status the scheduler recorded for one node.

@@ -57,6 +57,15 @@ func (objs Objects) runtimeObjects() []runtime.Object {
 	for _, o := range objs.VolumeAttachments {
 		add(o)
 	}
+	for _, o := range objs.ResourceClaims {
+		add(o)
+	}
+	for _, o := range objs.DeviceClasses {
+		add(o)
+	}
+	for _, o := range objs.ResourceSlices {
+		add(o)
+	}
 	return out
 }
 
@@ -113,7 +122,7 @@ func start(ctx context.Context, objs Objects, namespace, name string, opts ...sc
 	for {
 		nodes, pods := cacheContents(sched)
 		queue, _ := sched.SchedulingQueue.PendingPods()
-		if nodes == len(objs.Nodes) && pods == bound && len(queue) == queued {
+		if nodes == len(objs.Nodes) && pods == bound && len(queue) == queued && draSynced(sched, objs) {
 			return s, nil
 		}
 		if ctx.Err() != nil {

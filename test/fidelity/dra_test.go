@@ -1,0 +1,102 @@
+package fidelity
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	resourcev1 "k8s.io/api/resource/v1"
+
+	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
+	"github.com/kubectl-placement/kubectl-placement/test/fidelity/gen"
+	"github.com/kubectl-placement/kubectl-placement/test/fidelity/harness"
+)
+
+// TestDRADifferential: Pending Pods with ResourceClaims over a fake GPU driver's devices, judged
+// by the real scheduler (DRA feature gates at their defaults) and by our DynamicResources: the
+// whole message and every node's recorded plugin, code and reasons must agree.
+func TestDRADifferential(t *testing.T) {
+	n := envInt(t, "FIDELITY_DRA_CASES", 600)
+	profile, err := checks.ProfileFor(harness.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	cases, agree, unallocatable, elsewhere, deallocated, fits := 0, 0, 0, 0, 0, 0
+	for seed := int64(1); seed <= n; seed++ {
+		c := gen.GenerateDRA(seed)
+		objs := objectsOf(c.Case)
+		objs.ResourceClaims, objs.DeviceClasses, objs.ResourceSlices = c.ResourceClaims, c.DeviceClasses, c.ResourceSlices
+		truth, err := harness.Run(context.Background(), objs, c.Pending.Namespace, c.Pending.Name)
+		if err != nil {
+			t.Fatalf("seed %d: scheduler: %v", seed, err)
+		}
+		cases++
+		s := checks.WithResolvedPriorities(snapshotOf(c.Case))
+		for _, o := range c.ResourceClaims {
+			s.ResourceClaims = append(s.ResourceClaims, o.DeepCopy())
+		}
+		for _, o := range c.DeviceClasses {
+			s.DeviceClasses = append(s.DeviceClasses, o.DeepCopy())
+		}
+		s.ResourceSlices = []*resourcev1.ResourceSlice{}
+		for _, o := range c.ResourceSlices {
+			s.ResourceSlices = append(s.ResourceSlices, o.DeepCopy())
+		}
+		if s.ResourceClaims == nil {
+			s.ResourceClaims = []*resourcev1.ResourceClaim{}
+		}
+		pod := s.Pods[0]
+		for _, p := range s.Pods {
+			if p.Namespace == c.Pending.Namespace && p.Name == c.Pending.Name {
+				pod = p
+			}
+		}
+		ours := checks.RunCycle(profile, checks.NewCluster(s), pod, checks.CycleOptions{})
+		if strings.Contains(truth.Message, checks.ReasonDRADeallocated) {
+			deallocated++
+		}
+		switch {
+		case truth.Scheduled:
+			fits++
+		case strings.Contains(truth.Message, checks.ReasonDRACannotAllocate):
+			unallocatable++
+		case strings.Contains(truth.Message, checks.ReasonDRAClaimNotAvailable):
+			elsewhere++
+		}
+		var diffs []string
+		if truth.Scheduled != ours.Feasible {
+			diffs = append(diffs, "feasible differs")
+		}
+		if !truth.Scheduled && truth.Message != ours.Message {
+			diffs = append(diffs, "message:\n  scheduler "+truth.Message+"\n  ours      "+ours.Message)
+		}
+		for _, nr := range ours.Nodes {
+			want, ok := truth.Nodes[nr.Name]
+			if !ok || want.Absent {
+				continue
+			}
+			if nr.Verdict == nil {
+				diffs = append(diffs, "node "+nr.Name+": ours passes, scheduler "+want.Plugin)
+				continue
+			}
+			if want.Plugin != nr.Verdict.Plugin || want.Code != string(nr.Verdict.Code) ||
+				!reflect.DeepEqual(harness.SortedReasons(want.Reasons), harness.SortedReasons(nr.Verdict.Reasons)) {
+				diffs = append(diffs, "node "+nr.Name+": scheduler "+want.Plugin+" "+want.Code+" "+strings.Join(want.Reasons, "; ")+
+					"; ours "+nr.Verdict.Plugin+" "+string(nr.Verdict.Code)+" "+strings.Join(nr.Verdict.Reasons, "; "))
+			}
+		}
+		if len(diffs) == 0 {
+			agree++
+			continue
+		}
+		t.Errorf("seed %d:\n%s", seed, strings.Join(diffs, "\n"))
+	}
+	t.Logf("fidelity: DRA v%s: %d cases, %d agree; %d cannot allocate all claims, %d claim on another node (%d deallocated), %d scheduled; %v",
+		harness.Version, cases, agree, unallocatable, elsewhere, deallocated, fits, time.Since(start).Round(time.Millisecond))
+	if unallocatable == 0 || elsewhere == 0 || deallocated == 0 {
+		t.Errorf("the generator did not exercise both DRA failures")
+	}
+}
