@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -32,14 +33,19 @@ const (
 	ReasonDRAClaimBeingDeletedFmt = "resourceclaim %q is being deleted" // claim name
 	ReasonDRAClassMissingFmt      = "request %s: device class %s does not exist"
 	ReasonDRADeallocated          = "deallocation of ResourceClaim completed" // PostFilter, an allocated claim unavailable on some node
-	draOptionalNodeOperations     = "DRAOptionalNodeOperations"
 )
 
 // DRAFeatures137 are the allocator features kube-scheduler v1.37.2 enables by default
-// (AllocatorFeatures of its feature gates at their 1.37 defaults).
-var DRAFeatures137 = structured.Features{
-	AdminAccess: true, PrioritizedList: true, PartitionableDevices: true, DeviceTaints: true,
-	DeviceBindingAndStatus: true, ConsumableCapacity: true, FractionalCapacityRange: true,
+// (AllocatorFeatures of its feature gates at their 1.37 defaults): v1.36's and
+// FractionalCapacityRange, set by name because the v1.36 fidelity build compiles this package
+// against k8s.io/dynamic-resource-allocation v0.36, which lacks the field.
+var DRAFeatures137 = withFeature(DRAFeatures136, "FractionalCapacityRange")
+
+func withFeature(f structured.Features, name string) structured.Features {
+	if field := reflect.ValueOf(&f).Elem().FieldByName(name); field.IsValid() && field.Kind() == reflect.Bool {
+		field.SetBool(true)
+	}
+	return f
 }
 
 // DRAFeatures136 are v1.36.3's (FractionalCapacityRange does not exist there).
@@ -260,6 +266,8 @@ func validateDeviceClass(d *draCluster, class, request, claim string) *PreFilter
 }
 
 // Filter checks the allocated claims' node selectors, then asks the allocator for the others.
+// (An allocation whose devices skip node operations also needs the node to declare
+// DRAOptionalNodeOperations; that alpha field is not read: the v1.36 API lacks it.)
 func (pl DynamicResources) Filter(cs *CycleState, ni *NodeInfo) *Status {
 	st := stateOf[*draState](cs, PluginDynamicResources)
 	if st == nil || len(st.claims) == 0 {
@@ -281,9 +289,6 @@ func (pl DynamicResources) filter(st *draState, node *corev1.Node) *Status {
 		if sel := st.availableOn[i]; sel != nil && !sel.Match(node) {
 			unavailable = append(unavailable, claim)
 			continue
-		}
-		if requiresOptionalNodeOperations(claim.Status.Allocation) && !slices.Contains(node.Status.DeclaredFeatures, draOptionalNodeOperations) {
-			unavailable = append(unavailable, claim)
 		}
 	}
 	if st.allocator != nil {
@@ -309,18 +314,6 @@ func (pl DynamicResources) filter(st *draState, node *corev1.Node) *Status {
 		return s
 	}
 	return nil
-}
-
-func requiresOptionalNodeOperations(a *resourcev1.AllocationResult) bool {
-	if a == nil {
-		return false
-	}
-	for _, r := range a.Devices.Results {
-		if len(r.SkipNodeOperations) > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 func reservedFor(claim *resourcev1.ResourceClaim) []string {
