@@ -536,3 +536,23 @@ func deviceToleratesTaint(tol resourcev1.DeviceToleration, t *resourcev1.DeviceT
 	}
 	return false
 }
+
+// deviceClaimIdentity is the claim with what its requests found on the node (free devices and
+// refusals by kind), so that nodes whose devices tell different stories are not grouped.
+func deviceClaimIdentity(b Blocker) string {
+	var sb strings.Builder
+	sb.WriteString(b.DeviceClaim.Claim)
+	for _, r := range b.DeviceClaim.Requests {
+		counts := map[DeviceRefusalKind]int{}
+		for _, d := range r.Devices {
+			counts[d.Refusal]++
+		}
+		fmt.Fprintf(&sb, "|%s:%d free", r.Request, r.Free)
+		for _, k := range []DeviceRefusalKind{RefusalClassSelector, RefusalRequestSelector, RefusalAllocated, RefusalTaint} {
+			if counts[k] > 0 {
+				fmt.Fprintf(&sb, ",%d %s", counts[k], k)
+			}
+		}
+	}
+	return sb.String()
+}

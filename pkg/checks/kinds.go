@@ -46,7 +46,7 @@ var kindSpecs = []struct {
 	{KindCSIDriverNotInstalled, kindSpec{PluginNodeVolumeLimits, func(b Blocker) bool { return b.VolumeLimit != nil }, volumeLimitIdentity}},
 	{KindVolumeNotEnoughStorage, kindSpec{PluginVolumeBinding, func(b Blocker) bool { return b.Volume != nil && b.Volume.StorageRequested != nil }, volumeIdentity}},
 	{KindNodeFeatureMissing, kindSpec{PluginNodeDeclaredFeatures, func(b Blocker) bool { return b.Features != nil }, func(b Blocker) string { return strings.Join(b.Features.Missing, ",") }}},
-	{KindDeviceClaimUnallocatable, kindSpec{PluginDynamicResources, func(b Blocker) bool { return b.DeviceClaim != nil }, func(b Blocker) string { return b.DeviceClaim.Claim }}},
+	{KindDeviceClaimUnallocatable, kindSpec{PluginDynamicResources, func(b Blocker) bool { return b.DeviceClaim != nil }, deviceClaimIdentity}},
 	{KindDeviceClaimElsewhere, kindSpec{PluginDynamicResources, func(b Blocker) bool { return b.DeviceClaim != nil }, func(b Blocker) string { return b.DeviceClaim.Claim }}},
 }
 

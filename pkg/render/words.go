@@ -722,11 +722,27 @@ func deviceRequestPhrase(r checks.DeviceRequestEvidence) string {
 	if len(r.Devices) == 0 {
 		return fmt.Sprintf("request %s (class %s) %s, the node has no device of the class", r.Request, r.DeviceClass, want)
 	}
+	// Devices refused for the same reason read as one: "gpu-0, gpu-1 are allocated to claim ml/a".
 	var why []string
+	var order []string
+	same := map[string][]string{}
 	for _, d := range r.Devices {
-		if s := deviceRefusalPhrase(d); s != "" {
-			why = append(why, s)
+		s := deviceRefusalPhrase(d)
+		if s == "" {
+			continue
 		}
+		if same[s] == nil {
+			order = append(order, s)
+		}
+		same[s] = append(same[s], d.Device)
+	}
+	for _, s := range order {
+		devs := same[s]
+		verb := "is"
+		if len(devs) > 1 {
+			verb = "are"
+		}
+		why = append(why, strings.Join(devs, ", ")+" "+strings.ReplaceAll(s, "{is}", verb))
 	}
 	s := fmt.Sprintf("request %s (class %s) %s, %d free of %d", r.Request, r.DeviceClass, want, r.Free, len(r.Devices))
 	if len(why) > 0 {
@@ -735,20 +751,21 @@ func deviceRequestPhrase(r checks.DeviceRequestEvidence) string {
 	return s
 }
 
-// deviceRefusalPhrase is why one device could not serve the request ("" when it is free).
+// deviceRefusalPhrase is why a device could not serve the request, without the device's name
+// ("" when it is free); "{is}" stands for the verb, singular or plural.
 func deviceRefusalPhrase(d checks.DeviceRefusal) string {
 	switch d.Refusal {
 	case checks.RefusalClassSelector:
-		return fmt.Sprintf("%s fails the class selector %s%s", d.Device, d.Selector, attributeList(d.Attributes))
+		return fmt.Sprintf("{is} refused by the class selector %s%s", d.Selector, attributeList(d.Attributes))
 	case checks.RefusalRequestSelector:
-		return fmt.Sprintf("%s fails the request selector %s%s", d.Device, d.Selector, attributeList(d.Attributes))
+		return fmt.Sprintf("{is} refused by the request selector %s%s", d.Selector, attributeList(d.Attributes))
 	case checks.RefusalAllocated:
-		return fmt.Sprintf("%s is allocated to claim %s", d.Device, d.Claim)
+		return fmt.Sprintf("{is} allocated to claim %s", d.Claim)
 	case checks.RefusalTaint:
 		if d.Taint == nil {
-			return d.Device + " has an untolerated device taint"
+			return "{is} tainted, not tolerated"
 		}
-		return fmt.Sprintf("%s has untolerated device taint %s=%s:%s", d.Device, d.Taint.Key, d.Taint.Value, d.Taint.Effect)
+		return fmt.Sprintf("{is} tainted %s=%s:%s, not tolerated", d.Taint.Key, d.Taint.Value, d.Taint.Effect)
 	}
 	return ""
 }

@@ -10,6 +10,8 @@ import (
 	resourcev1 "k8s.io/api/resource/v1"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
+	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
+	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 	"github.com/kubectl-placement/kubectl-placement/test/fidelity/gen"
 	"github.com/kubectl-placement/kubectl-placement/test/fidelity/harness"
 )
@@ -98,5 +100,35 @@ func TestDRADifferential(t *testing.T) {
 		harness.Version, cases, agree, unallocatable, elsewhere, deallocated, fits, time.Since(start).Round(time.Millisecond))
 	if unallocatable == 0 || elsewhere == 0 || deallocated == 0 {
 		t.Errorf("the generator did not exercise both DRA failures")
+	}
+}
+
+// TestDRAExample: every Pending Pod of examples/dra-cluster.yaml (read with the file loader, as
+// -f reads it) gets the line the real scheduler writes for the same objects; docs/dra.md quotes
+// that output.
+func TestDRAExample(t *testing.T) {
+	s, err := snapshot.LoadFiles([]string{"../../examples/dra-cluster.yaml"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := harness.Objects{Nodes: s.Nodes, Pods: s.Pods, Namespaces: s.Namespaces,
+		ResourceClaims: s.ResourceClaims, DeviceClasses: s.DeviceClasses, ResourceSlices: s.ResourceSlices}
+	rep, err := explain.Explain(s, explain.Selection{AllNamespaces: true, SchedulerVersion: harness.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, p := range rep.Pods {
+		truth, err := harness.Run(context.Background(), objs, p.Namespace, p.Name)
+		if err != nil {
+			t.Fatalf("%s/%s: scheduler: %v", p.Namespace, p.Name, err)
+		}
+		checked++
+		if truth.Message != p.SchedulerMessage {
+			t.Errorf("%s/%s:\n  scheduler %q\n  ours      %q", p.Namespace, p.Name, truth.Message, p.SchedulerMessage)
+		}
+	}
+	if checked != 3 {
+		t.Errorf("checked %d Pending Pods, want 3", checked)
 	}
 }
