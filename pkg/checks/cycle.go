@@ -101,6 +101,13 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 		}
 		res.Nodes[i], verdicts[i] = nr, nr.Verdict
 	}
+	if msg := filterError(res.Nodes); msg != "" {
+		// A plugin's internal error (DynamicResources' CEL runtime error) aborts the cycle with
+		// reason SchedulerError, whatever the other nodes did. The scheduler filters nodes in
+		// parallel and reports whichever error comes first; this is the first node's in order.
+		res.Feasible, res.Message = false, msg
+		return res
+	}
 	if res.Feasible || opts.SkipPostFilter {
 		return res
 	}
@@ -284,4 +291,23 @@ func (p *Profile) postFilterAfterRejection(res *CycleResult, cs *CycleState, c *
 		}
 	}
 	res.Message = fmt.Sprintf("0/%d nodes are available: %s. %s", len(c.Nodes), rej.Reason, strings.Join(post, ", "))
+}
+
+// FilterErrors are the texts the scheduler may end the cycle with when a Filter plugin returns
+// an Error status on some nodes (one per such node, in node order); nil when none does.
+func FilterErrors(nodes []NodeResult) []string {
+	var out []string
+	for _, nr := range nodes {
+		if v := nr.Verdict; v != nil && v.Code == Error {
+			out = append(out, fmt.Sprintf("running %q filter plugin: %s", v.Plugin, strings.Join(v.Reasons, ", ")))
+		}
+	}
+	return out
+}
+
+func filterError(nodes []NodeResult) string {
+	if errs := FilterErrors(nodes); len(errs) > 0 {
+		return errs[0]
+	}
+	return ""
 }

