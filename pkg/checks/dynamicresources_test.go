@@ -90,6 +90,19 @@ func TestDynamicResources(t *testing.T) {
 		{name: "the a100 is taken", pod: fixture.Pod("ml", "p", withClaim("gpu")), profile: v137,
 			claims: []*resourcev1.ResourceClaim{gpuClaimOf("gpu", 1, `device.attributes["`+gpuDriver+`"].model == "a100"`), allocatedOn(gpuClaimOf("other", 1, ""), "n2", "gpu-0")},
 			want:   `0/2 nodes are available: 2 cannot allocate all claims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.`},
+		{name: "firstAvailable falls back to two T4s", pod: fixture.Pod("ml", "p", withClaim("gpu")), profile: v137,
+			claims: []*resourcev1.ResourceClaim{func() *resourcev1.ResourceClaim {
+				c := gpuClaimOf("gpu", 1, "")
+				c.Spec.Devices.Requests[0] = resourcev1.DeviceRequest{Name: "gpu", FirstAvailable: []resourcev1.DeviceSubRequest{
+					{Name: "h100", DeviceClassName: "gpu", AllocationMode: resourcev1.DeviceAllocationModeExactCount, Count: 1,
+						Selectors: []resourcev1.DeviceSelector{{CEL: &resourcev1.CELDeviceSelector{Expression: `device.attributes["` + gpuDriver + `"].model == "h100"`}}}},
+					{Name: "two", DeviceClassName: "gpu", AllocationMode: resourcev1.DeviceAllocationModeExactCount, Count: 2}}}
+				return c
+			}()}},
+		{name: "CEL runtime error ends the cycle", pod: fixture.Pod("ml", "p", withClaim("gpu")), profile: v137,
+			claims: []*resourcev1.ResourceClaim{gpuClaimOf("gpu", 1, `device.attributes["`+gpuDriver+`"].vendor == "acme"`)},
+			want: `running "DynamicResources" filter plugin: claim ml/gpu: selector #0 on device gpu.example.com/n1/gpu-0: CEL runtime error: no such key: vendor. ` +
+				`consider using CEL optional chaining (.? followed by orValue()) or guarding the check with has() for optional fields`},
 		{name: "allocated on n2, n2 cordoned", pod: fixture.Pod("ml", "p", withClaim("gpu")), profile: v137,
 			claims: []*resourcev1.ResourceClaim{allocatedOn(gpuClaimOf("gpu", 1, ""), "n2", "gpu-0")},
 			want:   `0/2 nodes are available: 1 node(s) were unschedulable, 1 resourceclaim not available on the node. deallocation of ResourceClaim completed, preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.`},

@@ -361,6 +361,14 @@ var snapshotKinds = map[schema.GroupVersionKind]bool{
 
 // decodeObject decodes one object of a snapshot kind into c, and counts any other kind as ignored.
 func decodeObject(c *collector, data []byte, gvk schema.GroupVersionKind, ignored map[string]int) error {
+	if v1 := resourcev1.SchemeGroupVersion.WithKind(gvk.Kind); gvk.Group == v1.Group && gvk.Version == "v1beta2" && snapshotKinds[v1] {
+		// resource.k8s.io/v1beta2 has v1's schema: what an older cluster prints reads as v1.
+		var err error
+		if data, err = withAPIVersion(data, v1.GroupVersion().String()); err != nil {
+			return fmt.Errorf("invalid %s: %w", gvk.Kind, err)
+		}
+		gvk = v1
+	}
 	if !snapshotKinds[gvk] {
 		// A kind the snapshot is made of, at another apiVersion, is a mistake worth naming:
 		// silently ignoring a Node would explain Pods against no nodes.
@@ -445,4 +453,18 @@ func trimDecodeError(err error) error {
 		msg = msg[:i]
 	}
 	return errors.New(msg)
+}
+
+// withAPIVersion is the object's JSON with its apiVersion replaced.
+func withAPIVersion(data []byte, apiVersion string) ([]byte, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return nil, err
+	}
+	v, err := json.Marshal(apiVersion)
+	if err != nil {
+		return nil, err
+	}
+	obj["apiVersion"] = v
+	return json.Marshal(obj)
 }

@@ -310,3 +310,84 @@ items:
 		t.Errorf("unread kinds are not nil: %v %v %v", s.PVCs, s.PVs, s.StorageClasses)
 	}
 }
+
+// TestLoadFilesDRAKinds: the DRA kinds are read (v1beta2 as v1), and a Pod keeps what
+// DynamicResources reads: its claims and the claim statuses.
+func TestLoadFilesDRAKinds(t *testing.T) {
+	in := `apiVersion: v1
+kind: List
+items:
+- apiVersion: resource.k8s.io/v1
+  kind: ResourceClaim
+  metadata: {name: gpu, namespace: ml, annotations: {kubectl.kubernetes.io/last-applied-configuration: "{}"}}
+  spec:
+    devices:
+      requests:
+      - name: gpu
+        exactly: {deviceClassName: gpu.example.com, allocationMode: ExactCount, count: 2}
+- apiVersion: resource.k8s.io/v1beta2
+  kind: ResourceClaimTemplate
+  metadata: {name: gpu-template, namespace: ml}
+  spec:
+    spec:
+      devices:
+        requests:
+        - name: gpu
+          exactly: {deviceClassName: gpu.example.com}
+- apiVersion: resource.k8s.io/v1
+  kind: DeviceClass
+  metadata: {name: gpu.example.com}
+  spec:
+    selectors:
+    - cel: {expression: 'device.driver == "gpu.example.com"'}
+- apiVersion: resource.k8s.io/v1
+  kind: ResourceSlice
+  metadata: {name: node-a-gpus}
+  spec:
+    driver: gpu.example.com
+    nodeName: node-a
+    pool: {name: node-a, resourceSliceCount: 1}
+    devices:
+    - name: gpu-0
+      attributes:
+        model: {string: a100}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: train-0, namespace: ml}
+  spec:
+    containers:
+    - name: c
+      image: i
+      resources:
+        claims: [{name: gpu}]
+    resourceClaims:
+    - {name: gpu, resourceClaimName: gpu}
+    - {name: scratch, resourceClaimTemplateName: gpu-template}
+  status:
+    phase: Pending
+    resourceClaimStatuses:
+    - {name: scratch, resourceClaimName: train-0-scratch-x7k2p}
+    extendedResourceClaimStatus:
+      resourceClaimName: train-0-extended-resources-abcde
+      requestMappings:
+      - {containerName: c, resourceName: example.com/gpu, requestName: container-0-request-0}
+`
+	s, err := LoadFiles([]string{"-"}, strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.ResourceClaims) != 1 || s.ResourceClaims[0].Spec.Devices.Requests[0].Exactly.Count != 2 || s.ResourceClaims[0].Annotations != nil {
+		t.Errorf("ResourceClaims = %+v", s.ResourceClaims)
+	}
+	if len(s.ResourceClaimTemplates) != 1 || s.ResourceClaimTemplates[0].Spec.Spec.Devices.Requests[0].Exactly.DeviceClassName != "gpu.example.com" {
+		t.Errorf("ResourceClaimTemplates = %+v", s.ResourceClaimTemplates)
+	}
+	if len(s.DeviceClasses) != 1 || len(s.ResourceSlices) != 1 || *s.ResourceSlices[0].Spec.Devices[0].Attributes["model"].StringValue != "a100" {
+		t.Errorf("DeviceClasses = %+v, ResourceSlices = %+v", s.DeviceClasses, s.ResourceSlices)
+	}
+	p := s.Pods[0]
+	if len(p.Spec.ResourceClaims) != 2 || len(p.Status.ResourceClaimStatuses) != 1 || p.Status.ExtendedResourceClaimStatus == nil ||
+		len(p.Spec.Containers[0].Resources.Claims) != 1 {
+		t.Errorf("the Pod lost its claims: %+v %+v", p.Spec, p.Status)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -418,4 +419,29 @@ func TestListPagedEnds(t *testing.T) {
 // authenticated user may read (system:public-info-viewer), so not in docs/rbac.yaml.
 func versionGet(a k8stesting.Action) bool {
 	return a.GetVerb() == "get" && a.GetResource().Resource == "version"
+}
+
+// TestFromClusterDRAKinds: the DRA kinds are listed with the others; a cluster without them reads
+// as empty lists (read), not as missing.
+func TestFromClusterDRAKinds(t *testing.T) {
+	objs := append(clusterObjects(),
+		&resourcev1.ResourceClaim{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "gpu"}},
+		&resourcev1.ResourceClaimTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "gpu"}},
+		&resourcev1.DeviceClass{ObjectMeta: metav1.ObjectMeta{Name: "gpu.example.com"}},
+		&resourcev1.ResourceSlice{ObjectMeta: metav1.ObjectMeta{Name: "node-a-gpus"}})
+	s, err := FromCluster(context.Background(), fake.NewClientset(objs...), ClusterOptions{Source: "cluster dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.ResourceClaims) != 1 || len(s.ResourceClaimTemplates) != 1 || len(s.DeviceClasses) != 1 || len(s.ResourceSlices) != 1 {
+		t.Errorf("DRA kinds: %d claims, %d templates, %d classes, %d slices",
+			len(s.ResourceClaims), len(s.ResourceClaimTemplates), len(s.DeviceClasses), len(s.ResourceSlices))
+	}
+	s, err = FromCluster(context.Background(), fake.NewClientset(clusterObjects()...), ClusterOptions{Source: "cluster dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ResourceClaims == nil || s.DeviceClasses == nil || s.ResourceSlices == nil {
+		t.Errorf("DRA kinds read as empty must not be nil: %v %v %v", s.ResourceClaims, s.DeviceClasses, s.ResourceSlices)
+	}
 }
