@@ -556,3 +556,19 @@ func deviceClaimIdentity(b Blocker) string {
 	}
 	return sb.String()
 }
+
+// HeldBeforeQueue reports a DynamicResources PreFilter rejection that its PreEnqueue makes first
+// (a claim missing, being deleted, not yet created from its template, or not the Pod's): the
+// scheduler then keeps the Pod out of the queue and writes no message; the PreFilter sees it
+// only when the claim changes in between.
+func HeldBeforeQueue(r *PreFilterRejection) bool {
+	if r == nil || r.Plugin != PluginDynamicResources {
+		return false
+	}
+	for _, s := range []string{"could not find ResourceClaim ", "\" is being deleted", resourceclaim.ErrClaimNotFound.Error(), " was not created for Pod "} {
+		if strings.Contains(r.Reason, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -159,3 +159,20 @@ func TestDynamicResourcesEvidence(t *testing.T) {
 		t.Errorf("free %d, want 0", ev.Requests[0].Free)
 	}
 }
+
+func TestHeldBeforeQueue(t *testing.T) {
+	for reason, want := range map[string]bool{
+		`could not find ResourceClaim "ml/gpu"`:                              true,
+		`resourceclaim "gpu" is being deleted`:                               true,
+		`pod "ml/p": ResourceClaim not created yet`:                          true,
+		`ResourceClaim ml/c was not created for Pod ml/p (pod is not owner)`: true,
+		`request gpu: device class tpu does not exist`:                       false,
+	} {
+		if got := HeldBeforeQueue(&PreFilterRejection{Plugin: PluginDynamicResources, Reason: reason}); got != want {
+			t.Errorf("%s: %v, want %v", reason, got, want)
+		}
+	}
+	if HeldBeforeQueue(&PreFilterRejection{Plugin: PluginVolumeBinding, Reason: `persistentvolumeclaim "d" is being deleted`}) {
+		t.Error("a volume rejection is not DynamicResources'")
+	}
+}

@@ -76,7 +76,8 @@ type UnmodelledFeature string
 const (
 	// UnmodelledSchedulerName: spec.schedulerName names another scheduler, whose profile is unknown.
 	UnmodelledSchedulerName UnmodelledFeature = "SchedulerName"
-	// UnmodelledResourceClaim: spec.resourceClaims; DynamicResources' device allocation is not modelled.
+	// UnmodelledResourceClaim: spec.resourceClaims, and the snapshot lacks the DRA kinds
+	// DynamicResources allocates from (ResourceClaims, DeviceClasses, ResourceSlices).
 	UnmodelledResourceClaim UnmodelledFeature = "ResourceClaim"
 	// UnmodelledExtendedResource: an extended resource no node advertises, which a DeviceClass may
 	// provide through DRA.

@@ -48,7 +48,7 @@ func TestNotModelledWording(t *testing.T) {
 		}
 		for name, want := range map[string][]string{
 			"ns/dra": {"Status: NotModelled (the cluster reports it unschedulable, yet a node passes every filter this analysis models)",
-				"  - resource claims gpu: DynamicResources' device allocation is not modelled",
+				"  - resource claims gpu: the snapshot lacks the DRA objects to allocate them",
 				"Scheduler: no line computed: a node passes every modelled filter",
 				"It differs because of what this analysis does not model or could not read (under Not modelled)."},
 			"ns/vol": {"Status: NotModelled",

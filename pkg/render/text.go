@@ -160,7 +160,7 @@ func unmodelledPhrase(u explain.Unmodelled) string {
 	case explain.UnmodelledSchedulerName:
 		return fmt.Sprintf("scheduler %s: only default-scheduler's default profile is modelled", d)
 	case explain.UnmodelledResourceClaim:
-		return fmt.Sprintf("resource claims %s: DynamicResources' device allocation is not modelled", d)
+		return fmt.Sprintf("resource claims %s: the snapshot lacks the DRA objects to allocate them", d)
 	case explain.UnmodelledExtendedResource:
 		return fmt.Sprintf("extended resource %s: no node advertises it; a DeviceClass may provide it through DRA, "+
 			"which is not modelled", d)
@@ -197,6 +197,9 @@ func writeReasons(b *strings.Builder, pod *explain.PodReport, clusterNodes int, 
 	if pf := pod.PreFilter; pf != nil {
 		fmt.Fprintf(b, "The scheduler's %s plugin rejected the Pod before looking at any node: %s.\n",
 			Clean(pf.Plugin), Clean(pf.Reason))
+		if checks.HeldBeforeQueue(pf) {
+			b.WriteString("DynamicResources' PreEnqueue checks the same first: the scheduler usually holds the Pod back without trying it and writes no line.\n")
+		}
 		return
 	}
 	if len(pod.Nodes) == 0 {
