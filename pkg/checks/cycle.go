@@ -123,6 +123,10 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 		statuses[i] = res.Nodes[i].Statuses
 	}
 	draText, _ := p.draPostFilter(cs, c, statuses)
+	if res.Preemption.Failed {
+		// An Error status from a PostFilter plugin replaces the texts of those before it.
+		draText = ""
+	}
 	var post []string
 	for _, s := range []string{draText, res.Preemption.Message} {
 		if s != "" {

@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
@@ -29,6 +30,8 @@ type Preemption struct {
 	// Tied are the other candidates exactly as good as Node: the scheduler picks one of them
 	// and Node at random.
 	Tied []string `json:"tied,omitempty"`
+	// Failed: a plugin's Error status ended the dry run; the PostFilter text is then Message alone.
+	Failed bool `json:"failed,omitempty"`
 }
 
 func priorityOf(p *corev1.Pod) int32 { return corev1helpers.PodPriority(p) }
@@ -81,6 +84,11 @@ func (p *Profile) preempt(cs *CycleState, c *Cluster, verdicts []*Verdict) Preem
 		}
 		cs2, ni2 := p.withPods(cs, ni, potential, false)
 		if _, st := p.filterWithNominated(cs2, ni2, c); st != nil {
+			if st.Code == Error {
+				// A plugin's internal error (DynamicResources' CEL runtime error) ends the dry run.
+				return Preemption{Outcome: PreemptionNoCandidates, Failed: true,
+					Message: fmt.Sprintf("preemption: running %q filter plugin: %s", st.Plugin, strings.Join(st.Reasons, ", "))}
+			}
 			again = append(again, &Verdict{Plugin: st.Plugin, Code: st.Code, Reasons: st.Reasons})
 			continue
 		}

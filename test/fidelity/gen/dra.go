@@ -85,6 +85,11 @@ func (d *draGen) slices() {
 			if d.r.Float64() < 0.15 {
 				dev.Taints = []resourcev1.DeviceTaint{{Key: "broken", Value: "true", Effect: resourcev1.DeviceTaintEffectNoSchedule}}
 			}
+			if d.r.Float64() < 0.2 {
+				// Consumable capacity: a device several claims share, each taking some of its memory.
+				dev.AllowMultipleAllocations = ptr(true)
+				dev.Capacity = map[resourcev1.QualifiedName]resourcev1.DeviceCapacity{"vram": {Value: resource.MustParse("80Gi")}}
+			}
 			s.Spec.Devices = append(s.Spec.Devices, dev)
 		}
 		d.c.ResourceSlices = append(d.c.ResourceSlices, s)
@@ -101,6 +106,14 @@ func (d *draGen) allocateOthers() {
 			name := fmt.Sprintf("held-%s-%s", *s.Spec.NodeName, dev.Name)
 			claim := d.claim(name, []resourcev1.DeviceRequest{exactly("gpu", "gpu", 1, "", false)})
 			d.allocate(claim, *s.Spec.NodeName, dev.Name)
+			if dev.AllowMultipleAllocations != nil {
+				// A share of the device, with the memory it takes.
+				vram := resource.MustParse(fmt.Sprintf("%dGi", 20*(1+d.r.Intn(3))))
+				claim.Spec.Devices.Requests[0].Exactly.Capacity = &resourcev1.CapacityRequirements{Requests: map[resourcev1.QualifiedName]resource.Quantity{"vram": vram}}
+				r := &claim.Status.Allocation.Devices.Results[0]
+				r.ShareID = ptr(d.nextUID())
+				r.ConsumedCapacity = map[resourcev1.QualifiedName]resource.Quantity{"vram": vram}
+			}
 			claim.Status.ReservedFor = []resourcev1.ResourceClaimConsumerReference{{Resource: "pods", Name: "holder", UID: d.nextUID()}}
 			d.c.ResourceClaims = append(d.c.ResourceClaims, claim)
 		}
@@ -176,6 +189,12 @@ func (d *draGen) pendingClaims() {
 				class = "big-gpu"
 			}
 			reqs := []resourcev1.DeviceRequest{exactly("gpu", class, 1+d.r.Int63n(3), d.selector(), d.r.Float64() < 0.3)}
+			if d.r.Float64() < 0.25 {
+				// Ask for part of a shared device's memory.
+				reqs[0].Exactly.Count = 1
+				reqs[0].Exactly.Capacity = &resourcev1.CapacityRequirements{Requests: map[resourcev1.QualifiedName]resource.Quantity{
+					"vram": resource.MustParse(fmt.Sprintf("%dGi", 20*(1+d.r.Intn(4))))}}
+			}
 			if d.r.Float64() < 0.2 {
 				reqs = append(reqs, exactly("extra", "gpu", 1, "", false))
 			}

@@ -24,8 +24,8 @@ func draSynced(sched *scheduler.Scheduler, objs Objects) bool {
 			return false
 		}
 		// The allocated-devices tracker is another handler of the same informer.
-		allocated, err := m.ResourceClaims().ListAllAllocatedDevices()
-		if err != nil || allocated.Len() != allocatedDevices(objs) {
+		allocated, err := m.ResourceClaims().GatherAllocatedState()
+		if err != nil || allocated == nil || allocated.AllocatedDevices.Len()+allocated.AllocatedSharedDeviceIDs.Len() != allocatedDevices(objs) {
 			return false
 		}
 		classes, err := m.DeviceClasses().List()
@@ -40,8 +40,8 @@ func draSynced(sched *scheduler.Scheduler, objs Objects) bool {
 	return true
 }
 
-// allocatedDevices counts the distinct devices the claims' allocations hold (the generated
-// claims use neither admin access nor shared devices, which the tracker keeps apart).
+// allocatedDevices counts the distinct devices (and shares of shared ones) the claims'
+// allocations hold; the generated claims use no admin access, which the tracker leaves out.
 func allocatedDevices(objs Objects) int {
 	ids := sets.New[string]()
 	for _, c := range objs.ResourceClaims {
@@ -49,7 +49,11 @@ func allocatedDevices(objs Objects) int {
 			continue
 		}
 		for _, r := range c.Status.Allocation.Devices.Results {
-			ids.Insert(r.Driver + "/" + r.Pool + "/" + r.Device)
+			id := r.Driver + "/" + r.Pool + "/" + r.Device
+			if r.ShareID != nil {
+				id += "/" + string(*r.ShareID)
+			}
+			ids.Insert(id)
 		}
 	}
 	return ids.Len()
