@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	resourcev1 "k8s.io/api/resource/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 	"k8s.io/dynamic-resource-allocation/cel"
@@ -75,8 +76,10 @@ type draCluster struct {
 	slices  []*resourcev1.ResourceSlice
 	// celCache compiles each selector once (the scheduler keeps an LRU of 10).
 	celCache *cel.Cache
-	// holders are the claims each allocated device belongs to, for the evidence.
-	holders map[structured.DeviceID]string
+	// holders are the claims each allocated device belongs to, and consumed the capacity
+	// shares of shared devices take, for the evidence.
+	holders  map[structured.DeviceID]string
+	consumed map[structured.DeviceID]map[resourcev1.QualifiedName]resource.Quantity
 }
 
 // indexDRA indexes the resource.k8s.io objects DynamicResources reads.
@@ -86,6 +89,7 @@ func (c *Cluster) indexDRA(s *snapshot.Snapshot) {
 	}
 	d := &draCluster{claims: map[string]*resourcev1.ResourceClaim{}, classes: map[string]*resourcev1.DeviceClass{},
 		slices: s.ResourceSlices, holders: map[structured.DeviceID]string{},
+		consumed: map[structured.DeviceID]map[resourcev1.QualifiedName]resource.Quantity{},
 		celCache: cel.NewCache(10, cel.Features{EnableConsumableCapacity: true})}
 	for _, rc := range s.ResourceClaims {
 		k := rc.Namespace + "/" + rc.Name
@@ -94,7 +98,16 @@ func (c *Cluster) indexDRA(s *snapshot.Snapshot) {
 			continue
 		}
 		for _, r := range rc.Status.Allocation.Devices.Results {
-			d.holders[structured.MakeDeviceID(r.Driver, r.Pool, r.Device)] = k
+			id := structured.MakeDeviceID(r.Driver, r.Pool, r.Device)
+			d.holders[id] = k
+			for name, q := range r.ConsumedCapacity {
+				if d.consumed[id] == nil {
+					d.consumed[id] = map[resourcev1.QualifiedName]resource.Quantity{}
+				}
+				sum := d.consumed[id][name]
+				sum.Add(q)
+				d.consumed[id][name] = sum
+			}
 		}
 	}
 	for _, dc := range s.DeviceClasses {
@@ -365,12 +378,12 @@ func (d *draCluster) unallocatable(node *corev1.Node, claims []*resourcev1.Resou
 		for _, req := range claim.Spec.Devices.Requests {
 			if req.Exactly != nil {
 				ev.Requests = append(ev.Requests, d.requestEvidence(req.Name, req.Exactly.DeviceClassName, req.Exactly.Selectors,
-					req.Exactly.AllocationMode, req.Exactly.Count, req.Exactly.Tolerations, devices))
+					req.Exactly.AllocationMode, req.Exactly.Count, req.Exactly.Tolerations, req.Exactly.Capacity, devices))
 				continue
 			}
 			for _, sub := range req.FirstAvailable {
 				ev.Requests = append(ev.Requests, d.requestEvidence(req.Name+"/"+sub.Name, sub.DeviceClassName, sub.Selectors,
-					sub.AllocationMode, sub.Count, sub.Tolerations, devices))
+					sub.AllocationMode, sub.Count, sub.Tolerations, sub.Capacity, devices))
 			}
 		}
 		out = append(out, Blocker{Plugin: PluginDynamicResources, Kind: KindDeviceClaimUnallocatable, DeviceClaim: ev})
@@ -412,7 +425,7 @@ func (d *draCluster) nodeDevices(node *corev1.Node) []nodeDevice {
 // requestEvidence judges every device of the node against one request, first refusal first:
 // class selector, request selector, allocated, untolerated taint.
 func (d *draCluster) requestEvidence(name, class string, selectors []resourcev1.DeviceSelector, mode resourcev1.DeviceAllocationMode,
-	count int64, tolerations []resourcev1.DeviceToleration, devices []nodeDevice) DeviceRequestEvidence {
+	count int64, tolerations []resourcev1.DeviceToleration, capacity *resourcev1.CapacityRequirements, devices []nodeDevice) DeviceRequestEvidence {
 	ev := DeviceRequestEvidence{Request: name, DeviceClass: class, Count: count, All: mode == resourcev1.DeviceAllocationModeAll}
 	if !ev.All && ev.Count == 0 {
 		ev.Count = 1
@@ -431,11 +444,14 @@ func (d *draCluster) requestEvidence(name, class string, selectors []resourcev1.
 				continue
 			}
 		}
+		id := structured.MakeDeviceID(nd.driver, nd.pool, nd.device.Name)
+		shared := nd.device.AllowMultipleAllocations != nil && *nd.device.AllowMultipleAllocations
 		if expr, val, ok := d.firstFalse(selectors, nd); !ok {
 			ref.Refusal, ref.Selector, ref.Attributes = RefusalRequestSelector, expr, val
-		} else if holder := d.holders[structured.MakeDeviceID(nd.driver, nd.pool, nd.device.Name)]; holder != "" &&
-			(nd.device.AllowMultipleAllocations == nil || !*nd.device.AllowMultipleAllocations) {
+		} else if holder := d.holders[id]; holder != "" && !shared {
 			ref.Refusal, ref.Claim = RefusalAllocated, holder
+		} else if short := d.capacityShortfall(id, nd.device, capacity); shared && short != nil {
+			ref.Refusal, ref.Capacity = RefusalCapacity, short
 		} else if t := untoleratedDeviceTaint(nd.device.Taints, tolerations); t != nil {
 			ref.Refusal, ref.Taint = RefusalTaint, t
 		} else {
@@ -548,7 +564,7 @@ func deviceClaimIdentity(b Blocker) string {
 			counts[d.Refusal]++
 		}
 		fmt.Fprintf(&sb, "|%s:%d free", r.Request, r.Free)
-		for _, k := range []DeviceRefusalKind{RefusalClassSelector, RefusalRequestSelector, RefusalAllocated, RefusalTaint} {
+		for _, k := range []DeviceRefusalKind{RefusalClassSelector, RefusalRequestSelector, RefusalAllocated, RefusalCapacity, RefusalTaint} {
 			if counts[k] > 0 {
 				fmt.Fprintf(&sb, ",%d %s", counts[k], k)
 			}
@@ -571,4 +587,32 @@ func HeldBeforeQueue(r *PreFilterRejection) bool {
 		}
 	}
 	return false
+}
+
+// capacityShortfall is the first capacity of a shared device the request wants more of than the
+// other claims' shares left; nil when all fit (the allocator's request policies may still round
+// the request up: the verdict is the allocator's).
+func (d *draCluster) capacityShortfall(id structured.DeviceID, dev *resourcev1.Device, want *resourcev1.CapacityRequirements) *DeviceCapacityShortfall {
+	if want == nil {
+		return nil
+	}
+	names := make([]string, 0, len(want.Requests))
+	for n := range want.Requests {
+		names = append(names, string(n))
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		name := resourcev1.QualifiedName(n)
+		total, ok := dev.Capacity[name]
+		if !ok {
+			continue
+		}
+		left := total.Value.DeepCopy()
+		used := d.consumed[id][name]
+		left.Sub(used)
+		if req := want.Requests[name]; req.Cmp(left) > 0 {
+			return &DeviceCapacityShortfall{Name: n, Requested: req, Left: left, Total: total.Value}
+		}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	resourcev1 "k8s.io/api/resource/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -174,5 +175,35 @@ func TestHeldBeforeQueue(t *testing.T) {
 	}
 	if HeldBeforeQueue(&PreFilterRejection{Plugin: PluginVolumeBinding, Reason: `persistentvolumeclaim "d" is being deleted`}) {
 		t.Error("a volume rejection is not DynamicResources'")
+	}
+}
+
+// TestDynamicResourcesCapacity: a shared device whose memory other claims' shares used up.
+func TestDynamicResourcesCapacity(t *testing.T) {
+	slice := gpuSlice("n1", "a100")
+	slice.Spec.Devices[0].AllowMultipleAllocations = ptr.To(true)
+	slice.Spec.Devices[0].Capacity = map[resourcev1.QualifiedName]resourcev1.DeviceCapacity{"vram": {Value: resource.MustParse("80Gi")}}
+	other := gpuClaimOf("other", 1, "")
+	other.Status.Allocation = &resourcev1.AllocationResult{Devices: resourcev1.DeviceAllocationResult{Results: []resourcev1.DeviceRequestAllocationResult{
+		{Request: "gpu", Driver: gpuDriver, Pool: "n1", Device: "gpu-0", ShareID: ptr.To(types.UID("share-1")),
+			ConsumedCapacity: map[resourcev1.QualifiedName]resource.Quantity{"vram": resource.MustParse("60Gi")}}}}}
+	claim := gpuClaimOf("gpu", 1, "")
+	claim.Spec.Devices.Requests[0].Exactly.Capacity = &resourcev1.CapacityRequirements{Requests: map[resourcev1.QualifiedName]resource.Quantity{"vram": resource.MustParse("40Gi")}}
+	pod := fixture.Pod("ml", "p", withClaim("gpu"))
+	s := &snapshot.Snapshot{Nodes: []*corev1.Node{fixture.Node("n1")}, Pods: []*corev1.Pod{pod},
+		ResourceClaims: []*resourcev1.ResourceClaim{claim, other}, DeviceClasses: []*resourcev1.DeviceClass{gpuClass()},
+		ResourceSlices: []*resourcev1.ResourceSlice{slice}}
+	res := RunCycle(v137, NewCluster(s), pod, CycleOptions{})
+	if res.Feasible || len(res.Nodes[0].Statuses) != 1 {
+		t.Fatalf("want n1 to fail DynamicResources, got %+v", res.Nodes)
+	}
+	d := res.Nodes[0].Statuses[0].Blockers[0].DeviceClaim.Requests[0].Devices[0]
+	if d.Refusal != RefusalCapacity || d.Capacity == nil || d.Capacity.Left.String() != "20Gi" {
+		t.Errorf("refusal %q, capacity %+v; want Capacity with 20Gi left", d.Refusal, d.Capacity)
+	}
+	// 20Gi fits in what is left.
+	claim.Spec.Devices.Requests[0].Exactly.Capacity.Requests["vram"] = resource.MustParse("20Gi")
+	if res := RunCycle(v137, NewCluster(s), pod, CycleOptions{}); !res.Feasible {
+		t.Errorf("20Gi of 20Gi left should fit: %s", res.Message)
 	}
 }

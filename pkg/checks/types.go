@@ -445,6 +445,17 @@ type DeviceRefusal struct {
 	Attributes map[string]string       `json:"attributes,omitempty"`
 	Claim      string                  `json:"claim,omitempty"` // the claim the device is allocated to
 	Taint      *resourcev1.DeviceTaint `json:"taint,omitempty"`
+	// Capacity is the shared device's capacity the request wants more of than is left.
+	Capacity *DeviceCapacityShortfall `json:"capacity,omitempty"`
+}
+
+// DeviceCapacityShortfall: a shared device (allowMultipleAllocations) whose capacity other
+// claims' shares have used up for this request.
+type DeviceCapacityShortfall struct {
+	Name      string            `json:"name"`
+	Requested resource.Quantity `json:"requested"`
+	Left      resource.Quantity `json:"left"`
+	Total     resource.Quantity `json:"total"`
 }
 
 // DeviceRefusalKind says why a device could not serve a request.
@@ -455,4 +466,5 @@ const (
 	RefusalRequestSelector DeviceRefusalKind = "RequestSelector"
 	RefusalAllocated       DeviceRefusalKind = "Allocated"
 	RefusalTaint           DeviceRefusalKind = "Taint"
+	RefusalCapacity        DeviceRefusalKind = "Capacity"
 )

@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -135,8 +136,9 @@ func deviceClaimFix(c fixCause, _ []checks.SpreadDomains) Fix {
 	for _, ra := range []struct {
 		refusal checks.DeviceRefusalKind
 		action  FixAction
-	}{{checks.RefusalTaint, ActionTolerateDeviceTaint}, {checks.RefusalRequestSelector, ActionRelaxDeviceSelector}, {checks.RefusalAllocated, ActionFreeDevices}} {
-		if seen[ra.refusal] {
+	}{{checks.RefusalTaint, ActionTolerateDeviceTaint}, {checks.RefusalRequestSelector, ActionRelaxDeviceSelector}, {checks.RefusalAllocated, ActionFreeDevices},
+		{checks.RefusalCapacity, ActionFreeDevices}} {
+		if seen[ra.refusal] && !slices.Contains(actions, ra.action) {
 			actions = append(actions, ra.action)
 		}
 	}

@@ -761,6 +761,11 @@ func deviceRefusalPhrase(d checks.DeviceRefusal) string {
 		return fmt.Sprintf("{is} refused by the request selector %s%s", d.Selector, attributeList(d.Attributes))
 	case checks.RefusalAllocated:
 		return fmt.Sprintf("{is} allocated to claim %s", d.Claim)
+	case checks.RefusalCapacity:
+		if c := d.Capacity; c != nil {
+			return fmt.Sprintf("{is} shared and short of %s: requests %s, %s left of %s", c.Name, c.Requested.String(), c.Left.String(), c.Total.String())
+		}
+		return "{is} shared and short of capacity"
 	case checks.RefusalTaint:
 		if d.Taint == nil {
 			return "{is} tainted, not tolerated"
