@@ -194,7 +194,12 @@ func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, p
 		keyed := keyNodes(pr.Nodes)
 		pr.Groups = groupNodes(keyed)
 		pr.Closest = closestNodes(keyed)
-		pr.Fixes = proposeFixes(keyed, pr.Spread)
+		var metas []fixMeta
+		pr.Fixes, metas = proposeFixMetas(keyed, pr.Spread)
+		if !cycle.Feasible {
+			pr.Plan = verifyFixes(profile, c, pod, pr.Fixes, metas, keyed)
+		}
+		addCommands(pr.Fixes, pod)
 	}
 	classify(&pr)
 	notModelled(c, idx, pod, &pr)

@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -15,6 +16,8 @@ type fixCause struct {
 	all   []checks.Blocker // every occurrence, one or more per node
 	// nodes have the cause, closest to fitting first.
 	nodes []string
+	// onNode is the cause's first blocker on each of its nodes.
+	onNode map[string]checks.Blocker
 }
 
 // fixBuilders holds, for every blocker kind, how explain turns a cause into a Fix. A builder
@@ -114,9 +117,24 @@ var fixBuilders = map[checks.BlockerKind]func(c fixCause, spread []checks.Spread
 	},
 }
 
+// fixMeta is what explain keeps about a fix while verifying and ranking it, aligned with the fixes.
+type fixMeta struct {
+	key        string   // the cause's checks.Identity
+	causeNodes []string // every node the cause is on, closest to fitting first
+	edit       *edit    // the change as applied to a copy; nil when unverified
+	intent     int      // intentRank
+	// onNodeSelector is, for a nodeSelector cause, each node's value of the key (nil: none).
+	onNodeSelector map[string]*string
+}
+
 // proposeFixes turns each distinct blocker into one concrete change, most nodes first. A fix is
-// Sufficient when some node has no other blocker.
+// Sufficient when some node has no other blocker (verifyFixes then checks it on a copy).
 func proposeFixes(nodes []keyedNode, spread []checks.SpreadDomains) []Fix {
+	fixes, _ := proposeFixMetas(nodes, spread)
+	return fixes
+}
+
+func proposeFixMetas(nodes []keyedNode, spread []checks.SpreadDomains) ([]Fix, []fixMeta) {
 	type acc struct {
 		fixCause
 		sufficient bool
@@ -134,7 +152,7 @@ func proposeFixes(nodes []keyedNode, spread []checks.SpreadDomains) []Fix {
 			k := n.keys[j]
 			a, ok := byKey[k]
 			if !ok {
-				a = &acc{fixCause: fixCause{first: b}}
+				a = &acc{fixCause: fixCause{first: b, onNode: map[string]checks.Blocker{}}}
 				byKey[k] = a
 				order = append(order, k)
 			}
@@ -142,6 +160,7 @@ func proposeFixes(nodes []keyedNode, spread []checks.SpreadDomains) []Fix {
 			if !seen[k] {
 				seen[k] = true
 				a.nodes = append(a.nodes, n.Name)
+				a.onNode[n.Name] = b
 				if len(n.distinct) == 1 {
 					a.sufficient = true
 				}
@@ -149,6 +168,7 @@ func proposeFixes(nodes []keyedNode, spread []checks.SpreadDomains) []Fix {
 		}
 	}
 	var fixes []Fix
+	var metas []fixMeta
 	for _, k := range order {
 		a := byKey[k]
 		// A cordon also brings the node.kubernetes.io/unschedulable taint: one cause, one fix.
@@ -162,15 +182,40 @@ func proposeFixes(nodes []keyedNode, spread []checks.SpreadDomains) []Fix {
 		sort.SliceStable(a.nodes, func(i, j int) bool { return blockersOn[a.nodes[i]] < blockersOn[a.nodes[j]] })
 		f := build(a.fixCause, spread)
 		f.Kind, f.Nodes, f.Sufficient = a.first.Kind, len(a.nodes), a.sufficient
-		fixes = append(fixes, f)
-	}
-	sort.SliceStable(fixes, func(i, j int) bool {
-		if fixes[i].Sufficient != fixes[j].Sufficient {
-			return fixes[i].Sufficient
+		m := fixMeta{key: k, causeNodes: a.nodes}
+		if f.Kind == checks.KindNodeSelectorMismatch {
+			m.onNodeSelector = map[string]*string{}
+			for n, b := range a.onNode {
+				if b.NodeSelector != nil {
+					m.onNodeSelector[n] = b.NodeSelector.Actual
+				}
+			}
 		}
-		return fixes[i].Nodes > fixes[j].Nodes
+		fixes, metas = append(fixes, f), append(metas, m)
+	}
+	keepLabelingToFreeNodes(fixes, metas, nodes)
+	sortFixes(fixes, metas, func(a, b *Fix, _, _ *fixMeta) bool {
+		if a.Sufficient != b.Sufficient {
+			return a.Sufficient
+		}
+		return a.Nodes > b.Nodes
 	})
-	return fixes
+	return fixes, metas
+}
+
+// sortFixes sorts fixes and their metas together, stably.
+func sortFixes(fixes []Fix, metas []fixMeta, less func(a, b *Fix, ma, mb *fixMeta) bool) {
+	idx := make([]int, len(fixes))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return less(&fixes[idx[i]], &fixes[idx[j]], &metas[idx[i]], &metas[idx[j]]) })
+	fs, ms := make([]Fix, len(fixes)), make([]fixMeta, len(metas))
+	for i, k := range idx {
+		fs[i], ms[i] = fixes[k], metas[k]
+	}
+	copy(fixes, fs)
+	copy(metas, ms)
 }
 
 // maxTargetNodes is how many nodes a fix names: enough for a command to act on.
@@ -222,6 +267,59 @@ func taintFix(c fixCause, _ []checks.SpreadDomains) Fix {
 	}
 	return Fix{Action: ActionAddToleration, Alternatives: []FixAction{ActionRemoveTaint}, Targets: nodeRefs(c.nodes),
 		Change: FixChange{Toleration: &tol, Taint: &taint, NearestToleration: t.NearestToleration, NearMiss: t.NearMiss}}
+}
+
+// keepLabelingToFreeNodes keeps "label a node" only where it relabels no pool: the nodes named
+// must lack the key (a node with another value belongs to another pool), the key must not mark a
+// dedicated pool, and no node the Pod's selection already picks may be held back by a taint (the
+// cluster then says the Pod lacks the toleration, not that a node lacks the label).
+func keepLabelingToFreeNodes(fixes []Fix, metas []fixMeta, nodes []keyedNode) {
+	intended, selects := podSelection(nodes)
+	taintedPool := false
+	for i, f := range fixes {
+		if f.Kind != checks.KindUntoleratedTaint && f.Kind != checks.KindCordoned {
+			continue
+		}
+		for _, n := range metas[i].causeNodes {
+			taintedPool = taintedPool || (selects && intended[n])
+		}
+	}
+	for i := range fixes {
+		f, m := &fixes[i], &metas[i]
+		if f.Kind != checks.KindNodeSelectorMismatch || f.Change.Label == nil {
+			continue
+		}
+		var free []string
+		for _, n := range m.causeNodes {
+			if b, ok := m.onNodeSelector[n]; ok && b == nil {
+				free = append(free, n)
+			}
+		}
+		if len(free) == 0 || taintedPool || dedicatedLabel(f.Change.Label.Key) {
+			f.Alternatives = slices.DeleteFunc(f.Alternatives, func(a FixAction) bool { return a == ActionLabelNode })
+		}
+		if slices.Contains(f.Alternatives, ActionLabelNode) {
+			f.Targets = nodeRefs(free)
+		}
+	}
+}
+
+// podSelection is the nodes the Pod's own nodeSelector and required node affinity pick, and
+// whether the Pod selects nodes at all.
+func podSelection(nodes []keyedNode) (intended map[string]bool, selects bool) {
+	intended = map[string]bool{}
+	for _, n := range nodes {
+		picked := true
+		for _, b := range n.Blockers {
+			if b.Kind == checks.KindNodeSelectorMismatch || b.Kind == checks.KindNodeAffinityMismatch || b.Kind == checks.KindNodeNameMismatch {
+				picked, selects = false, true
+			}
+		}
+		if picked {
+			intended[n.Name] = true
+		}
+	}
+	return intended, selects
 }
 
 func nodeSelectorFix(c fixCause, _ []checks.SpreadDomains) Fix {
@@ -335,6 +433,11 @@ func spreadSkewFix(c fixCause, spread []checks.SpreadDomains) Fix {
 			if dom.Matching == e.GlobalMinimum && len(ch.LeastLoaded) < maxLeastLoaded {
 				ch.LeastLoaded = append(ch.LeastLoaded, dom.Name)
 			}
+		}
+	}
+	for _, b := range c.all {
+		if s := b.Spread; s != nil && s.Skew > s.MaxSkew && (ch.RaiseTo == 0 || s.Skew < ch.RaiseTo) {
+			ch.RaiseTo = s.Skew
 		}
 	}
 	f := Fix{Action: ActionUnblockDomains, Alternatives: []FixAction{ActionRaiseMaxSkew}, Change: FixChange{Spread: ch}}

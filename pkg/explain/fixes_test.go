@@ -93,10 +93,11 @@ func TestFixes(t *testing.T) {
 		{"health taint: repair the node", []NodeReport{node("n1", taint("node.kubernetes.io/not-ready", "", nil, ""))},
 			nil, Fix{Kind: checks.KindUntoleratedTaint, Action: ActionRepairNode, Targets: nodes("n1"), Nodes: 1, Sufficient: true,
 				Change: FixChange{Taint: &corev1.Taint{Key: "node.kubernetes.io/not-ready", Effect: corev1.TaintEffectNoSchedule}}}},
+		// n1 belongs to the disk=hdd pool: only n2, which lacks the key, may be labelled.
 		{"nodeSelector: values found and nodes without the label",
 			[]NodeReport{node("n1", selector("disk", "ssd", &hdd)), node("n2", selector("disk", "ssd", nil))},
 			nil, Fix{Kind: checks.KindNodeSelectorMismatch, Action: ActionChangeNodeSelector, Alternatives: []FixAction{ActionLabelNode},
-				Targets: nodes("n1", "n2"), Nodes: 2, Sufficient: true,
+				Targets: nodes("n2"), Nodes: 2, Sufficient: true,
 				Change: FixChange{Label: &Label{Key: "disk", Value: "ssd"}, Found: []LabelCount{{Value: "hdd", Nodes: 1}}, NodesWithoutLabel: 1}}},
 		{"nodeSelector on a system label: never relabel", []NodeReport{node("n1", selector("kubernetes.io/hostname", "x", &hdd))},
 			nil, Fix{Kind: checks.KindNodeSelectorMismatch, Action: ActionChangeNodeSelector, Targets: nodes("n1"), Nodes: 1, Sufficient: true,

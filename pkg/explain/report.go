@@ -4,6 +4,8 @@
 package explain
 
 import (
+	"encoding/json"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -136,8 +138,12 @@ type PodReport struct {
 	Groups []NodeGroup `json:"groups,omitempty"`
 	// Closest are the nodes with the fewest distinct blockers.
 	Closest []ClosestNode `json:"closest,omitempty"`
-	// Fixes proposes what would unblock the Pod, most nodes unblocked first.
+	// Fixes proposes what would unblock the Pod: verified-sufficient first, then by intent (the
+	// change the cluster already expresses), Pod-side changes, fewest objects changed.
 	Fixes []Fix `json:"fixes,omitempty"`
+	// Plan is the least found to change so the Pod schedules: one fix, or the smallest
+	// combination of them, verified on a copy of the cluster.
+	Plan *Plan `json:"plan,omitempty"`
 }
 
 // Owner is the Pod's controlling owner (a ReplicaSet's Deployment when it can be told from names).
@@ -220,8 +226,24 @@ type Fix struct {
 	Change FixChange `json:"change"`
 	// Nodes is how many nodes this blocker appears on.
 	Nodes int `json:"nodes"`
-	// Sufficient is true when this change alone would make at least one node feasible.
+	// Sufficient is true when this change alone makes at least one node pass every filter: the
+	// change was applied to a copy of the cluster and the whole cycle ran again (Outcome).
 	Sufficient bool `json:"sufficient,omitempty"`
+	// Outcome is what the change achieves when applied to a copy of the cluster; nil when the fix
+	// cannot be applied to a copy (a volume, another Pod's term) and was not verified.
+	Outcome *FixOutcome `json:"outcome,omitempty"`
+	// Command is the exact shell command that makes the change (shell-quoted), when kubectl has one.
+	Command string `json:"command,omitempty"`
+	// Patches are the same change as machine-readable patches, one per object.
+	Patches []FixPatch `json:"patches,omitempty"`
+}
+
+// FixPatch is a change to one object as kubectl patch takes it.
+type FixPatch struct {
+	Target ObjectRef `json:"target"`
+	// Type is "strategic", "merge" or "json" (kubectl patch --type).
+	Type  string          `json:"type"`
+	Patch json.RawMessage `json:"patch"`
 }
 
 // FixAction names one kind of change.
@@ -341,4 +363,6 @@ type SpreadChange struct {
 	GlobalMinimum   int32  `json:"globalMinimum"`
 	// LeastLoaded are the domains at the global minimum (at most five): only they take a replica.
 	LeastLoaded []string `json:"leastLoaded,omitempty"`
+	// RaiseTo is the smallest maxSkew that admits the Pod on one of the nodes the constraint blocks.
+	RaiseTo int32 `json:"raiseTo,omitempty"`
 }

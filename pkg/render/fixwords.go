@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
 )
 
@@ -102,7 +103,7 @@ func nodeSelectorFix(f explain.Fix) string {
 		return ""
 	}
 	key, want := c.Label.Key, c.Label.Value
-	seen := "no node has the label"
+	seen := "none of them has the label"
 	if len(c.Found) > 0 {
 		vs := make([]string, 0, len(c.Found))
 		for _, v := range c.Found {
@@ -115,7 +116,11 @@ func nodeSelectorFix(f explain.Fix) string {
 	}
 	names, _ := fixNodes(f)
 	if !offers(f, explain.ActionLabelNode) || len(names) == 0 {
-		return fmt.Sprintf("nodeSelector %s=%s matches none of these %s (%s); %s is set by Kubernetes or the cloud provider, so change the Pod's nodeSelector rather than the nodes", key, want, plural(f.Nodes, "node"), seen, key)
+		why := key + " is set by Kubernetes or the cloud provider"
+		if !systemKey(key) {
+			why = "labelling a node would take it from its pool"
+		}
+		return fmt.Sprintf("nodeSelector %s=%s matches none of these %s (%s); %s, so change the Pod's nodeSelector rather than the nodes", key, want, plural(f.Nodes, "node"), seen, why)
 	}
 	return fmt.Sprintf("nodeSelector %s=%s matches none of these %s (%s); fix the Pod's nodeSelector or label a node: kubectl label node %s %s=%s", key, want, plural(f.Nodes, "node"), seen, names[0], key, want)
 }
@@ -175,7 +180,7 @@ func resourceFix(f explain.Fix) string {
 	case r.LowerTo == nil:
 		return fmt.Sprintf("The Pod requests %s %s, more than any of these %s has allocatable (at most %s); lower the request or add bigger nodes", r.Requested.String(), r.Resource, nodes, r.MostAllocatable.String())
 	}
-	return fmt.Sprintf("The Pod requests %s %s but the most free on any of these %s is %s; lower the request to %s or less, free capacity, or add nodes", r.Requested.String(), r.Resource, nodes, r.MostFree.String(), r.LowerTo.String())
+	return fmt.Sprintf("The Pod requests %s %s but the most free on %s is %s; lower the request to %s or less, free capacity, or add nodes", r.Requested.String(), r.Resource, theseNodes(f.Nodes, "any of "), r.MostFree.String(), r.LowerTo.String())
 }
 
 func spreadMissingLabelFix(f explain.Fix) string {
@@ -335,4 +340,110 @@ func nodesThat(n int, one, many string) string {
 		return "1 node " + one
 	}
 	return plural(n, "node") + " " + many
+}
+
+// outcomePhrase says what the fix was verified to achieve.
+func outcomePhrase(f explain.Fix) string {
+	o := f.Outcome
+	if o != nil && o.Action != f.Action {
+		return "checked by " + checkedAction(f) + ": " + outcomePhrase(explain.Fix{Action: o.Action, Outcome: o})
+	}
+	switch {
+	case o == nil:
+		return "not verified"
+	case o.Schedulable > 0:
+		return "enough on its own: " + schedulesOnPhrase(*o)
+	case o.PreFilter != "":
+		return "not enough on its own: the changed Pod is then rejected before any node is looked at (" + Clean(o.PreFilter) + ")"
+	case o.Cleared > 0 && len(o.Remaining) > 0:
+		kinds := make([]string, 0, len(o.Remaining))
+		for _, k := range o.Remaining {
+			kinds = append(kinds, kindNoun(k))
+		}
+		return fmt.Sprintf("not enough on its own: it clears %s, where %s still %s", plural(o.Cleared, "node"), listSome(kinds, maxListed), verb(len(kinds), "blocks", "block"))
+	}
+	return "not enough on its own"
+}
+
+// schedulesOnPhrase: "then schedules on a, b and 3 more".
+func schedulesOnPhrase(o explain.FixOutcome) string {
+	names := make([]string, 0, len(o.SchedulesOn))
+	for _, n := range o.SchedulesOn {
+		if like, ok := o.NewNodes[n]; ok {
+			names = append(names, "a new node like "+Clean(like))
+			continue
+		}
+		names = append(names, Clean(n))
+	}
+	if more := o.Schedulable - len(names); more > 0 {
+		names = append(names, fmt.Sprintf("%d more", more))
+	}
+	return "then it schedules on " + joinLast(names, " and ")
+}
+
+// kindNoun is a blocker kind in a few words, for "where a taint still blocks".
+func kindNoun(k checks.BlockerKind) string {
+	switch k {
+	case checks.KindCordoned:
+		return "a cordon"
+	case checks.KindUntoleratedTaint:
+		return "a taint"
+	case checks.KindNodeSelectorMismatch:
+		return "the nodeSelector"
+	case checks.KindNodeAffinityMismatch:
+		return "the node affinity"
+	case checks.KindHostPortConflict:
+		return "a host port"
+	case checks.KindTooManyPods:
+		return "the Pod limit"
+	case checks.KindInsufficientResource:
+		return "a resource shortfall"
+	case checks.KindSpreadSkew, checks.KindSpreadMissingLabel:
+		return "topology spread"
+	case checks.KindPodAffinityUnsatisfied:
+		return "pod affinity"
+	case checks.KindPodAntiAffinityConflict, checks.KindExistingAntiAffinity:
+		return "pod anti-affinity"
+	}
+	return "volumes or features (" + string(k) + ")"
+}
+
+// systemKey: a label in the kubernetes.io or k8s.io namespaces, which kubelets and cloud providers own.
+func systemKey(key string) bool {
+	prefix, _, ok := strings.Cut(key, "/")
+	return ok && (prefix == "kubernetes.io" || prefix == "k8s.io" || strings.HasSuffix(prefix, ".kubernetes.io") || strings.HasSuffix(prefix, ".k8s.io"))
+}
+
+// theseNodes: "this node" for one, else "these 3 nodes" (after "any of " when given).
+func theseNodes(n int, anyOf string) string {
+	if n == 1 {
+		return "this node"
+	}
+	return fmt.Sprintf("%sthese %d nodes", anyOf, n)
+}
+
+// checkedAction names the change verified when it is an alternative of the fix's first action.
+func checkedAction(f explain.Fix) string {
+	o := f.Outcome
+	switch o.Action {
+	case explain.ActionRaiseMaxSkew:
+		if s := f.Change.Spread; s != nil && s.RaiseTo > 0 {
+			return fmt.Sprintf("raising maxSkew to %d", s.RaiseTo)
+		}
+		return "raising maxSkew"
+	case explain.ActionRemoveTaint:
+		return "removing the taint"
+	case explain.ActionAddNodes:
+		for _, like := range o.NewNodes {
+			return "adding a node like " + Clean(like)
+		}
+		return "adding a node like the closest"
+	case explain.ActionChangeRequest:
+		return "lowering the request"
+	case explain.ActionRelaxPodAffinity:
+		return "dropping the term"
+	case explain.ActionLabelNode:
+		return "labelling the node"
+	}
+	return Clean(string(o.Action))
 }

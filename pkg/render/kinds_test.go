@@ -169,7 +169,7 @@ func TestFixPhrases(t *testing.T) {
 			`The Pod tolerates key "dedicate", which is not the taint's key "dedicated" (a typo?); use {key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule"}; or, if the 1 node should not be reserved, remove the taint: kubectl taint nodes n1 dedicated:NoSchedule-`},
 		{"nodeSelector on a system label", explain.Fix{Kind: checks.KindNodeSelectorMismatch, Action: explain.ActionChangeNodeSelector, Nodes: 2,
 			Targets: nodeTargets("n1"), Change: explain.FixChange{Label: &explain.Label{Key: "topology.kubernetes.io/zone", Value: "z"}, NodesWithoutLabel: 2}},
-			"nodeSelector topology.kubernetes.io/zone=z matches none of these 2 nodes (no node has the label); topology.kubernetes.io/zone is set by Kubernetes or the cloud provider, so change the Pod's nodeSelector rather than the nodes"},
+			"nodeSelector topology.kubernetes.io/zone=z matches none of these 2 nodes (none of them has the label); topology.kubernetes.io/zone is set by Kubernetes or the cloud provider, so change the Pod's nodeSelector rather than the nodes"},
 		{"request larger than any node", explain.Fix{Kind: checks.KindInsufficientResource, Action: explain.ActionChangeRequest, Nodes: 3,
 			Change: explain.FixChange{Resource: res("8", "1", "4", nil)}},
 			"The Pod requests 8 cpu, more than any of these 3 nodes has allocatable (at most 4); lower the request or add bigger nodes"},

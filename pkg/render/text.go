@@ -184,7 +184,7 @@ func writePodText(b *strings.Builder, pod *explain.PodReport, clusterNodes int, 
 	if len(pod.Closest) > 0 || len(pod.Fixes) > 0 {
 		b.WriteByte('\n')
 		writeClosest(b, pod)
-		writeFixes(b, pod.Fixes)
+		writeFixes(b, pod)
 	}
 	b.WriteByte('\n')
 	writeScheduler(b, pod, p)
@@ -351,32 +351,51 @@ func writeClosest(b *strings.Builder, pod *explain.PodReport) {
 	fmt.Fprintf(b, "Closest: %s\n", listSome(names, maxListed))
 }
 
-func writeFixes(b *strings.Builder, all []explain.Fix) {
+func writeFixes(b *strings.Builder, pod *explain.PodReport) {
 	type worded struct {
 		explain.Fix
-		text string
+		index int // in pod.Fixes
+		text  string
 	}
 	var fixes []worded
-	for _, f := range all {
+	for i, f := range pod.Fixes {
 		if s := strings.TrimSpace(fixPhrase(f)); s != "" {
-			fixes = append(fixes, worded{f, s})
+			fixes = append(fixes, worded{f, i, s})
 		}
 	}
 	if len(fixes) == 0 {
 		return
 	}
 	b.WriteString("Fixes:\n")
+	shown := map[int]int{}
 	for i, f := range fixes {
 		if i == maxFixes {
-			fmt.Fprintf(b, "  and %d more; -o yaml lists them.\n", len(fixes)-maxFixes)
+			fmt.Fprintf(b, "  and %d more; -o yaml lists them all.\n", len(fixes)-maxFixes)
 			break
 		}
-		scope := plural(f.Nodes, "node") + "; not enough on its own"
-		if f.Sufficient {
-			scope = plural(f.Nodes, "node") + "; enough on its own"
+		shown[f.index] = i + 1
+		fmt.Fprintf(b, "  %d. %s (%s: %s)\n", i+1, Clean(f.text), plural(f.Nodes, "node"), outcomePhrase(f.Fix))
+		if f.Command != "" && !strings.Contains(f.text, f.Command) {
+			fmt.Fprintf(b, "     $ %s\n", Clean(f.Command))
 		}
-		fmt.Fprintf(b, "  - %s (%s)\n", Clean(f.text), scope)
 	}
+	writePlan(b, pod.Plan, shown)
+}
+
+// writePlan names the least change found when no single fix is enough.
+func writePlan(b *strings.Builder, plan *explain.Plan, shown map[int]int) {
+	if plan == nil || len(plan.Fixes) < 2 {
+		return
+	}
+	var nums []string
+	for _, i := range plan.Fixes {
+		n, ok := shown[i]
+		if !ok {
+			return
+		}
+		nums = append(nums, fmt.Sprint(n))
+	}
+	fmt.Fprintf(b, "Least change: no fix is enough alone; %s together: %s.\n", joinLast(nums, " and "), schedulesOnPhrase(plan.Outcome))
 }
 
 // writeScheduler prints what the scheduler itself says, its line whole and unwrapped so it can be
