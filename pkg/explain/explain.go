@@ -248,8 +248,13 @@ func notModelled(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod, pr *PodR
 // model when the Pod uses such a thing rather than to a changed cluster.
 func compareRecorded(idx *clusterIndex, pod *corev1.Pod, pr *PodReport) *RecordedMessage {
 	rec := recordedMessage(idx, pod, pr)
-	if rec != nil && !rec.Matches && rec.Difference == DifferenceStale && len(pr.Unmodelled) > 0 {
-		rec.Difference = DifferenceNotModelled
+	if rec != nil && !rec.Matches && rec.Difference == DifferenceStale {
+		switch {
+		case len(idx.snap.Nodes) == 0:
+			rec.Difference = DifferenceNoNodes
+		case len(pr.Unmodelled) > 0:
+			rec.Difference = DifferenceNotModelled
+		}
 	}
 	return rec
 }

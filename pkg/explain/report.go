@@ -72,6 +72,10 @@ const (
 // model or could not read (the Pod's Unmodelled list).
 const DifferenceNotModelled = "NotModelled"
 
+// DifferenceNoNodes: the snapshot holds no Node objects, so the message computed from it cannot
+// be the one the scheduler wrote from the nodes it saw (not a changed cluster).
+const DifferenceNoNodes = "NoNodes"
+
 // UnmodelledFeature names something a Pod uses that the analysis does not model or could not read.
 type UnmodelledFeature string
 

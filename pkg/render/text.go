@@ -62,6 +62,10 @@ func reportNotes(r *explain.WhyPendingReport, p paint) string {
 				fmt.Fprintf(&b, " (it ran on node %s)", Clean(np.NodeName))
 			}
 			b.WriteString(".\n")
+		case np.NodeName != "" && np.Phase == string(corev1.PodPending):
+			// Bound but not started (images, volumes, init containers): the scheduler is done with it.
+			fmt.Fprintf(&b, "Pod %s is already scheduled: it is bound to node %s and has not started yet (phase Pending); kubectl describe pod -n %s %s says why.\n",
+				p.bold(name), Clean(np.NodeName), Clean(np.Namespace), Clean(np.Name))
 		case np.NodeName != "":
 			fmt.Fprintf(&b, "Pod %s is not Pending: it runs on node %s (phase %s).\n", p.bold(name), Clean(np.NodeName),
 				Clean(np.Phase))
@@ -201,7 +205,7 @@ func writeReasons(b *strings.Builder, pod *explain.PodReport, clusterNodes int, 
 	}
 	if len(pod.Nodes) == 0 {
 		if clusterNodes == 0 {
-			b.WriteString("The cluster has no nodes.\n")
+			b.WriteString("The snapshot holds no nodes (a file without Node objects, or a cluster with none).\n")
 		} else {
 			b.WriteString("The report lists no nodes for this Pod.\n")
 		}

@@ -590,6 +590,8 @@ func differencePhrase(d string) string {
 		return "because the cluster's scheduler is older than v1.34 and words its message differently"
 	case "Stale":
 		return "because the cluster has changed since the scheduler's last attempt; its next attempt writes the Scheduler line"
+	case explain.DifferenceNoNodes:
+		return "because the snapshot holds no nodes, while the scheduler saw some; add them (kubectl get nodes -o yaml) to compare"
 	case "OtherScheduler":
 		return "because another scheduler wrote it"
 	case "Truncated":
