@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 )
 
@@ -20,8 +22,19 @@ func keyNodes(nodes []NodeReport) []keyedNode {
 	for i := range nodes {
 		n := keyedNode{NodeReport: &nodes[i], keys: make([]string, len(nodes[i].Blockers))}
 		seen := map[string]bool{}
+		cordon := ""
+		for _, b := range nodes[i].Blockers {
+			if b.Kind == checks.KindCordoned {
+				cordon = checks.Identity(b)
+			}
+		}
 		for j, b := range nodes[i].Blockers {
 			k := checks.Identity(b)
+			// A cordon brings its node.kubernetes.io/unschedulable taint: one cause, which
+			// uncordoning lifts whole, counted once in groups, closest nodes and fixes.
+			if cordon != "" && b.Taint != nil && b.Taint.Taint.Key == corev1.TaintNodeUnschedulable {
+				k = cordon
+			}
 			n.keys[j] = k
 			if !seen[k] {
 				seen[k] = true

@@ -11,13 +11,14 @@ import (
 
 // templatePaths is where each workload kind keeps its Pod spec: a fix to the Pod goes to its
 // owner (a Pod's own spec is mostly immutable, and the controller would recreate it as it was).
+// A Job's template is immutable once it ran, so a Job's Pod is patched itself, where only adding
+// tolerations is allowed.
 var templatePaths = map[string][]string{
 	"Pod":         {"spec"},
 	"Deployment":  {"spec", "template", "spec"},
 	"StatefulSet": {"spec", "template", "spec"},
 	"ReplicaSet":  {"spec", "template", "spec"},
 	"DaemonSet":   {"spec", "template", "spec"},
-	"Job":         {"spec", "template", "spec"},
 	"CronJob":     {"spec", "jobTemplate", "spec", "template", "spec"},
 }
 
@@ -51,7 +52,11 @@ func commandFor(a FixAction, f *Fix, pod *corev1.Pod) (string, []FixPatch) {
 		if ch.Toleration == nil {
 			return "", nil
 		}
-		tols := withToleration(templateTolerations(pod), *ch.Toleration, ch.NearestToleration)
+		have := templateTolerations(pod)
+		if ref, _, _ := owner(pod); ref.Kind == "Pod" {
+			have = pod.Spec.Tolerations // the Pod's own: none may be removed
+		}
+		tols := withToleration(have, *ch.Toleration, ch.NearestToleration)
 		// Tolerations have no merge key: a strategic merge patch replaces the whole list.
 		return podPatch(pod, "strategic", map[string]any{"tolerations": tols})
 	case ActionChangeNodeSelector:
@@ -96,6 +101,9 @@ func owner(pod *corev1.Pod) (ObjectRef, []string, string) {
 
 func podPatch(pod *corev1.Pod, typ string, specPart map[string]any) (string, []FixPatch) {
 	ref, path, name := owner(pod)
+	if _, tolerations := specPart["tolerations"]; ref.Kind == "Pod" && !tolerations {
+		return "", nil // the Pod's spec is immutable but for added tolerations
+	}
 	var obj any = specPart
 	for i := len(path) - 1; i >= 0; i-- {
 		obj = map[string]any{path[i]: obj}
@@ -110,6 +118,9 @@ func podPatch(pod *corev1.Pod, typ string, specPart map[string]any) (string, []F
 
 func podJSONPatch(pod *corev1.Pod, op string, rel []string, value any) (string, []FixPatch) {
 	ref, path, name := owner(pod)
+	if ref.Kind == "Pod" {
+		return "", nil // the Pod's spec is immutable here
+	}
 	p := map[string]any{"op": op, "path": "/" + strings.Join(append(append([]string(nil), path...), rel...), "/")}
 	if op != "remove" {
 		p["value"] = value

@@ -37,7 +37,7 @@ type wording struct {
 
 // kindWords has one entry per checks.Kinds(); a test fails when a kind lacks one.
 var kindWords = map[checks.BlockerKind]wording{
-	checks.KindCordoned:                {func([]checks.Blocker) string { return "cordoned (spec.unschedulable)" }, uncordonFix},
+	checks.KindCordoned:                {cordonPhrase, uncordonFix},
 	checks.KindNodeNameMismatch:        {func(bs []checks.Blocker) string { return nodeNamePhrase(bs[0].NodeName) }, nodeNameFix},
 	checks.KindUntoleratedTaint:        {func(bs []checks.Blocker) string { return taintPhrase(bs[0].Taint) }, taintFix},
 	checks.KindNodeSelectorMismatch:    {nodeSelectorPhrase, nodeSelectorFix},
@@ -694,4 +694,15 @@ func volumeStoragePhrase(e *checks.VolumeEvidence) string {
 		best = "the most a CSIStorageCapacity reaching the node offers is " + e.BestCapacity.String()
 	}
 	return fmt.Sprintf("PVC %s asks StorageClass %q for %s; %s", e.PVC, e.StorageClass, e.StorageRequested.String(), best)
+}
+
+// cordonPhrase: the cordon, with the taint it brings when the Pod does not tolerate that either
+// (explain counts them as one cause).
+func cordonPhrase(bs []checks.Blocker) string {
+	for _, b := range bs {
+		if b.Taint != nil {
+			return "cordoned (spec.unschedulable, with its untolerated " + Clean(b.Taint.Taint.Key) + ":" + Clean(string(b.Taint.Taint.Effect)) + " taint)"
+		}
+	}
+	return "cordoned (spec.unschedulable)"
 }
