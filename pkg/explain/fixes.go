@@ -16,8 +16,8 @@ type fixCause struct {
 	all   []checks.Blocker // every occurrence, one or more per node
 	// nodes have the cause, closest to fitting first.
 	nodes []string
-	// onNode is the cause's first blocker on each of its nodes.
-	onNode map[string]checks.Blocker
+	// onNode is the cause's blockers on each of its nodes.
+	onNode map[string][]checks.Blocker
 }
 
 // fixBuilders holds, for every blocker kind, how explain turns a cause into a Fix. A builder
@@ -61,12 +61,12 @@ var fixBuilders = map[checks.BlockerKind]func(c fixCause, spread []checks.Spread
 	checks.KindPodAntiAffinityConflict: func(c fixCause, _ []checks.SpreadDomains) Fix {
 		a := *c.first.PodAffinity
 		return Fix{Action: ActionAddNodes, Alternatives: []FixAction{ActionLowerReplicas, ActionRelaxPodAffinity},
-			Targets: podRefs(a.Pod), Change: FixChange{PodAffinity: &a}}
+			Targets: podRefs(a.Pod), Change: FixChange{PodAffinity: &a, Pods: collidingPods(c)}}
 	},
 	checks.KindExistingAntiAffinity: func(c fixCause, _ []checks.SpreadDomains) Fix {
 		a := *c.first.PodAffinity
 		return Fix{Action: ActionChangeOtherPod, Alternatives: []FixAction{ActionChangePodLabels},
-			Targets: podRefs(a.Pod), Change: FixChange{PodAffinity: &a}}
+			Targets: podRefs(a.Pod), Change: FixChange{PodAffinity: &a, Pods: collidingPods(c)}}
 	},
 	checks.KindReadWriteOncePodInUse: func(c fixCause, _ []checks.SpreadDomains) Fix {
 		v := *c.first.Volume
@@ -152,15 +152,15 @@ func proposeFixMetas(nodes []keyedNode, spread []checks.SpreadDomains) ([]Fix, [
 			k := n.keys[j]
 			a, ok := byKey[k]
 			if !ok {
-				a = &acc{fixCause: fixCause{first: b, onNode: map[string]checks.Blocker{}}}
+				a = &acc{fixCause: fixCause{first: b, onNode: map[string][]checks.Blocker{}}}
 				byKey[k] = a
 				order = append(order, k)
 			}
 			a.all = append(a.all, b)
+			a.onNode[n.Name] = append(a.onNode[n.Name], b)
 			if !seen[k] {
 				seen[k] = true
 				a.nodes = append(a.nodes, n.Name)
-				a.onNode[n.Name] = b
 				if len(n.distinct) == 1 {
 					a.sufficient = true
 				}
@@ -185,9 +185,9 @@ func proposeFixMetas(nodes []keyedNode, spread []checks.SpreadDomains) ([]Fix, [
 		m := fixMeta{key: k, causeNodes: a.nodes}
 		if f.Kind == checks.KindNodeSelectorMismatch {
 			m.onNodeSelector = map[string]*string{}
-			for n, b := range a.onNode {
-				if b.NodeSelector != nil {
-					m.onNodeSelector[n] = b.NodeSelector.Actual
+			for n, bs := range a.onNode {
+				if bs[0].NodeSelector != nil {
+					m.onNodeSelector[n] = bs[0].NodeSelector.Actual
 				}
 			}
 		}
@@ -460,4 +460,26 @@ func volumeBindFix(c fixCause, _ []checks.SpreadDomains) Fix {
 		f.Action, f.Alternatives = ActionCreateVolume, []FixAction{ActionChangeStorageClass}
 	}
 	return f
+}
+
+// collidingPods counts, per colliding Pod, the nodes it keeps the Pod off (each node once per Pod).
+func collidingPods(c fixCause) []PodCount {
+	var out []PodCount
+	index := map[string]int{}
+	for _, n := range c.nodes {
+		seen := map[string]bool{}
+		for _, b := range c.onNode[n] {
+			if b.PodAffinity == nil || b.PodAffinity.Pod == "" || seen[b.PodAffinity.Pod] {
+				continue
+			}
+			seen[b.PodAffinity.Pod] = true
+			if i, ok := index[b.PodAffinity.Pod]; ok {
+				out[i].Nodes++
+				continue
+			}
+			index[b.PodAffinity.Pod] = len(out)
+			out = append(out, PodCount{Pod: b.PodAffinity.Pod, Nodes: 1})
+		}
+	}
+	return out
 }

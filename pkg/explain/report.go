@@ -325,12 +325,21 @@ type FixChange struct {
 	Spread *SpreadChange `json:"spread,omitempty"`
 	// PodAffinity is the term concerned (an example colliding Pod in Pod).
 	PodAffinity *checks.PodAffinityEvidence `json:"podAffinity,omitempty"`
+	// Pods are, for anti-affinity, every colliding Pod (namespace/name) across the nodes, each with
+	// how many of the nodes it keeps the Pod off.
+	Pods []PodCount `json:"pods,omitempty"`
 	// Volume is the claim and volume concerned.
 	Volume *checks.VolumeEvidence `json:"volume,omitempty"`
 	// Features are the node features the Pod needs and the nodes lack.
 	Features *checks.FeatureEvidence `json:"features,omitempty"`
 	// VolumeLimit is the CSI driver concerned, its limit and the volumes counted.
 	VolumeLimit *checks.VolumeLimitEvidence `json:"volumeLimit,omitempty"`
+}
+
+// PodCount is a Pod and how many nodes it concerns.
+type PodCount struct {
+	Pod   string `json:"pod"`
+	Nodes int    `json:"nodes"`
 }
 
 // Label is one node label.

@@ -201,9 +201,15 @@ func spreadSkewFix(f explain.Fix) string {
 		return ""
 	}
 	most := e.GlobalMinimum + e.MaxSkew
-	s := fmt.Sprintf("Spread over %s (maxSkew %d) allows at most %d matching %s per domain now (the least-loaded domain has %d)", e.TopologyKey, e.MaxSkew, most, verb(int(most), "Pod", "Pods"), e.GlobalMinimum)
+	s := fmt.Sprintf("Spread over %s (maxSkew %d) allows at most %d matching %s per domain now", e.TopologyKey, e.MaxSkew, most, verb(int(most), "Pod", "Pods"))
+	if e.MinDomains > 0 && e.EligibleDomains < int(e.MinDomains) {
+		// The scheduler's global minimum, not any domain's count: minDomains forces it to 0.
+		s += fmt.Sprintf(" (the global minimum is 0 because only %s %s eligible, fewer than minDomains %d, whatever each domain holds)", plural(e.EligibleDomains, "domain"), verb(e.EligibleDomains, "is", "are"), e.MinDomains)
+	} else {
+		s += fmt.Sprintf(" (the global minimum, the fewest matching Pods in an eligible domain, is %d)", e.GlobalMinimum)
+	}
 	if offers(f, explain.ActionAddDomains) {
-		s += fmt.Sprintf("; only %d domain(s) are eligible against minDomains %d, which forces the minimum to 0: add domains or lower minDomains", e.EligibleDomains, e.MinDomains)
+		s += "; add domains or lower minDomains"
 	}
 	if len(e.LeastLoaded) > 0 {
 		s += fmt.Sprintf("; the next replica can only go to %s, so unblock the nodes there (tainted nodes still count as domains unless the constraint sets nodeTaintsPolicy: Honor), or raise maxSkew", strings.Join(e.LeastLoaded, ", "))
@@ -227,13 +233,16 @@ func podAntiAffinityFix(f explain.Fix) string {
 	if a == nil {
 		return ""
 	}
-	return fmt.Sprintf("Every %s domain of these %s already runs a Pod matching the required anti-affinity (%s), e.g. %s; with more replicas than domains, add nodes, lower replicas, or use preferredDuringScheduling", a.TopologyKey, plural(f.Nodes, "node"), selectorText(a.Selector), a.Pod)
+	return fmt.Sprintf("Every %s domain of these %s already runs a Pod matching the required anti-affinity (%s): %s; with more replicas than domains, add nodes, lower replicas, or use preferredDuringScheduling", a.TopologyKey, plural(f.Nodes, "node"), selectorText(a.Selector), podsKeepingOff(f, a.Pod))
 }
 
 func existingAntiAffinityFix(f explain.Fix) string {
 	a := f.Change.PodAffinity
 	if a == nil {
 		return ""
+	}
+	if len(f.Change.Pods) > 1 {
+		return fmt.Sprintf("Pods with a required anti-affinity (%s over %s) that matches this Pod keep it off %s: %s; change their term or this Pod's labels", selectorText(a.Selector), a.TopologyKey, plural(f.Nodes, "node"), podsKeepingOff(f, a.Pod))
 	}
 	return fmt.Sprintf("Pod %s has a required anti-affinity (%s over %s) that matches this Pod and keeps it off %s; change that Pod's term or this Pod's labels", a.Pod, selectorText(a.Selector), a.TopologyKey, plural(f.Nodes, "node"))
 }
@@ -446,4 +455,17 @@ func checkedAction(f explain.Fix) string {
 		return "labelling the node"
 	}
 	return Clean(string(o.Action))
+}
+
+// podsKeepingOff names the colliding Pods with the nodes each keeps the Pod off: "data/kafka-2 (1
+// node), data/kafka-0 (1 node) and 1 more".
+func podsKeepingOff(f explain.Fix, example string) string {
+	if len(f.Change.Pods) == 0 {
+		return "e.g. " + Clean(example)
+	}
+	names := make([]string, 0, len(f.Change.Pods))
+	for _, p := range f.Change.Pods {
+		names = append(names, fmt.Sprintf("%s (%s)", Clean(p.Pod), plural(p.Nodes, "node")))
+	}
+	return listSome(names, maxListed)
 }

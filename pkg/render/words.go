@@ -446,7 +446,7 @@ func spreadSkewPhrase(bs []checks.Blocker) string {
 	if len(counts) > 1 {
 		s += ","
 	}
-	s += fmt.Sprintf(" against a minimum of %d (maxSkew %d allows at most %d)", e.GlobalMinimum, e.MaxSkew, e.GlobalMinimum+e.MaxSkew)
+	s += fmt.Sprintf(" against a global minimum of %d (maxSkew %d allows at most %d)", e.GlobalMinimum, e.MaxSkew, e.GlobalMinimum+e.MaxSkew)
 	if e.MinDomains > 0 && int32(e.EligibleDomains) < e.MinDomains {
 		s += fmt.Sprintf("; the minimum counts as 0 because only %s are eligible, fewer than minDomains %d",
 			plural(e.EligibleDomains, "domain"), e.MinDomains)
