@@ -368,25 +368,43 @@ func resourcePhrase(bs []checks.Blocker) string {
 	if e == nil {
 		return "insufficient resources"
 	}
-	// best is the node with the most free; for requests beyond any node's size, the largest node.
-	best := e
-	for _, b := range bs[1:] {
-		r := b.Resource
-		if r == nil {
-			continue
+	// The group's nodes may differ: some smaller than the request in all, others merely full.
+	// Each fact is said of the nodes it is true of: the largest of the small ones, the one with
+	// the most free of the others.
+	var small, full []*checks.ResourceEvidence
+	for _, b := range bs {
+		if r := b.Resource; r != nil {
+			if r.ExceedsAllocatable {
+				small = append(small, r)
+			} else {
+				full = append(full, r)
+			}
 		}
-		if e.ExceedsAllocatable && r.Allocatable.Cmp(best.Allocatable) > 0 ||
-			!e.ExceedsAllocatable && r.Free.Cmp(best.Free) > 0 {
+	}
+	largest, best := e, e
+	for i, r := range small {
+		if i == 0 || r.Allocatable.Cmp(largest.Allocatable) > 0 {
+			largest = r
+		}
+	}
+	for i, r := range full {
+		if i == 0 || r.Free.Cmp(best.Free) > 0 {
 			best = r
 		}
 	}
 	s := fmt.Sprintf("insufficient %s: requests %s", e.Resource, qty(e.Requested))
-	switch several := len(bs) > 1; {
-	case e.ExceedsAllocatable && several:
-		return fmt.Sprintf("%s, more than any of them has in all (the largest has %s)", s, qty(best.Allocatable))
-	case e.ExceedsAllocatable:
-		return fmt.Sprintf("%s, more than the node has in all (%s)", s, qty(best.Allocatable))
-	case several:
+	switch {
+	case len(small) > 0 && len(full) == 1:
+		return fmt.Sprintf("%s, more than %d of them %s in all (the largest of those has %s); the other node has %s free of %s",
+			s, len(small), verb(len(small), "has", "have"), qty(largest.Allocatable), qty(best.Free), qty(best.Allocatable))
+	case len(small) > 0 && len(full) > 0:
+		return fmt.Sprintf("%s, more than %d of them %s in all (the largest of those has %s); of the other %s, the best has %s free of %s",
+			s, len(small), verb(len(small), "has", "have"), qty(largest.Allocatable), plural(len(full), "node"), qty(best.Free), qty(best.Allocatable))
+	case len(small) > 1:
+		return fmt.Sprintf("%s, more than any of them has in all (the largest has %s)", s, qty(largest.Allocatable))
+	case len(small) == 1:
+		return fmt.Sprintf("%s, more than the node has in all (%s)", s, qty(largest.Allocatable))
+	case len(full) > 1:
 		return fmt.Sprintf("%s, the best of them has %s free of %s", s, qty(best.Free), qty(best.Allocatable))
 	}
 	return fmt.Sprintf("%s, has %s free of %s", s, qty(best.Free), qty(best.Allocatable))
