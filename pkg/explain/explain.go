@@ -198,6 +198,10 @@ func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, p
 		pr.Fixes, metas = proposeFixMetas(keyed, pr.Spread)
 		if !cycle.Feasible {
 			pr.Plan = verifyFixes(profile, c, pod, pr.Fixes, metas, keyed)
+		} else {
+			for i := range pr.Fixes {
+				pr.Fixes[i].Sufficient = false // the Pod fits already: nothing was verified
+			}
 		}
 		addCommands(pr.Fixes, pod)
 	}

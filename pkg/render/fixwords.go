@@ -117,8 +117,12 @@ func nodeSelectorFix(f explain.Fix) string {
 	names, _ := fixNodes(f)
 	if !offers(f, explain.ActionLabelNode) || len(names) == 0 {
 		why := key + " is set by Kubernetes or the cloud provider"
-		if !systemKey(key) {
-			why = "labelling a node would take it from its pool"
+		switch {
+		case systemKey(key):
+		case c.NodesWithoutLabel == 0 && len(c.Found) > 0:
+			why = fmt.Sprintf("each of them belongs to another %s pool", key)
+		default:
+			why = "the label marks a dedicated pool, or the nodes that carry it are held back by a taint"
 		}
 		return fmt.Sprintf("nodeSelector %s=%s matches none of these %s (%s); %s, so change the Pod's nodeSelector rather than the nodes", key, want, plural(f.Nodes, "node"), seen, why)
 	}
