@@ -68,7 +68,7 @@ func Explain(s *snapshot.Snapshot, sel Selection) (*WhyPendingReport, error) {
 	c := checks.NewCluster(s)
 	idx := newClusterIndex(s)
 	for _, group := range groupIdentical(targets) {
-		pr := analyzePod(profile, c, idx, group[0])
+		pr := analyzePod(profile, c, idx, group[0], nil)
 		var same []PodReport
 		for _, other := range group[1:] {
 			pr.SamePods = append(pr.SamePods, other.Namespace+"/"+other.Name)
@@ -154,7 +154,8 @@ func newClusterIndex(s *snapshot.Snapshot) *clusterIndex {
 	return idx
 }
 
-func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod) (pr PodReport) {
+// analyzePod builds one Pod's report; keep, when set, receives the fixes' metas (for ApplyPlan).
+func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod, keep *[]fixMeta) (pr PodReport) {
 	pr = PodReport{
 		Namespace: pod.Namespace, Name: pod.Name, Owner: ownerOf(pod),
 		Priority: priorityOf(pod), PriorityClassName: pod.Spec.PriorityClassName,
@@ -204,6 +205,9 @@ func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, p
 			}
 		}
 		addCommands(pr.Fixes, pod)
+		if keep != nil {
+			*keep = metas
+		}
 	}
 	classify(&pr)
 	notModelled(c, idx, pod, &pr)

@@ -39,8 +39,8 @@ type Plan struct {
 
 // Verification bounds: a fix is one more Filter pass over every node, so the candidates are capped.
 const (
-	maxVerifiedFixes = 8 // single fixes applied
-	maxPlanFixes     = 5 // the best unverified-insufficient fixes combined in pairs and triples
+	maxVerifiedFixes = 12 // single fixes applied
+	maxPlanFixes     = 6  // the best verified fixes combined in pairs and triples
 	maxPlanSize      = 3
 	maxSchedulesOn   = 5
 )
@@ -219,9 +219,10 @@ func verifyFixes(profile *checks.Profile, c *checks.Cluster, pod *corev1.Pod, fi
 			return &Plan{Fixes: []int{i}, Outcome: *fixes[i].Outcome}
 		}
 	}
+	// The pool: verified fixes that clear their cause somewhere, in rank order.
 	var pool []int
 	for i := range fixes {
-		if metas[i].edit != nil && len(pool) < maxPlanFixes {
+		if metas[i].edit != nil && fixes[i].Outcome != nil && fixes[i].Outcome.Cleared > 0 && len(pool) < maxPlanFixes {
 			pool = append(pool, i)
 		}
 	}
@@ -397,6 +398,23 @@ func editForAction(a FixAction, f *Fix, m *fixMeta, c *checks.Cluster, pod *core
 			if i < len(p.Spec.TopologySpreadConstraints) {
 				p.Spec.TopologySpreadConstraints[i].MaxSkew = to
 			}
+		})
+	case ActionEnableNodeFeature:
+		if ch.Features == nil || len(ch.Features.Required) == 0 {
+			return nil
+		}
+		want := ch.Features.Required
+		e.onNodes(m.causeNodes, func(n *corev1.Node) {
+			have := map[string]bool{}
+			for _, f := range n.Status.DeclaredFeatures {
+				have[f] = true
+			}
+			for _, f := range want {
+				if !have[f] {
+					n.Status.DeclaredFeatures = append(n.Status.DeclaredFeatures, f)
+				}
+			}
+			sort.Strings(n.Status.DeclaredFeatures)
 		})
 	case ActionRelaxPodAffinity:
 		a := ch.PodAffinity
