@@ -120,7 +120,7 @@ func nodeSelectorFix(f explain.Fix) string {
 		switch {
 		case systemKey(key):
 		case c.NodesWithoutLabel == 0 && len(c.Found) > 0:
-			why = fmt.Sprintf("each of them belongs to another %s pool", key)
+			why = fmt.Sprintf("each of them carries another value of %s (another pool)", key)
 		default:
 			why = "the label marks a dedicated pool, or the nodes that carry it are held back by a taint"
 		}
