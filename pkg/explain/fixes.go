@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 )
@@ -125,6 +126,8 @@ type fixMeta struct {
 	intent     int      // intentRank
 	// onNodeSelector is, for a nodeSelector cause, each node's value of the key (nil: none).
 	onNodeSelector map[string]*string
+	// shortfall is, for a resource cause, how much each node lacks.
+	shortfall map[string]resource.Quantity
 }
 
 // proposeFixes turns each distinct blocker into one concrete change, most nodes first. A fix is
@@ -188,6 +191,14 @@ func proposeFixMetas(nodes []keyedNode, spread []checks.SpreadDomains) ([]Fix, [
 			for n, bs := range a.onNode {
 				if bs[0].NodeSelector != nil {
 					m.onNodeSelector[n] = bs[0].NodeSelector.Actual
+				}
+			}
+		}
+		if f.Kind == checks.KindInsufficientResource {
+			m.shortfall = map[string]resource.Quantity{}
+			for n, bs := range a.onNode {
+				if r := bs[0].Resource; r != nil && !r.ExceedsAllocatable {
+					m.shortfall[n] = r.Shortfall
 				}
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	resourcehelper "k8s.io/component-helpers/resource"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 )
@@ -27,6 +29,8 @@ type FixOutcome struct {
 	PreFilter string `json:"preFilter,omitempty"`
 	// NewNodes maps each node the change adds to the existing node it copies.
 	NewNodes map[string]string `json:"newNodes,omitempty"`
+	// Evicted are the lower-priority Pods (namespace/name) the change evicts (FreeCapacity).
+	Evicted []string `json:"evicted,omitempty"`
 }
 
 // Plan is the least found to change: the smallest set of fixes that, applied together to a copy
@@ -134,6 +138,9 @@ func (v *verifier) run(e *edit, causeKey string, causeNodes []string) FixOutcome
 	c, pod := e.apply(v.cluster, v.pod)
 	res := checks.RunCycle(v.profile, c, pod, checks.CycleOptions{SkipPostFilter: true})
 	out := FixOutcome{Action: e.action}
+	for _, p := range e.evict {
+		out.Evicted = append(out.Evicted, p.Namespace+"/"+p.Name)
+	}
 	if res.PreFilter != nil {
 		out.PreFilter = res.PreFilter.Reason
 		return out
@@ -399,6 +406,11 @@ func editForAction(a FixAction, f *Fix, m *fixMeta, c *checks.Cluster, pod *core
 				p.Spec.TopologySpreadConstraints[i].MaxSkew = to
 			}
 		})
+	case ActionFreeCapacity:
+		e.evict = evictionsFor(f, m, c, pod)
+		if len(e.evict) == 0 {
+			return nil
+		}
 	case ActionEnableNodeFeature:
 		if ch.Features == nil || len(ch.Features.Required) == 0 {
 			return nil
@@ -573,4 +585,63 @@ func schedulable(f *Fix) int {
 func dedicatedLabel(key string) bool {
 	k := strings.ToLower(key)
 	return k == "dedicated" || strings.HasSuffix(k, "/dedicated") || strings.HasPrefix(k, "node-role.kubernetes.io/")
+}
+
+// maxEvictionNodes is how many of the cause's nodes (closest first) are tried for an eviction.
+const maxEvictionNodes = 3
+
+// evictionsFor names the fewest lower-priority Pods on one node whose eviction covers the
+// resource shortfall there: lowest priority first, then the largest request. The snapshot holds
+// no PodDisruptionBudgets, so none is consulted; Pods being deleted are not counted on.
+func evictionsFor(f *Fix, m *fixMeta, c *checks.Cluster, pod *corev1.Pod) []*corev1.Pod {
+	r := f.Change.Resource
+	if r == nil || len(m.shortfall) == 0 {
+		return nil
+	}
+	prio := priorityOf(pod)
+	tried := 0
+	for _, name := range m.causeNodes {
+		need, ok := m.shortfall[name]
+		ni := c.Node(name)
+		if !ok || ni == nil {
+			continue
+		}
+		if tried++; tried > maxEvictionNodes {
+			break
+		}
+		type cand struct {
+			p   *corev1.Pod
+			req resource.Quantity
+		}
+		var cands []cand
+		for _, p := range ni.Pods {
+			if p.DeletionTimestamp != nil || priorityOf(p) >= prio {
+				continue
+			}
+			q := resourcehelper.PodRequests(p, resourcehelper.PodResourcesOptions{})[r.Resource]
+			if q.IsZero() {
+				continue
+			}
+			cands = append(cands, cand{p, q})
+		}
+		sort.SliceStable(cands, func(i, j int) bool {
+			if pi, pj := priorityOf(cands[i].p), priorityOf(cands[j].p); pi != pj {
+				return pi < pj
+			}
+			return cands[i].req.Cmp(cands[j].req) > 0
+		})
+		var victims []*corev1.Pod
+		freed := resource.Quantity{}
+		for _, cd := range cands {
+			if freed.Cmp(need) >= 0 {
+				break
+			}
+			victims = append(victims, cd.p)
+			freed.Add(cd.req)
+		}
+		if freed.Cmp(need) >= 0 && len(victims) > 0 {
+			return victims
+		}
+	}
+	return nil
 }

@@ -453,6 +453,12 @@ func checkedAction(f explain.Fix) string {
 		return "adding a node like the closest"
 	case explain.ActionChangeRequest:
 		return "lowering the request"
+	case explain.ActionFreeCapacity:
+		names := make([]string, 0, len(o.Evicted))
+		for _, p := range o.Evicted {
+			names = append(names, Clean(p))
+		}
+		return "evicting the lower-priority " + listSome(names, maxListed)
 	case explain.ActionRelaxPodAffinity:
 		return "dropping the term"
 	case explain.ActionLabelNode:
