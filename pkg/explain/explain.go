@@ -197,6 +197,7 @@ func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, p
 		pr.Closest = closestNodes(keyed)
 		var metas []fixMeta
 		pr.Fixes, metas = proposeFixMetas(keyed, pr.Spread)
+		nameHolders(pr.Fixes, metas, c)
 		if !cycle.Feasible {
 			pr.Plan = verifyFixes(profile, c, pod, pr.Fixes, metas, keyed)
 		} else {

@@ -364,6 +364,16 @@ type ResourceChange struct {
 	// LowerTo is the request that would fit the node with the most free (ChangeRequest when it fits
 	// some node's allocatable); nil otherwise.
 	LowerTo *resource.Quantity `json:"lowerTo,omitempty"`
+	// Node is the node with the most free of the resource, and HeldBy the Pods there holding the
+	// most of it (at most three, largest first).
+	Node   string        `json:"node,omitempty"`
+	HeldBy []PodQuantity `json:"heldBy,omitempty"`
+}
+
+// PodQuantity is a Pod (namespace/name) and what it requests of one resource.
+type PodQuantity struct {
+	Pod      string            `json:"pod"`
+	Quantity resource.Quantity `json:"quantity"`
 }
 
 // SpreadChange is a violated spread constraint and the domains the next replica can go to.

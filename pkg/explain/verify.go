@@ -645,3 +645,37 @@ func evictionsFor(f *Fix, m *fixMeta, c *checks.Cluster, pod *corev1.Pod) []*cor
 	}
 	return nil
 }
+
+// nameHolders says, for each resource fix, which Pods hold the most of the resource on the node
+// with the most free: the capacity a reader would free or move.
+func nameHolders(fixes []Fix, metas []fixMeta, c *checks.Cluster) {
+	for i := range fixes {
+		ch, m := fixes[i].Change.Resource, &metas[i]
+		if ch == nil || fixes[i].Kind != checks.KindInsufficientResource || len(m.shortfall) == 0 {
+			continue
+		}
+		best := ""
+		for _, n := range m.causeNodes {
+			q, ok := m.shortfall[n]
+			if ok && (best == "" || q.Cmp(m.shortfall[best]) < 0) {
+				best = n
+			}
+		}
+		ni := c.Node(best)
+		if ni == nil {
+			continue
+		}
+		var held []PodQuantity
+		for _, p := range ni.Pods {
+			q := resourcehelper.PodRequests(p, resourcehelper.PodResourcesOptions{})[ch.Resource]
+			if !q.IsZero() {
+				held = append(held, PodQuantity{Pod: p.Namespace + "/" + p.Name, Quantity: q})
+			}
+		}
+		sort.SliceStable(held, func(a, b int) bool { return held[a].Quantity.Cmp(held[b].Quantity) > 0 })
+		if len(held) > 3 {
+			held = held[:3]
+		}
+		ch.Node, ch.HeldBy = best, held
+	}
+}

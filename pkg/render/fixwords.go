@@ -184,7 +184,7 @@ func resourceFix(f explain.Fix) string {
 	case r.LowerTo == nil:
 		return fmt.Sprintf("The Pod requests %s %s, more than any of these %s has allocatable (at most %s); lower the request or add bigger nodes", r.Requested.String(), r.Resource, nodes, r.MostAllocatable.String())
 	}
-	return fmt.Sprintf("The Pod requests %s %s but the most free on %s is %s; lower the request to %s or less, free capacity, or add nodes", r.Requested.String(), r.Resource, theseNodes(f.Nodes, "any of "), r.MostFree.String(), r.LowerTo.String())
+	return fmt.Sprintf("The Pod requests %s %s but the most free on %s is %s%s; lower the request to %s or less, free capacity, or add nodes", r.Requested.String(), r.Resource, theseNodes(f.Nodes, "any of "), r.MostFree.String(), heldByPhrase(r), r.LowerTo.String())
 }
 
 func spreadMissingLabelFix(f explain.Fix) string {
@@ -478,4 +478,17 @@ func podsKeepingOff(f explain.Fix, example string) string {
 		names = append(names, fmt.Sprintf("%s (%s)", Clean(p.Pod), plural(p.Nodes, "node")))
 	}
 	return listSome(names, maxListed)
+}
+
+// heldByPhrase names the Pods holding the resource on the node with the most free: " (db-c-01,
+// where data/postgres-0 requests 12)".
+func heldByPhrase(r *explain.ResourceChange) string {
+	if r.Node == "" || len(r.HeldBy) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(r.HeldBy))
+	for _, h := range r.HeldBy {
+		parts = append(parts, fmt.Sprintf("%s %s", Clean(h.Pod), h.Quantity.String()))
+	}
+	return fmt.Sprintf(" (on %s, whose largest requests are %s)", Clean(r.Node), joinLast(parts, " and "))
 }
