@@ -13,6 +13,8 @@ type ClusterEdit struct {
 	Evict []*corev1.Pod
 	// Add are new nodes, appended after the existing ones.
 	Add []*corev1.Node
+	// Bind are Pods to add to the node their spec.nodeName names (an evicted Pod's changed copy).
+	Bind []*corev1.Pod
 }
 
 // Derive is the cluster with the edit applied. Only the nodes the edit touches are rebuilt, so
@@ -25,6 +27,10 @@ func (c *Cluster) Derive(e ClusterEdit) *Cluster {
 	for _, p := range e.Evict {
 		evict[p.Spec.NodeName] = append(evict[p.Spec.NodeName], p)
 	}
+	bind := map[string][]*corev1.Pod{}
+	for _, p := range e.Bind {
+		bind[p.Spec.NodeName] = append(bind[p.Spec.NodeName], p)
+	}
 	for _, ni := range c.Nodes {
 		name := ni.Node.Name
 		if n, ok := e.Nodes[name]; ok {
@@ -35,6 +41,9 @@ func (c *Cluster) Derive(e ClusterEdit) *Cluster {
 		}
 		if pods := evict[name]; len(pods) > 0 {
 			ni = ni.withoutPods(pods)
+		}
+		if pods := bind[name]; len(pods) > 0 {
+			ni = ni.withPods(pods)
 		}
 		out.Nodes = append(out.Nodes, ni)
 		out.nodeByName[name] = ni

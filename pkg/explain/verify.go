@@ -56,6 +56,7 @@ type edit struct {
 	pod    []func(*corev1.Pod)
 	nodes  map[string][]func(*corev1.Node)
 	evict  []*corev1.Pod
+	bind   []*corev1.Pod // changed copies of evicted Pods, bound where they were
 	add    []*corev1.Node
 	like   map[string]string // added node -> the node it copies
 }
@@ -81,6 +82,7 @@ func merge(es ...*edit) *edit {
 			out.nodes[n] = append(out.nodes[n], fs...)
 		}
 		out.evict = append(out.evict, e.evict...)
+		out.bind = append(out.bind, e.bind...)
 		for _, a := range e.add {
 			for _, have := range out.add {
 				if have.Name == a.Name {
@@ -112,7 +114,7 @@ func (e *edit) apply(c *checks.Cluster, pod *corev1.Pod) (*checks.Cluster, *core
 	if len(e.nodes) == 0 && len(e.evict) == 0 && len(e.add) == 0 {
 		return c, pod
 	}
-	ce := checks.ClusterEdit{Nodes: map[string]*corev1.Node{}, Evict: e.evict, Add: e.add}
+	ce := checks.ClusterEdit{Nodes: map[string]*corev1.Node{}, Evict: e.evict, Add: e.add, Bind: e.bind}
 	for name, fs := range e.nodes {
 		ni := c.Node(name)
 		if ni == nil {
@@ -138,8 +140,10 @@ func (v *verifier) run(e *edit, causeKey string, causeNodes []string) FixOutcome
 	c, pod := e.apply(v.cluster, v.pod)
 	res := checks.RunCycle(v.profile, c, pod, checks.CycleOptions{SkipPostFilter: true})
 	out := FixOutcome{Action: e.action}
-	for _, p := range e.evict {
-		out.Evicted = append(out.Evicted, p.Namespace+"/"+p.Name)
+	if len(e.bind) == 0 { // a Pod replaced by its changed copy is not evicted
+		for _, p := range e.evict {
+			out.Evicted = append(out.Evicted, p.Namespace+"/"+p.Name)
+		}
 	}
 	if res.PreFilter != nil {
 		out.PreFilter = res.PreFilter.Reason
@@ -406,6 +410,27 @@ func editForAction(a FixAction, f *Fix, m *fixMeta, c *checks.Cluster, pod *core
 				p.Spec.TopologySpreadConstraints[i].MaxSkew = to
 			}
 		})
+	case ActionChangeOtherPod:
+		a := ch.PodAffinity
+		if a == nil || f.Kind != checks.KindExistingAntiAffinity {
+			return nil
+		}
+		names := map[string]bool{a.Pod: true}
+		for _, p := range ch.Pods {
+			names[p.Pod] = true
+		}
+		for _, ni := range c.Nodes {
+			for _, p := range ni.Pods {
+				if names[p.Namespace+"/"+p.Name] {
+					changed := p.DeepCopy()
+					dropPodAffinityTerm(changed, true, a.Term)
+					e.evict, e.bind = append(e.evict, p), append(e.bind, changed)
+				}
+			}
+		}
+		if len(e.bind) == 0 {
+			return nil
+		}
 	case ActionFreeCapacity:
 		e.evict = evictionsFor(f, m, c, pod)
 		if len(e.evict) == 0 {

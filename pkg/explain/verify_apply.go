@@ -55,7 +55,7 @@ func ApplyPlan(s *snapshot.Snapshot, sel Selection) (*snapshot.Snapshot, *PodRep
 	for _, p := range e.evict {
 		evicted[p] = true
 	}
-	out.Pods = make([]*corev1.Pod, 0, len(s.Pods))
+	out.Pods = make([]*corev1.Pod, 0, len(s.Pods)+len(e.bind))
 	for _, p := range s.Pods {
 		switch {
 		case p == pod:
@@ -64,6 +64,7 @@ func ApplyPlan(s *snapshot.Snapshot, sel Selection) (*snapshot.Snapshot, *PodRep
 			out.Pods = append(out.Pods, p)
 		}
 	}
+	out.Pods = append(out.Pods, e.bind...)
 	out.Nodes = make([]*corev1.Node, 0, len(s.Nodes)+len(e.add))
 	for _, n := range s.Nodes {
 		if fs := e.nodes[n.Name]; len(fs) > 0 {

@@ -461,6 +461,8 @@ func checkedAction(f explain.Fix) string {
 		return "evicting the lower-priority " + listSome(names, maxListed)
 	case explain.ActionRelaxPodAffinity:
 		return "dropping the term"
+	case explain.ActionChangeOtherPod:
+		return "dropping that term from the Pods"
 	case explain.ActionLabelNode:
 		return "labelling the node"
 	}
