@@ -68,7 +68,7 @@ func Explain(s *snapshot.Snapshot, sel Selection) (*WhyPendingReport, error) {
 	c := checks.NewCluster(s)
 	idx := newClusterIndex(s)
 	for _, group := range groupIdentical(targets) {
-		pr := analyzePod(profile, c, idx, group[0])
+		pr := analyzePod(profile, c, idx, group[0], nil)
 		var same []PodReport
 		for _, other := range group[1:] {
 			pr.SamePods = append(pr.SamePods, other.Namespace+"/"+other.Name)
@@ -154,7 +154,8 @@ func newClusterIndex(s *snapshot.Snapshot) *clusterIndex {
 	return idx
 }
 
-func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod) (pr PodReport) {
+// analyzePod builds one Pod's report; keep, when set, receives the fixes' metas (for ApplyPlan).
+func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod, keep *[]fixMeta) (pr PodReport) {
 	pr = PodReport{
 		Namespace: pod.Namespace, Name: pod.Name, Owner: ownerOf(pod),
 		Priority: priorityOf(pod), PriorityClassName: pod.Spec.PriorityClassName,
@@ -194,7 +195,20 @@ func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, p
 		keyed := keyNodes(pr.Nodes)
 		pr.Groups = groupNodes(keyed)
 		pr.Closest = closestNodes(keyed)
-		pr.Fixes = proposeFixes(keyed, pr.Spread)
+		var metas []fixMeta
+		pr.Fixes, metas = proposeFixMetas(keyed, pr.Spread)
+		nameHolders(pr.Fixes, metas, c)
+		if !cycle.Feasible {
+			pr.Plan = verifyFixes(profile, c, pod, pr.Fixes, metas, keyed)
+		} else {
+			for i := range pr.Fixes {
+				pr.Fixes[i].Sufficient = false // the Pod fits already: nothing was verified
+			}
+		}
+		addCommands(pr.Fixes, pod)
+		if keep != nil {
+			*keep = metas
+		}
 	}
 	classify(&pr)
 	notModelled(c, idx, pod, &pr)
@@ -243,8 +257,13 @@ func notModelled(c *checks.Cluster, idx *clusterIndex, pod *corev1.Pod, pr *PodR
 // model when the Pod uses such a thing rather than to a changed cluster.
 func compareRecorded(idx *clusterIndex, pod *corev1.Pod, pr *PodReport) *RecordedMessage {
 	rec := recordedMessage(idx, pod, pr)
-	if rec != nil && !rec.Matches && rec.Difference == DifferenceStale && len(pr.Unmodelled) > 0 {
-		rec.Difference = DifferenceNotModelled
+	if rec != nil && !rec.Matches && rec.Difference == DifferenceStale {
+		switch {
+		case len(idx.snap.Nodes) == 0:
+			rec.Difference = DifferenceNoNodes
+		case len(pr.Unmodelled) > 0:
+			rec.Difference = DifferenceNotModelled
+		}
 	}
 	return rec
 }

@@ -273,7 +273,8 @@ func TestVolumeBinding(t *testing.T) {
 		t.Errorf("message\n got  %s\n want %s", pr.SchedulerMessage, want)
 	}
 	wantFixes := []Fix{
-		{Kind: checks.KindVolumeBindConflict, Action: ActionCreateVolume, Alternatives: []FixAction{ActionChangeStorageClass}, Nodes: 2, Sufficient: true,
+		// Not applied to a copy (a volume to create), so not known to be enough.
+		{Kind: checks.KindVolumeBindConflict, Action: ActionCreateVolume, Alternatives: []FixAction{ActionChangeStorageClass}, Nodes: 2,
 			Targets: []ObjectRef{{"PersistentVolumeClaim", "default/scratch"}, {"StorageClass", "local"}}},
 		{Kind: checks.KindVolumeNodeConflict, Action: ActionFreeCapacity, Alternatives: []FixAction{ActionRecreateClaim}, Nodes: 1,
 			Targets: []ObjectRef{{"PersistentVolumeClaim", "default/data"}, {"PersistentVolume", "pv1"}}},
@@ -322,7 +323,8 @@ func TestNominatedPodsCountOnlyInDefaultNominator(t *testing.T) {
 	}
 }
 
-// Zone, hostname and other system labels belong to Kubernetes: the fix must not relabel nodes.
+// Zone, hostname and other system labels belong to Kubernetes: the fix must not relabel nodes;
+// nor a node of another pool (n1 has another value), only one that lacks the key (n2).
 func TestSelectorFixNeverRelabelsSystemLabels(t *testing.T) {
 	for _, tt := range []struct {
 		key     string
@@ -334,13 +336,21 @@ func TestSelectorFixNeverRelabelsSystemLabels(t *testing.T) {
 		{"disk", true},
 		{"example.com/kubernetes.io", true},
 	} {
-		r, err := Explain(snap([]*corev1.Node{fx.Node("n1", fx.Labels(tt.key, "a"))}, fx.Pod(ns, "p", fx.NodeSelector(tt.key, "b"))), Selection{AllNamespaces: true})
+		r, err := Explain(snap([]*corev1.Node{fx.Node("n1", fx.Labels(tt.key, "a")), fx.Node("n2")}, fx.Pod(ns, "p", fx.NodeSelector(tt.key, "b"))), Selection{AllNamespaces: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := r.Pods[0].Fixes[0]
+		var f Fix
+		for _, x := range r.Pods[0].Fixes {
+			if x.Kind == checks.KindNodeSelectorMismatch {
+				f = x
+			}
+		}
 		if got := slices.Contains(f.Alternatives, ActionLabelNode); got != tt.relabel {
 			t.Errorf("%s: relabel %v, want %v: %+v", tt.key, got, tt.relabel, f)
+		}
+		if tt.relabel && (len(f.Targets) != 1 || f.Targets[0].Name != "n2") {
+			t.Errorf("%s: targets %v, want only n2 (n1 is in another pool)", tt.key, f.Targets)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 )
@@ -16,6 +17,8 @@ type fixCause struct {
 	all   []checks.Blocker // every occurrence, one or more per node
 	// nodes have the cause, closest to fitting first.
 	nodes []string
+	// onNode is the cause's blockers on each of its nodes.
+	onNode map[string][]checks.Blocker
 }
 
 // fixBuilders holds, for every blocker kind, how explain turns a cause into a Fix. A builder
@@ -59,12 +62,12 @@ var fixBuilders = map[checks.BlockerKind]func(c fixCause, spread []checks.Spread
 	checks.KindPodAntiAffinityConflict: func(c fixCause, _ []checks.SpreadDomains) Fix {
 		a := *c.first.PodAffinity
 		return Fix{Action: ActionAddNodes, Alternatives: []FixAction{ActionLowerReplicas, ActionRelaxPodAffinity},
-			Targets: podRefs(a.Pod), Change: FixChange{PodAffinity: &a}}
+			Targets: podRefs(a.Pod), Change: FixChange{PodAffinity: &a, Pods: collidingPods(c)}}
 	},
 	checks.KindExistingAntiAffinity: func(c fixCause, _ []checks.SpreadDomains) Fix {
 		a := *c.first.PodAffinity
 		return Fix{Action: ActionChangeOtherPod, Alternatives: []FixAction{ActionChangePodLabels},
-			Targets: podRefs(a.Pod), Change: FixChange{PodAffinity: &a}}
+			Targets: podRefs(a.Pod), Change: FixChange{PodAffinity: &a, Pods: collidingPods(c)}}
 	},
 	checks.KindReadWriteOncePodInUse: func(c fixCause, _ []checks.SpreadDomains) Fix {
 		v := *c.first.Volume
@@ -147,9 +150,26 @@ func deviceClaimFix(c fixCause, _ []checks.SpreadDomains) Fix {
 		Targets: append([]ObjectRef{{Kind: "ResourceClaim", Name: e.Claim}}, nodeRefs(c.nodes)...), Change: FixChange{DeviceClaim: &e}}
 }
 
+// fixMeta is what explain keeps about a fix while verifying and ranking it, aligned with the fixes.
+type fixMeta struct {
+	key        string   // the cause's checks.Identity
+	causeNodes []string // every node the cause is on, closest to fitting first
+	edit       *edit    // the change as applied to a copy; nil when unverified
+	intent     int      // intentRank
+	// onNodeSelector is, for a nodeSelector cause, each node's value of the key (nil: none).
+	onNodeSelector map[string]*string
+	// shortfall is, for a resource cause, how much each node lacks.
+	shortfall map[string]resource.Quantity
+}
+
 // proposeFixes turns each distinct blocker into one concrete change, most nodes first. A fix is
-// Sufficient when some node has no other blocker.
+// Sufficient when some node has no other blocker (verifyFixes then checks it on a copy).
 func proposeFixes(nodes []keyedNode, spread []checks.SpreadDomains) []Fix {
+	fixes, _ := proposeFixMetas(nodes, spread)
+	return fixes
+}
+
+func proposeFixMetas(nodes []keyedNode, spread []checks.SpreadDomains) ([]Fix, []fixMeta) {
 	type acc struct {
 		fixCause
 		sufficient bool
@@ -167,11 +187,12 @@ func proposeFixes(nodes []keyedNode, spread []checks.SpreadDomains) []Fix {
 			k := n.keys[j]
 			a, ok := byKey[k]
 			if !ok {
-				a = &acc{fixCause: fixCause{first: b}}
+				a = &acc{fixCause: fixCause{first: b, onNode: map[string][]checks.Blocker{}}}
 				byKey[k] = a
 				order = append(order, k)
 			}
 			a.all = append(a.all, b)
+			a.onNode[n.Name] = append(a.onNode[n.Name], b)
 			if !seen[k] {
 				seen[k] = true
 				a.nodes = append(a.nodes, n.Name)
@@ -182,6 +203,7 @@ func proposeFixes(nodes []keyedNode, spread []checks.SpreadDomains) []Fix {
 		}
 	}
 	var fixes []Fix
+	var metas []fixMeta
 	for _, k := range order {
 		a := byKey[k]
 		// A cordon also brings the node.kubernetes.io/unschedulable taint: one cause, one fix.
@@ -195,15 +217,48 @@ func proposeFixes(nodes []keyedNode, spread []checks.SpreadDomains) []Fix {
 		sort.SliceStable(a.nodes, func(i, j int) bool { return blockersOn[a.nodes[i]] < blockersOn[a.nodes[j]] })
 		f := build(a.fixCause, spread)
 		f.Kind, f.Nodes, f.Sufficient = a.first.Kind, len(a.nodes), a.sufficient
-		fixes = append(fixes, f)
-	}
-	sort.SliceStable(fixes, func(i, j int) bool {
-		if fixes[i].Sufficient != fixes[j].Sufficient {
-			return fixes[i].Sufficient
+		m := fixMeta{key: k, causeNodes: a.nodes}
+		if f.Kind == checks.KindNodeSelectorMismatch {
+			m.onNodeSelector = map[string]*string{}
+			for n, bs := range a.onNode {
+				if bs[0].NodeSelector != nil {
+					m.onNodeSelector[n] = bs[0].NodeSelector.Actual
+				}
+			}
 		}
-		return fixes[i].Nodes > fixes[j].Nodes
+		if f.Kind == checks.KindInsufficientResource {
+			m.shortfall = map[string]resource.Quantity{}
+			for n, bs := range a.onNode {
+				if r := bs[0].Resource; r != nil && !r.ExceedsAllocatable {
+					m.shortfall[n] = r.Shortfall
+				}
+			}
+		}
+		fixes, metas = append(fixes, f), append(metas, m)
+	}
+	keepLabelingToFreeNodes(fixes, metas, nodes)
+	sortFixes(fixes, metas, func(a, b *Fix, _, _ *fixMeta) bool {
+		if a.Sufficient != b.Sufficient {
+			return a.Sufficient
+		}
+		return a.Nodes > b.Nodes
 	})
-	return fixes
+	return fixes, metas
+}
+
+// sortFixes sorts fixes and their metas together, stably.
+func sortFixes(fixes []Fix, metas []fixMeta, less func(a, b *Fix, ma, mb *fixMeta) bool) {
+	idx := make([]int, len(fixes))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool { return less(&fixes[idx[i]], &fixes[idx[j]], &metas[idx[i]], &metas[idx[j]]) })
+	fs, ms := make([]Fix, len(fixes)), make([]fixMeta, len(metas))
+	for i, k := range idx {
+		fs[i], ms[i] = fixes[k], metas[k]
+	}
+	copy(fixes, fs)
+	copy(metas, ms)
 }
 
 // maxTargetNodes is how many nodes a fix names: enough for a command to act on.
@@ -255,6 +310,59 @@ func taintFix(c fixCause, _ []checks.SpreadDomains) Fix {
 	}
 	return Fix{Action: ActionAddToleration, Alternatives: []FixAction{ActionRemoveTaint}, Targets: nodeRefs(c.nodes),
 		Change: FixChange{Toleration: &tol, Taint: &taint, NearestToleration: t.NearestToleration, NearMiss: t.NearMiss}}
+}
+
+// keepLabelingToFreeNodes keeps "label a node" only where it relabels no pool: the nodes named
+// must lack the key (a node with another value belongs to another pool), the key must not mark a
+// dedicated pool, and no node the Pod's selection already picks may be held back by a taint (the
+// cluster then says the Pod lacks the toleration, not that a node lacks the label).
+func keepLabelingToFreeNodes(fixes []Fix, metas []fixMeta, nodes []keyedNode) {
+	intended, selects := podSelection(nodes)
+	taintedPool := false
+	for i, f := range fixes {
+		if f.Kind != checks.KindUntoleratedTaint && f.Kind != checks.KindCordoned {
+			continue
+		}
+		for _, n := range metas[i].causeNodes {
+			taintedPool = taintedPool || (selects && intended[n])
+		}
+	}
+	for i := range fixes {
+		f, m := &fixes[i], &metas[i]
+		if f.Kind != checks.KindNodeSelectorMismatch || f.Change.Label == nil {
+			continue
+		}
+		var free []string
+		for _, n := range m.causeNodes {
+			if b, ok := m.onNodeSelector[n]; ok && b == nil {
+				free = append(free, n)
+			}
+		}
+		if len(free) == 0 || taintedPool || dedicatedLabel(f.Change.Label.Key) {
+			f.Alternatives = slices.DeleteFunc(f.Alternatives, func(a FixAction) bool { return a == ActionLabelNode })
+		}
+		if slices.Contains(f.Alternatives, ActionLabelNode) {
+			f.Targets = nodeRefs(free)
+		}
+	}
+}
+
+// podSelection is the nodes the Pod's own nodeSelector and required node affinity pick, and
+// whether the Pod selects nodes at all.
+func podSelection(nodes []keyedNode) (intended map[string]bool, selects bool) {
+	intended = map[string]bool{}
+	for _, n := range nodes {
+		picked := true
+		for _, b := range n.Blockers {
+			if b.Kind == checks.KindNodeSelectorMismatch || b.Kind == checks.KindNodeAffinityMismatch || b.Kind == checks.KindNodeNameMismatch {
+				picked, selects = false, true
+			}
+		}
+		if picked {
+			intended[n.Name] = true
+		}
+	}
+	return intended, selects
 }
 
 func nodeSelectorFix(c fixCause, _ []checks.SpreadDomains) Fix {
@@ -370,6 +478,11 @@ func spreadSkewFix(c fixCause, spread []checks.SpreadDomains) Fix {
 			}
 		}
 	}
+	for _, b := range c.all {
+		if s := b.Spread; s != nil && s.Skew > s.MaxSkew && (ch.RaiseTo == 0 || s.Skew < ch.RaiseTo) {
+			ch.RaiseTo = s.Skew
+		}
+	}
 	f := Fix{Action: ActionUnblockDomains, Alternatives: []FixAction{ActionRaiseMaxSkew}, Change: FixChange{Spread: ch}}
 	if e.MinDomains > 0 && e.EligibleDomains < int(e.MinDomains) {
 		f.Alternatives = append([]FixAction{ActionAddDomains}, f.Alternatives...)
@@ -390,4 +503,26 @@ func volumeBindFix(c fixCause, _ []checks.SpreadDomains) Fix {
 		f.Action, f.Alternatives = ActionCreateVolume, []FixAction{ActionChangeStorageClass}
 	}
 	return f
+}
+
+// collidingPods counts, per colliding Pod, the nodes it keeps the Pod off (each node once per Pod).
+func collidingPods(c fixCause) []PodCount {
+	var out []PodCount
+	index := map[string]int{}
+	for _, n := range c.nodes {
+		seen := map[string]bool{}
+		for _, b := range c.onNode[n] {
+			if b.PodAffinity == nil || b.PodAffinity.Pod == "" || seen[b.PodAffinity.Pod] {
+				continue
+			}
+			seen[b.PodAffinity.Pod] = true
+			if i, ok := index[b.PodAffinity.Pod]; ok {
+				out[i].Nodes++
+				continue
+			}
+			index[b.PodAffinity.Pod] = len(out)
+			out = append(out, PodCount{Pod: b.PodAffinity.Pod, Nodes: 1})
+		}
+	}
+	return out
 }

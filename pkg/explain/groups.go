@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 )
 
@@ -20,8 +22,19 @@ func keyNodes(nodes []NodeReport) []keyedNode {
 	for i := range nodes {
 		n := keyedNode{NodeReport: &nodes[i], keys: make([]string, len(nodes[i].Blockers))}
 		seen := map[string]bool{}
+		cordon := ""
+		for _, b := range nodes[i].Blockers {
+			if b.Kind == checks.KindCordoned {
+				cordon = checks.Identity(b)
+			}
+		}
 		for j, b := range nodes[i].Blockers {
 			k := checks.Identity(b)
+			// A cordon brings its node.kubernetes.io/unschedulable taint: one cause, which
+			// uncordoning lifts whole, counted once in groups, closest nodes and fixes.
+			if cordon != "" && b.Taint != nil && b.Taint.Taint.Key == corev1.TaintNodeUnschedulable {
+				k = cordon
+			}
 			n.keys[j] = k
 			if !seen[k] {
 				seen[k] = true
@@ -85,20 +98,24 @@ func (n keyedNode) firstOfEachKey() []checks.Blocker {
 }
 
 // closestNodes names up to three nodes with the fewest distinct blockers; among equals, those
-// whose blockers preemption could resolve, then by name.
+// the Pod's selection picks, then the least short of resources, those whose blockers preemption
+// could resolve, then by name.
 func closestNodes(nodes []keyedNode) []ClosestNode {
 	type cand struct {
-		name   string
-		n      int
-		unres  bool
-		excess float64
+		name     string
+		n        int
+		intended bool
+		unres    bool
+		excess   float64
 	}
+	// Among equals, the nodes the Pod's own selection picks come first: that is where it is meant to run.
+	intended, _ := podSelection(nodes)
 	var cs []cand
 	for _, n := range nodes {
 		if len(n.Blockers) == 0 {
 			continue
 		}
-		c := cand{name: n.Name, n: len(n.distinct), unres: n.Scheduler != nil && n.Scheduler.Code == checks.UnschedulableAndUnresolvable}
+		c := cand{name: n.Name, n: len(n.distinct), intended: intended[n.Name], unres: n.Scheduler != nil && n.Scheduler.Code == checks.UnschedulableAndUnresolvable}
 		for _, b := range n.Blockers {
 			if r := b.Resource; r != nil && r.Requested.Value() > 0 {
 				c.excess += float64(r.Shortfall.MilliValue()) / float64(r.Requested.MilliValue())
@@ -110,6 +127,9 @@ func closestNodes(nodes []keyedNode) []ClosestNode {
 		a, b := cs[i], cs[j]
 		if a.n != b.n {
 			return a.n < b.n
+		}
+		if a.intended != b.intended {
+			return a.intended
 		}
 		if a.excess != b.excess {
 			return a.excess < b.excess

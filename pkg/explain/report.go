@@ -4,6 +4,8 @@
 package explain
 
 import (
+	"encoding/json"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -69,6 +71,10 @@ const (
 // DifferenceNotModelled: the recorded message comes from a filter or object the analysis does not
 // model or could not read (the Pod's Unmodelled list).
 const DifferenceNotModelled = "NotModelled"
+
+// DifferenceNoNodes: the snapshot holds no Node objects, so the message computed from it cannot
+// be the one the scheduler wrote from the nodes it saw (not a changed cluster).
+const DifferenceNoNodes = "NoNodes"
 
 // UnmodelledFeature names something a Pod uses that the analysis does not model or could not read.
 type UnmodelledFeature string
@@ -137,8 +143,12 @@ type PodReport struct {
 	Groups []NodeGroup `json:"groups,omitempty"`
 	// Closest are the nodes with the fewest distinct blockers.
 	Closest []ClosestNode `json:"closest,omitempty"`
-	// Fixes proposes what would unblock the Pod, most nodes unblocked first.
+	// Fixes proposes what would unblock the Pod: verified-sufficient first, then by intent (the
+	// change the cluster already expresses), Pod-side changes, fewest objects changed.
 	Fixes []Fix `json:"fixes,omitempty"`
+	// Plan is the least found to change so the Pod schedules: one fix, or the smallest
+	// combination of them, verified on a copy of the cluster.
+	Plan *Plan `json:"plan,omitempty"`
 }
 
 // Owner is the Pod's controlling owner (a ReplicaSet's Deployment when it can be told from names).
@@ -221,8 +231,24 @@ type Fix struct {
 	Change FixChange `json:"change"`
 	// Nodes is how many nodes this blocker appears on.
 	Nodes int `json:"nodes"`
-	// Sufficient is true when this change alone would make at least one node feasible.
+	// Sufficient is true when this change alone makes at least one node pass every filter: the
+	// change was applied to a copy of the cluster and the whole cycle ran again (Outcome).
 	Sufficient bool `json:"sufficient,omitempty"`
+	// Outcome is what the change achieves when applied to a copy of the cluster; nil when the fix
+	// cannot be applied to a copy (a volume, another Pod's term) and was not verified.
+	Outcome *FixOutcome `json:"outcome,omitempty"`
+	// Command is the exact shell command that makes the change (shell-quoted), when kubectl has one.
+	Command string `json:"command,omitempty"`
+	// Patches are the same change as machine-readable patches, one per object.
+	Patches []FixPatch `json:"patches,omitempty"`
+}
+
+// FixPatch is a change to one object as kubectl patch takes it.
+type FixPatch struct {
+	Target ObjectRef `json:"target"`
+	// Type is "strategic", "merge" or "json" (kubectl patch --type).
+	Type  string          `json:"type"`
+	Patch json.RawMessage `json:"patch"`
 }
 
 // FixAction names one kind of change.
@@ -306,6 +332,9 @@ type FixChange struct {
 	Spread *SpreadChange `json:"spread,omitempty"`
 	// PodAffinity is the term concerned (an example colliding Pod in Pod).
 	PodAffinity *checks.PodAffinityEvidence `json:"podAffinity,omitempty"`
+	// Pods are, for anti-affinity, every colliding Pod (namespace/name) across the nodes, each with
+	// how many of the nodes it keeps the Pod off.
+	Pods []PodCount `json:"pods,omitempty"`
 	// Volume is the claim and volume concerned.
 	Volume *checks.VolumeEvidence `json:"volume,omitempty"`
 	// Features are the node features the Pod needs and the nodes lack.
@@ -314,6 +343,12 @@ type FixChange struct {
 	VolumeLimit *checks.VolumeLimitEvidence `json:"volumeLimit,omitempty"`
 	// DeviceClaim is the ResourceClaim concerned, with its requests and the devices refused.
 	DeviceClaim *checks.DeviceClaimEvidence `json:"deviceClaim,omitempty"`
+}
+
+// PodCount is a Pod and how many nodes it concerns.
+type PodCount struct {
+	Pod   string `json:"pod"`
+	Nodes int    `json:"nodes"`
 }
 
 // Label is one node label.
@@ -338,6 +373,16 @@ type ResourceChange struct {
 	// LowerTo is the request that would fit the node with the most free (ChangeRequest when it fits
 	// some node's allocatable); nil otherwise.
 	LowerTo *resource.Quantity `json:"lowerTo,omitempty"`
+	// Node is the node with the most free of the resource, and HeldBy the Pods there holding the
+	// most of it (at most three, largest first).
+	Node   string        `json:"node,omitempty"`
+	HeldBy []PodQuantity `json:"heldBy,omitempty"`
+}
+
+// PodQuantity is a Pod (namespace/name) and what it requests of one resource.
+type PodQuantity struct {
+	Pod      string            `json:"pod"`
+	Quantity resource.Quantity `json:"quantity"`
 }
 
 // SpreadChange is a violated spread constraint and the domains the next replica can go to.
@@ -350,4 +395,6 @@ type SpreadChange struct {
 	GlobalMinimum   int32  `json:"globalMinimum"`
 	// LeastLoaded are the domains at the global minimum (at most five): only they take a replica.
 	LeastLoaded []string `json:"leastLoaded,omitempty"`
+	// RaiseTo is the smallest maxSkew that admits the Pod on one of the nodes the constraint blocks.
+	RaiseTo int32 `json:"raiseTo,omitempty"`
 }

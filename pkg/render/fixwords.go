@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
 )
 
@@ -102,7 +103,7 @@ func nodeSelectorFix(f explain.Fix) string {
 		return ""
 	}
 	key, want := c.Label.Key, c.Label.Value
-	seen := "no node has the label"
+	seen := "none of them has the label"
 	if len(c.Found) > 0 {
 		vs := make([]string, 0, len(c.Found))
 		for _, v := range c.Found {
@@ -115,7 +116,15 @@ func nodeSelectorFix(f explain.Fix) string {
 	}
 	names, _ := fixNodes(f)
 	if !offers(f, explain.ActionLabelNode) || len(names) == 0 {
-		return fmt.Sprintf("nodeSelector %s=%s matches none of these %s (%s); %s is set by Kubernetes or the cloud provider, so change the Pod's nodeSelector rather than the nodes", key, want, plural(f.Nodes, "node"), seen, key)
+		why := key + " is set by Kubernetes or the cloud provider"
+		switch {
+		case systemKey(key):
+		case c.NodesWithoutLabel == 0 && len(c.Found) > 0:
+			why = fmt.Sprintf("each of them carries another value of %s (another pool)", key)
+		default:
+			why = "the label marks a dedicated pool, or the nodes that carry it are held back by a taint"
+		}
+		return fmt.Sprintf("nodeSelector %s=%s matches none of these %s (%s); %s, so change the Pod's nodeSelector rather than the nodes", key, want, plural(f.Nodes, "node"), seen, why)
 	}
 	return fmt.Sprintf("nodeSelector %s=%s matches none of these %s (%s); fix the Pod's nodeSelector or label a node: kubectl label node %s %s=%s", key, want, plural(f.Nodes, "node"), seen, names[0], key, want)
 }
@@ -175,7 +184,7 @@ func resourceFix(f explain.Fix) string {
 	case r.LowerTo == nil:
 		return fmt.Sprintf("The Pod requests %s %s, more than any of these %s has allocatable (at most %s); lower the request or add bigger nodes", r.Requested.String(), r.Resource, nodes, r.MostAllocatable.String())
 	}
-	return fmt.Sprintf("The Pod requests %s %s but the most free on any of these %s is %s; lower the request to %s or less, free capacity, or add nodes", r.Requested.String(), r.Resource, nodes, r.MostFree.String(), r.LowerTo.String())
+	return fmt.Sprintf("The Pod requests %s %s but the most free on %s is %s%s; lower the request to %s or less, free capacity, or add nodes", r.Requested.String(), r.Resource, theseNodes(f.Nodes, "any of "), r.MostFree.String(), heldByPhrase(r), r.LowerTo.String())
 }
 
 func spreadMissingLabelFix(f explain.Fix) string {
@@ -196,9 +205,15 @@ func spreadSkewFix(f explain.Fix) string {
 		return ""
 	}
 	most := e.GlobalMinimum + e.MaxSkew
-	s := fmt.Sprintf("Spread over %s (maxSkew %d) allows at most %d matching %s per domain now (the least-loaded domain has %d)", e.TopologyKey, e.MaxSkew, most, verb(int(most), "Pod", "Pods"), e.GlobalMinimum)
+	s := fmt.Sprintf("Spread over %s (maxSkew %d) allows at most %d matching %s per domain now", e.TopologyKey, e.MaxSkew, most, verb(int(most), "Pod", "Pods"))
+	if e.MinDomains > 0 && e.EligibleDomains < int(e.MinDomains) {
+		// The scheduler's global minimum, not any domain's count: minDomains forces it to 0.
+		s += fmt.Sprintf(" (the global minimum is 0 because only %s %s eligible, fewer than minDomains %d, whatever each domain holds)", plural(e.EligibleDomains, "domain"), verb(e.EligibleDomains, "is", "are"), e.MinDomains)
+	} else {
+		s += fmt.Sprintf(" (the global minimum, the fewest matching Pods in an eligible domain, is %d)", e.GlobalMinimum)
+	}
 	if offers(f, explain.ActionAddDomains) {
-		s += fmt.Sprintf("; only %d domain(s) are eligible against minDomains %d, which forces the minimum to 0: add domains or lower minDomains", e.EligibleDomains, e.MinDomains)
+		s += "; add domains or lower minDomains"
 	}
 	if len(e.LeastLoaded) > 0 {
 		s += fmt.Sprintf("; the next replica can only go to %s, so unblock the nodes there (tainted nodes still count as domains unless the constraint sets nodeTaintsPolicy: Honor), or raise maxSkew", strings.Join(e.LeastLoaded, ", "))
@@ -222,13 +237,16 @@ func podAntiAffinityFix(f explain.Fix) string {
 	if a == nil {
 		return ""
 	}
-	return fmt.Sprintf("Every %s domain of these %s already runs a Pod matching the required anti-affinity (%s), e.g. %s; with more replicas than domains, add nodes, lower replicas, or use preferredDuringScheduling", a.TopologyKey, plural(f.Nodes, "node"), selectorText(a.Selector), a.Pod)
+	return fmt.Sprintf("Every %s domain of these %s already runs a Pod matching the required anti-affinity (%s): %s; with more replicas than domains, add nodes, lower replicas, or use preferredDuringScheduling", a.TopologyKey, plural(f.Nodes, "node"), selectorText(a.Selector), podsKeepingOff(f, a.Pod))
 }
 
 func existingAntiAffinityFix(f explain.Fix) string {
 	a := f.Change.PodAffinity
 	if a == nil {
 		return ""
+	}
+	if len(f.Change.Pods) > 1 {
+		return fmt.Sprintf("Pods with a required anti-affinity (%s over %s) that matches this Pod keep it off %s: %s; change their term or this Pod's labels", selectorText(a.Selector), a.TopologyKey, plural(f.Nodes, "node"), podsKeepingOff(f, a.Pod))
 	}
 	return fmt.Sprintf("Pod %s has a required anti-affinity (%s over %s) that matches this Pod and keeps it off %s; change that Pod's term or this Pod's labels", a.Pod, selectorText(a.Selector), a.TopologyKey, plural(f.Nodes, "node"))
 }
@@ -368,4 +386,146 @@ func deviceClaimElsewhereFix(f explain.Fix) string {
 		return ""
 	}
 	return fmt.Sprintf("ResourceClaim %s is already allocated to devices on other nodes; let the Pod run where they are (see the claim's status.allocation.nodeSelector), or, once no Pod uses it, delete and recreate the claim so it is allocated again", e.Claim)
+}
+
+// outcomePhrase says what the fix was verified to achieve.
+func outcomePhrase(f explain.Fix) string {
+	o := f.Outcome
+	if o != nil && o.Action != f.Action {
+		return "checked by " + checkedAction(f) + ": " + outcomePhrase(explain.Fix{Action: o.Action, Outcome: o})
+	}
+	switch {
+	case o == nil:
+		return "not verified"
+	case o.Schedulable > 0:
+		return "enough on its own: " + schedulesOnPhrase(*o)
+	case o.PreFilter != "":
+		return "not enough on its own: the changed Pod is then rejected before any node is looked at (" + Clean(o.PreFilter) + ")"
+	case o.Cleared > 0 && len(o.Remaining) > 0:
+		kinds := make([]string, 0, len(o.Remaining))
+		for _, k := range o.Remaining {
+			kinds = append(kinds, kindNoun(k))
+		}
+		return fmt.Sprintf("not enough on its own: it clears %s, where %s still %s", plural(o.Cleared, "node"), listSome(kinds, maxListed), verb(len(kinds), "blocks", "block"))
+	}
+	return "not enough on its own"
+}
+
+// schedulesOnPhrase: "then schedules on a, b and 3 more".
+func schedulesOnPhrase(o explain.FixOutcome) string {
+	names := make([]string, 0, len(o.SchedulesOn))
+	for _, n := range o.SchedulesOn {
+		if like, ok := o.NewNodes[n]; ok {
+			names = append(names, "a new node like "+Clean(like))
+			continue
+		}
+		names = append(names, Clean(n))
+	}
+	if more := o.Schedulable - len(names); more > 0 {
+		names = append(names, fmt.Sprintf("%d more", more))
+	}
+	return "then it schedules on " + joinLast(names, " and ")
+}
+
+// kindNoun is a blocker kind in a few words, for "where a taint still blocks".
+func kindNoun(k checks.BlockerKind) string {
+	switch k {
+	case checks.KindCordoned:
+		return "a cordon"
+	case checks.KindUntoleratedTaint:
+		return "a taint"
+	case checks.KindNodeSelectorMismatch:
+		return "the nodeSelector"
+	case checks.KindNodeAffinityMismatch:
+		return "the node affinity"
+	case checks.KindHostPortConflict:
+		return "a host port"
+	case checks.KindTooManyPods:
+		return "the Pod limit"
+	case checks.KindInsufficientResource:
+		return "a resource shortfall"
+	case checks.KindSpreadSkew, checks.KindSpreadMissingLabel:
+		return "topology spread"
+	case checks.KindPodAffinityUnsatisfied:
+		return "pod affinity"
+	case checks.KindPodAntiAffinityConflict, checks.KindExistingAntiAffinity:
+		return "pod anti-affinity"
+	case checks.KindDeviceClaimUnallocatable, checks.KindDeviceClaimElsewhere:
+		return "a ResourceClaim's devices"
+	}
+	return "volumes or features (" + string(k) + ")"
+}
+
+// systemKey: a label in the kubernetes.io or k8s.io namespaces, which kubelets and cloud providers own.
+func systemKey(key string) bool {
+	prefix, _, ok := strings.Cut(key, "/")
+	return ok && (prefix == "kubernetes.io" || prefix == "k8s.io" || strings.HasSuffix(prefix, ".kubernetes.io") || strings.HasSuffix(prefix, ".k8s.io"))
+}
+
+// theseNodes: "this node" for one, else "these 3 nodes" (after "any of " when given).
+func theseNodes(n int, anyOf string) string {
+	if n == 1 {
+		return "this node"
+	}
+	return fmt.Sprintf("%sthese %d nodes", anyOf, n)
+}
+
+// checkedAction names the change verified when it is an alternative of the fix's first action.
+func checkedAction(f explain.Fix) string {
+	o := f.Outcome
+	switch o.Action {
+	case explain.ActionRaiseMaxSkew:
+		if s := f.Change.Spread; s != nil && s.RaiseTo > 0 {
+			return fmt.Sprintf("raising maxSkew to %d", s.RaiseTo)
+		}
+		return "raising maxSkew"
+	case explain.ActionRemoveTaint:
+		return "removing the taint"
+	case explain.ActionAddNodes:
+		for _, like := range o.NewNodes {
+			return "adding a node like " + Clean(like)
+		}
+		return "adding a node like the closest"
+	case explain.ActionChangeRequest:
+		return "lowering the request"
+	case explain.ActionFreeCapacity:
+		names := make([]string, 0, len(o.Evicted))
+		for _, p := range o.Evicted {
+			names = append(names, Clean(p))
+		}
+		return "evicting the lower-priority " + listSome(names, maxListed)
+	case explain.ActionRelaxPodAffinity:
+		return "dropping the term"
+	case explain.ActionChangeOtherPod:
+		return "dropping that term from the Pods"
+	case explain.ActionLabelNode:
+		return "labelling the node"
+	}
+	return Clean(string(o.Action))
+}
+
+// podsKeepingOff names the colliding Pods with the nodes each keeps the Pod off: "data/kafka-2 (1
+// node), data/kafka-0 (1 node) and 1 more".
+func podsKeepingOff(f explain.Fix, example string) string {
+	if len(f.Change.Pods) == 0 {
+		return "e.g. " + Clean(example)
+	}
+	names := make([]string, 0, len(f.Change.Pods))
+	for _, p := range f.Change.Pods {
+		names = append(names, fmt.Sprintf("%s (%s)", Clean(p.Pod), plural(p.Nodes, "node")))
+	}
+	return listSome(names, maxListed)
+}
+
+// heldByPhrase names the Pods holding the resource on the node with the most free: " (db-c-01,
+// where data/postgres-0 requests 12)".
+func heldByPhrase(r *explain.ResourceChange) string {
+	if r.Node == "" || len(r.HeldBy) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(r.HeldBy))
+	for _, h := range r.HeldBy {
+		parts = append(parts, fmt.Sprintf("%s %s", Clean(h.Pod), h.Quantity.String()))
+	}
+	return fmt.Sprintf(" (on %s, whose largest requests are %s)", Clean(r.Node), joinLast(parts, " and "))
 }

@@ -309,6 +309,9 @@ func writeAntiAffinity(b *strings.Builder, t *spread.AntiAffinityTerm, wide bool
 	if len(held) > 0 {
 		fmt.Fprintf(b, ": %s", listSome(held, limit))
 	}
+	if t.NodesNotSelected > 0 {
+		fmt.Fprintf(b, " (counting only the nodes the Pod's nodeSelector and node affinity accept; %s left out)", plural(t.NodesNotSelected, "node"))
+	}
 	b.WriteString(".\n")
 	if len(free) > 0 {
 		fmt.Fprintf(b, "  Free: %s.\n", listSome(free, limit))

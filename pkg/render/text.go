@@ -62,6 +62,10 @@ func reportNotes(r *explain.WhyPendingReport, p paint) string {
 				fmt.Fprintf(&b, " (it ran on node %s)", Clean(np.NodeName))
 			}
 			b.WriteString(".\n")
+		case np.NodeName != "" && np.Phase == string(corev1.PodPending):
+			// Bound but not started (images, volumes, init containers): the scheduler is done with it.
+			fmt.Fprintf(&b, "Pod %s is already scheduled: it is bound to node %s and has not started yet (phase Pending); kubectl describe pod -n %s %s says why.\n",
+				p.bold(name), Clean(np.NodeName), Clean(np.Namespace), Clean(np.Name))
 		case np.NodeName != "":
 			fmt.Fprintf(&b, "Pod %s is not Pending: it runs on node %s (phase %s).\n", p.bold(name), Clean(np.NodeName),
 				Clean(np.Phase))
@@ -184,7 +188,7 @@ func writePodText(b *strings.Builder, pod *explain.PodReport, clusterNodes int, 
 	if len(pod.Closest) > 0 || len(pod.Fixes) > 0 {
 		b.WriteByte('\n')
 		writeClosest(b, pod)
-		writeFixes(b, pod.Fixes)
+		writeFixes(b, pod)
 	}
 	b.WriteByte('\n')
 	writeScheduler(b, pod, p)
@@ -204,7 +208,7 @@ func writeReasons(b *strings.Builder, pod *explain.PodReport, clusterNodes int, 
 	}
 	if len(pod.Nodes) == 0 {
 		if clusterNodes == 0 {
-			b.WriteString("The cluster has no nodes.\n")
+			b.WriteString("The snapshot holds no nodes (a file without Node objects, or a cluster with none).\n")
 		} else {
 			b.WriteString("The report lists no nodes for this Pod.\n")
 		}
@@ -354,32 +358,51 @@ func writeClosest(b *strings.Builder, pod *explain.PodReport) {
 	fmt.Fprintf(b, "Closest: %s\n", listSome(names, maxListed))
 }
 
-func writeFixes(b *strings.Builder, all []explain.Fix) {
+func writeFixes(b *strings.Builder, pod *explain.PodReport) {
 	type worded struct {
 		explain.Fix
-		text string
+		index int // in pod.Fixes
+		text  string
 	}
 	var fixes []worded
-	for _, f := range all {
+	for i, f := range pod.Fixes {
 		if s := strings.TrimSpace(fixPhrase(f)); s != "" {
-			fixes = append(fixes, worded{f, s})
+			fixes = append(fixes, worded{f, i, s})
 		}
 	}
 	if len(fixes) == 0 {
 		return
 	}
 	b.WriteString("Fixes:\n")
+	shown := map[int]int{}
 	for i, f := range fixes {
 		if i == maxFixes {
-			fmt.Fprintf(b, "  and %d more; -o yaml lists them.\n", len(fixes)-maxFixes)
+			fmt.Fprintf(b, "  and %d more; -o yaml lists them all.\n", len(fixes)-maxFixes)
 			break
 		}
-		scope := plural(f.Nodes, "node") + "; not enough on its own"
-		if f.Sufficient {
-			scope = plural(f.Nodes, "node") + "; enough on its own"
+		shown[f.index] = i + 1
+		fmt.Fprintf(b, "  %d. %s (%s: %s)\n", i+1, Clean(f.text), plural(f.Nodes, "node"), outcomePhrase(f.Fix))
+		if f.Command != "" && !strings.Contains(f.text, f.Command) {
+			fmt.Fprintf(b, "     $ %s\n", Clean(f.Command))
 		}
-		fmt.Fprintf(b, "  - %s (%s)\n", Clean(f.text), scope)
 	}
+	writePlan(b, pod.Plan, shown)
+}
+
+// writePlan names the least change found when no single fix is enough.
+func writePlan(b *strings.Builder, plan *explain.Plan, shown map[int]int) {
+	if plan == nil || len(plan.Fixes) < 2 {
+		return
+	}
+	var nums []string
+	for _, i := range plan.Fixes {
+		n, ok := shown[i]
+		if !ok {
+			return
+		}
+		nums = append(nums, fmt.Sprint(n))
+	}
+	fmt.Fprintf(b, "Least change: no fix is enough alone; %s together: %s.\n", joinLast(nums, " and "), schedulesOnPhrase(plan.Outcome))
 }
 
 // writeScheduler prints what the scheduler itself says, its line whole and unwrapped so it can be

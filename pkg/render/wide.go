@@ -39,6 +39,11 @@ func writePodWide(b *strings.Builder, pod *explain.PodReport, p paint) error {
 	} else {
 		b.WriteString("The report lists no nodes for this Pod.\n")
 	}
+	if len(pod.Closest) > 0 || len(pod.Fixes) > 0 {
+		b.WriteByte('\n')
+		writeClosest(b, pod)
+		writeFixes(b, pod)
+	}
 	b.WriteByte('\n')
 	writeScheduler(b, pod, p)
 	return nil

@@ -37,7 +37,7 @@ type wording struct {
 
 // kindWords has one entry per checks.Kinds(); a test fails when a kind lacks one.
 var kindWords = map[checks.BlockerKind]wording{
-	checks.KindCordoned:                 {func([]checks.Blocker) string { return "cordoned (spec.unschedulable)" }, uncordonFix},
+	checks.KindCordoned:                 {cordonPhrase, uncordonFix},
 	checks.KindNodeNameMismatch:         {func(bs []checks.Blocker) string { return nodeNamePhrase(bs[0].NodeName) }, nodeNameFix},
 	checks.KindUntoleratedTaint:         {func(bs []checks.Blocker) string { return taintPhrase(bs[0].Taint) }, taintFix},
 	checks.KindNodeSelectorMismatch:     {nodeSelectorPhrase, nodeSelectorFix},
@@ -370,25 +370,43 @@ func resourcePhrase(bs []checks.Blocker) string {
 	if e == nil {
 		return "insufficient resources"
 	}
-	// best is the node with the most free; for requests beyond any node's size, the largest node.
-	best := e
-	for _, b := range bs[1:] {
-		r := b.Resource
-		if r == nil {
-			continue
+	// The group's nodes may differ: some smaller than the request in all, others merely full.
+	// Each fact is said of the nodes it is true of: the largest of the small ones, the one with
+	// the most free of the others.
+	var small, full []*checks.ResourceEvidence
+	for _, b := range bs {
+		if r := b.Resource; r != nil {
+			if r.ExceedsAllocatable {
+				small = append(small, r)
+			} else {
+				full = append(full, r)
+			}
 		}
-		if e.ExceedsAllocatable && r.Allocatable.Cmp(best.Allocatable) > 0 ||
-			!e.ExceedsAllocatable && r.Free.Cmp(best.Free) > 0 {
+	}
+	largest, best := e, e
+	for i, r := range small {
+		if i == 0 || r.Allocatable.Cmp(largest.Allocatable) > 0 {
+			largest = r
+		}
+	}
+	for i, r := range full {
+		if i == 0 || r.Free.Cmp(best.Free) > 0 {
 			best = r
 		}
 	}
 	s := fmt.Sprintf("insufficient %s: requests %s", e.Resource, qty(e.Requested))
-	switch several := len(bs) > 1; {
-	case e.ExceedsAllocatable && several:
-		return fmt.Sprintf("%s, more than any of them has in all (the largest has %s)", s, qty(best.Allocatable))
-	case e.ExceedsAllocatable:
-		return fmt.Sprintf("%s, more than the node has in all (%s)", s, qty(best.Allocatable))
-	case several:
+	switch {
+	case len(small) > 0 && len(full) == 1:
+		return fmt.Sprintf("%s, more than %d of them %s in all (the largest of those has %s); the other node has %s free of %s",
+			s, len(small), verb(len(small), "has", "have"), qty(largest.Allocatable), qty(best.Free), qty(best.Allocatable))
+	case len(small) > 0 && len(full) > 0:
+		return fmt.Sprintf("%s, more than %d of them %s in all (the largest of those has %s); of the other %s, the best has %s free of %s",
+			s, len(small), verb(len(small), "has", "have"), qty(largest.Allocatable), plural(len(full), "node"), qty(best.Free), qty(best.Allocatable))
+	case len(small) > 1:
+		return fmt.Sprintf("%s, more than any of them has in all (the largest has %s)", s, qty(largest.Allocatable))
+	case len(small) == 1:
+		return fmt.Sprintf("%s, more than the node has in all (%s)", s, qty(largest.Allocatable))
+	case len(full) > 1:
 		return fmt.Sprintf("%s, the best of them has %s free of %s", s, qty(best.Free), qty(best.Allocatable))
 	}
 	return fmt.Sprintf("%s, has %s free of %s", s, qty(best.Free), qty(best.Allocatable))
@@ -448,7 +466,7 @@ func spreadSkewPhrase(bs []checks.Blocker) string {
 	if len(counts) > 1 {
 		s += ","
 	}
-	s += fmt.Sprintf(" against a minimum of %d (maxSkew %d allows at most %d)", e.GlobalMinimum, e.MaxSkew, e.GlobalMinimum+e.MaxSkew)
+	s += fmt.Sprintf(" against a global minimum of %d (maxSkew %d allows at most %d)", e.GlobalMinimum, e.MaxSkew, e.GlobalMinimum+e.MaxSkew)
 	if e.MinDomains > 0 && int32(e.EligibleDomains) < e.MinDomains {
 		s += fmt.Sprintf("; the minimum counts as 0 because only %s are eligible, fewer than minDomains %d",
 			plural(e.EligibleDomains, "domain"), e.MinDomains)
@@ -592,6 +610,8 @@ func differencePhrase(d string) string {
 		return "because the cluster's scheduler is older than v1.34 and words its message differently"
 	case "Stale":
 		return "because the cluster has changed since the scheduler's last attempt; its next attempt writes the Scheduler line"
+	case explain.DifferenceNoNodes:
+		return "because the snapshot holds no nodes, while the scheduler saw some; add them (kubectl get nodes -o yaml) to compare"
 	case "OtherScheduler":
 		return "because another scheduler wrote it"
 	case "Truncated":
@@ -798,4 +818,15 @@ func deviceClaimElsewherePhrase(e *checks.DeviceClaimEvidence) string {
 		return "an allocated ResourceClaim's devices are on other nodes"
 	}
 	return fmt.Sprintf("ResourceClaim %s is allocated to devices the node cannot reach (its allocation's node selector excludes the node)", e.Claim)
+}
+
+// cordonPhrase: the cordon, with the taint it brings when the Pod does not tolerate that either
+// (explain counts them as one cause).
+func cordonPhrase(bs []checks.Blocker) string {
+	for _, b := range bs {
+		if b.Taint != nil {
+			return "cordoned (spec.unschedulable, with its untolerated " + Clean(b.Taint.Taint.Key) + ":" + Clean(string(b.Taint.Taint.Effect)) + " taint)"
+		}
+	}
+	return "cordoned (spec.unschedulable)"
 }

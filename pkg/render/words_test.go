@@ -51,7 +51,7 @@ func TestPhrase(t *testing.T) {
 				"metadata.name notin (n1) [found n1] (term 1 is empty and matches no node)"},
 		{"spread over many hostnames, minDomains not met",
 			[]checks.Blocker{spread("n1", 1), spread("n2", 1), spread("n3", 2), spread("n4", 1)},
-			"placing it in n1, n2 or n4 (kubernetes.io/hostname) would make 1 matching Pod there, in n3 2, against a " +
+			"placing it in n1, n2 or n4 (kubernetes.io/hostname) would make 1 matching Pod there, in n3 2, against a global " +
 				"minimum of 0 (maxSkew 1 allows at most 1); the minimum counts as 0 because only 3 " +
 				"domains are eligible, fewer than minDomains 5"},
 		{"request larger than any node", []checks.Blocker{resourceBlocker("memory", "64Gi", "0", "16Gi"),

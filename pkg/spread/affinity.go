@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 )
@@ -42,8 +43,15 @@ func antiTerm(pod *corev1.Pod, t corev1.PodAffinityTerm, c *checks.Cluster) (Ant
 	out := AntiAffinityTerm{TopologyKey: t.TopologyKey, Selector: m.LabelSelector(), Domains: []AffinityDomain{},
 		SelfMatch: m.Matches(pod, c.NamespaceLabels[pod.Namespace])}
 	byName := map[string]*AffinityDomain{}
+	// Only the nodes the Pod's own nodeSelector and required node affinity accept can take a
+	// replica: a domain of other nodes is free but no use (kafka selects the data pool).
+	selection := nodeaffinity.GetRequiredNodeAffinity(pod)
 	for _, ni := range c.Nodes {
 		if ni == nil || ni.Node == nil {
+			continue
+		}
+		if ok, err := selection.Match(ni.Node); err == nil && !ok {
+			out.NodesNotSelected++
 			continue
 		}
 		v, ok := ni.Node.Labels[t.TopologyKey]

@@ -270,6 +270,25 @@ func TestAntiAffinity(t *testing.T) {
 	}
 }
 
+// kafka in examples/cluster.yaml: the replicas select the data pool, so the free hostnames of the
+// other pools take none of them: no more replicas fit, and three replicas over two data nodes is
+// more replicas than domains.
+func TestAntiAffinityCountsOnlySelectedNodes(t *testing.T) {
+	nodes := []*corev1.Node{fixture.Node("d1", fixture.Labels("pool", "data")), fixture.Node("d2", fixture.Labels("pool", "data")),
+		fixture.Node("w1", fixture.Labels("pool", "web")), fixture.Node("w2", fixture.Labels("pool", "web"))}
+	opts := []fixture.PodOption{fixture.AntiAffinity(corev1.LabelHostname, webLabels), fixture.NodeSelector("pool", "data")}
+	pods := []*corev1.Pod{replica("web-h1-1", "d1", opts...), replica("web-h1-2", "d2", opts...)}
+	w := &Workload{Kind: KindDeployment, Namespace: "shop", Name: "web", Replicas: ptr.To[int32](3), Pods: pods}
+	r := analyse(t, nodes, pods, w)
+	term := r.AntiAffinity[0]
+	if len(term.Domains) != 2 || term.NodesNotSelected != 2 || term.Remaining == nil || *term.Remaining != 0 {
+		t.Errorf("term: %+v, want 2 domains, 2 nodes left out, 0 more replicas", term)
+	}
+	if !hasFinding(r, FindingReplicasExceedDomains) {
+		t.Errorf("want %s, got %+v", FindingReplicasExceedDomains, r.Findings)
+	}
+}
+
 func hasFinding(r *SpreadReport, k FindingKind) bool {
 	for _, w := range r.Findings {
 		if w.Kind == k {

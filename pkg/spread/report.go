@@ -75,6 +75,9 @@ type AntiAffinityTerm struct {
 	Occupied int `json:"occupied"`
 	// NodesWithoutKey satisfy the term whatever runs there.
 	NodesWithoutKey int `json:"nodesWithoutKey,omitempty"`
+	// NodesNotSelected are left out of Domains: the Pod's nodeSelector or required node affinity
+	// rejects them, so no replica can go there whatever the term says.
+	NodesNotSelected int `json:"nodesNotSelected,omitempty"`
 	// Remaining is how many more replicas fit before the term blocks every domain; nil when the
 	// term never runs out (the replicas do not match it, or nodes lack the key).
 	Remaining *int `json:"remaining,omitempty"`
