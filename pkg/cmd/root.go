@@ -4,6 +4,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,6 +32,7 @@ func newClientset(c *rest.Config) (kubernetes.Interface, error) { return kuberne
 var subcommands = []func(genericiooptions.IOStreams, clientFactory) *cobra.Command{
 	newCmdWhyPending,
 	newCmdSpread,
+	newCmdWhatIf,
 	newCmdVersion,
 }
 
@@ -57,6 +59,10 @@ func run(ctx context.Context, args []string, streams genericiooptions.IOStreams,
 	root := NewCmdRoot(streams, newClient)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
+		var exit exitCodeError
+		if errors.As(err, &exit) {
+			return exit.code
+		}
 		printError(streams.ErrOut, err)
 		return 1
 	}
