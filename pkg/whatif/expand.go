@@ -27,9 +27,9 @@ func metaOf(obj runtime.Object) (metav1.Object, error) {
 	return m, nil
 }
 
-// replicas are the Pods a workload's controller creates, in the order it creates them: ordinal
+// Replicas are the Pods a workload's controller creates, in the order it creates them: ordinal
 // order for a StatefulSet, node order for a DaemonSet (one Pod per node it should run on).
-func replicas(w Workload, nodes []*corev1.Node) []*corev1.Pod {
+func Replicas(w Workload, nodes []*corev1.Node) []*corev1.Pod {
 	uid := types.UID("whatif-" + w.Kind + "-" + w.Namespace + "-" + w.Name)
 	owned := func(t *corev1.PodTemplateSpec, name string, labels map[string]string) *corev1.Pod {
 		p := &corev1.Pod{ObjectMeta: *t.ObjectMeta.DeepCopy(), Spec: *t.Spec.DeepCopy()}

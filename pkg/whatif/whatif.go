@@ -48,7 +48,7 @@ func Place(s *snapshot.Snapshot, workloads []Workload, opts Options) (*WhatIfRep
 	base := *s
 	base.Pods = slices.Clone(s.Pods)
 	for _, w := range workloads {
-		pods := replicas(w, s.Nodes)
+		pods := Replicas(w, s.Nodes)
 		for _, p := range pods {
 			if p.Spec.Priority == nil {
 				if v := resolver.Priority(p); v != nil {
@@ -223,8 +223,15 @@ func (sim *simulation) couplings(pod *corev1.Pod) []Coupling {
 			}
 		}
 	}
+	// A bound claim stays as it is; an unbound or ephemeral one is bound or provisioned for the
+	// first replica that uses it, which what-if does not do.
 	for _, v := range pod.Spec.Volumes {
-		if v.PersistentVolumeClaim != nil || v.Ephemeral != nil {
+		unbound := v.Ephemeral != nil
+		if v.PersistentVolumeClaim != nil {
+			pvc := sim.cluster.PVCs[pod.Namespace+"/"+v.PersistentVolumeClaim.ClaimName]
+			unbound = pvc == nil || pvc.Spec.VolumeName == ""
+		}
+		if unbound {
 			out = append(out, CouplingVolumes)
 			break
 		}
