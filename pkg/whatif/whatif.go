@@ -139,7 +139,7 @@ func (sim *simulation) placeWorkload(w Workload, pods []*corev1.Pod, priority in
 			continue
 		}
 		res := checks.RunCycle(sim.profile, sim.cluster, pod, checks.CycleOptions{})
-		if len(wr.Placements) == 0 && len(wr.Unplaced) == 0 && sim.reachesAmbiguous(res) {
+		if !slices.Contains(couplings, CouplingEarlierWorkload) && sim.reachesAmbiguous(pod, res) {
 			couplings = append(couplings, CouplingEarlierWorkload)
 		}
 		if !res.Feasible {
@@ -239,14 +239,14 @@ func (sim *simulation) couplings(pod *corev1.Pod) []Coupling {
 	return out
 }
 
-// reachesAmbiguous: the workload's first cycle looks at a node whose Pods depend on earlier
-// choices, other than to reject it for what no placed Pod changes (node name, cordon, taints,
-// node affinity).
-func (sim *simulation) reachesAmbiguous(res *checks.CycleResult) bool {
+// reachesAmbiguous: the cycle looks at a node whose Pods depend on earlier choices, other than
+// to reject it for what no placed Pod changes (node name, cordon, taints, node affinity). A Pod
+// with spread or pod affinity terms may count the Pods of a node it cannot go to.
+func (sim *simulation) reachesAmbiguous(pod *corev1.Pod, res *checks.CycleResult) bool {
 	if sim.ambiguousAll {
 		return true
 	}
-	if res.PreFilter != nil {
+	if res.PreFilter != nil || hasPodTerms(pod) {
 		return len(sim.ambiguous) > 0
 	}
 	for _, n := range res.Nodes {
