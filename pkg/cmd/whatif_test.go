@@ -12,7 +12,7 @@ import (
 
 const (
 	exampleCluster  = "../../examples/cluster.yaml"
-	exampleManifest = "../render/testdata/whatif-manifest.yaml"
+	exampleManifest = "../../examples/what-if/shop.yaml"
 )
 
 func writeManifest(t *testing.T, text string) string {

@@ -15,7 +15,7 @@ func whatIfReport(t *testing.T) *whatif.WhatIfReport {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws, _, err := whatif.LoadManifests([]string{"testdata/whatif-manifest.yaml"}, nil, "default")
+	ws, _, err := whatif.LoadManifests([]string{"../../examples/what-if/shop.yaml"}, nil, "default")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,11 +138,31 @@ func admitted(p *corev1.Pod) *corev1.Pod {
 	if p.Spec.Resources != nil {
 		defaultRequests(p.Spec.Resources)
 	}
+	addDefaultTolerations(p)
 	if p.Spec.SchedulerName == "" {
 		p.Spec.SchedulerName = corev1.DefaultSchedulerName
 	}
 	p.Status = corev1.PodStatus{Phase: corev1.PodPending}
 	return p
+}
+
+// addDefaultTolerations adds what the DefaultTolerationSeconds admission plugin adds: not-ready
+// and unreachable, NoExecute, for 300 seconds, unless the Pod tolerates them already.
+func addDefaultTolerations(p *corev1.Pod) {
+	seconds := int64(300)
+	for _, key := range []string{corev1.TaintNodeNotReady, corev1.TaintNodeUnreachable} {
+		t := corev1.Toleration{Key: key, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: &seconds}
+		tolerated := false
+		for _, have := range p.Spec.Tolerations {
+			if (have.Key == key || have.Key == "" && have.Operator == corev1.TolerationOpExists) &&
+				(have.Effect == corev1.TaintEffectNoExecute || have.Effect == "") {
+				tolerated = true
+			}
+		}
+		if !tolerated {
+			p.Spec.Tolerations = append(p.Spec.Tolerations, t)
+		}
+	}
 }
 
 // defaultRequests sets a request equal to its limit when only the limit is given (core/v1 defaulting).

@@ -250,8 +250,10 @@ func splitDocuments(file string, data []byte) ([]document, error) {
 				continue
 			}
 		}
-		if buf.Len() == 0 && len(bytes.TrimSpace(text)) == 0 {
+		if trimmed := bytes.TrimSpace(text); buf.Len() == 0 && (len(trimmed) == 0 || trimmed[0] == '#') {
+			// Leading blank and comment lines are not the document's first line.
 			startLine = line + 1
+			continue
 		}
 		buf.Write(text)
 		buf.WriteByte('\n')
