@@ -15,6 +15,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	resourcehelper "k8s.io/component-helpers/resource"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
 
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
@@ -166,7 +167,7 @@ func (sim *simulation) placeWorkload(w Workload, pods []*corev1.Pod, priority in
 			forced = false
 		}
 		reached = append(reached, feasible...)
-		node := sim.choose(feasible)
+		node := sim.choose(pod, feasible)
 		sim.cluster.Place(pod, node)
 		bound := pod.DeepCopy()
 		bound.Spec.NodeName = node
@@ -265,17 +266,23 @@ func (sim *simulation) reachesAmbiguous(pod *corev1.Pod, res *checks.CycleResult
 	return false
 }
 
-// choose picks the feasible node the least allocated after earlier placements (cpu and memory
-// shares), by name among equals: near what the scheduler's default scoring favours, but only a
-// feasible node, never a claim about its pick.
-func (sim *simulation) choose(feasible []string) string {
+// choose picks the feasible node with the largest free share of cpu and memory once the Pod is
+// on it, by name among equals: near what the scheduler's LeastAllocated scoring favours, but only
+// a feasible node, never a claim about the scheduler's pick.
+func (sim *simulation) choose(pod *corev1.Pod, feasible []string) string {
+	req := resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{})
 	best, bestScore := "", -1.0
 	for _, name := range feasible {
 		ni := sim.cluster.Node(name)
 		score := 0.0
 		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			q := req[r]
+			want := q.Value()
+			if r == corev1.ResourceCPU {
+				want = q.MilliValue()
+			}
 			if a := ni.Allocatable[r]; a > 0 {
-				score += float64(a-ni.Requested[r]) / float64(a)
+				score += float64(a-ni.Requested[r]-want) / float64(a)
 			}
 		}
 		if score > bestScore {
