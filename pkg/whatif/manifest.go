@@ -179,7 +179,8 @@ func decodeObject(data []byte, gvk schema.GroupVersionKind, where, namespace str
 	kind, ok := manifestKinds[gvk]
 	if !ok {
 		for known := range manifestKinds {
-			if known.Kind == gvk.Kind && known.Group == gvk.Group {
+			// extensions/v1beta1 Deployments and the like: removed versions, not other kinds.
+			if known.Kind == gvk.Kind && (known.Group == gvk.Group || gvk.Group == "extensions") {
 				return nil, nil, fmt.Errorf("%s with apiVersion %q: want %q", gvk.Kind, gvk.GroupVersion().String(), known.GroupVersion().String())
 			}
 		}
