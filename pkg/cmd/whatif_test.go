@@ -96,3 +96,11 @@ func TestWhatIfBadInput(t *testing.T) {
 		})
 	}
 }
+
+func TestWhatIfCompletesNamespacesOfTheSnapshot(t *testing.T) {
+	got, _ := complete(t, noCluster(t), "what-if", "-f", exampleManifest, "--snapshot", exampleCluster, "-n", "")
+	names := strings.Join(got, " ")
+	if !strings.Contains(names, "shop") {
+		t.Errorf("namespaces of --snapshot: got %q", got)
+	}
+}
