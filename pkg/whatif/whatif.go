@@ -195,7 +195,9 @@ func (sim *simulation) placeWorkload(w Workload, pods []*corev1.Pod, priority in
 		for _, n := range reached {
 			sim.ambiguous[n] = true
 		}
-		if len(couplings) > 0 && len(pods) > 0 && hasPodTerms(pods[0]) {
+		// Pod terms may reach any node; a preempting replica is nominated and evicts Pods,
+		// neither of which is modelled.
+		if len(couplings) > 0 && len(pods) > 0 && hasPodTerms(pods[0]) || preempts {
 			sim.ambiguousAll = true
 		}
 	}

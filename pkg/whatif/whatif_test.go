@@ -284,6 +284,11 @@ func TestPlacePreemption(t *testing.T) {
 kind: Pod
 metadata: {name: urgent}
 spec: {priority: 100, containers: [{name: c, image: x, resources: {requests: {cpu: "1"}}}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: next}
+spec: {containers: [{name: c, image: x, resources: {requests: {cpu: "1"}}}]}
 `)
 	r, err := Place(s, ws, Options{})
 	if err != nil {
@@ -292,5 +297,9 @@ spec: {priority: 100, containers: [{name: c, image: x, resources: {requests: {cp
 	w := r.Workloads[0]
 	if w.Placed != 0 || !w.Unplaced[0].WouldPreempt || w.Exact || !slices.Equal(w.DependsOn, []Coupling{CouplingPreemption}) {
 		t.Errorf("urgent: %+v", w)
+	}
+	// The preemption would nominate urgent and evict batch: what follows is not exact.
+	if next := r.Workloads[1]; next.Exact || !slices.Contains(next.DependsOn, CouplingEarlierWorkload) {
+		t.Errorf("next: %+v", next)
 	}
 }

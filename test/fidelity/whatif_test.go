@@ -45,6 +45,16 @@ func whatIfCase(c *gen.Case) []whatif.Workload {
 		if tmpl.Spec.Affinity != nil {
 			tmpl.Spec.Affinity.NodeAffinity = nil
 		}
+		cpu := []string{"100m", "250m", "500m", "1"}[r.Intn(4)]
+		tmpl.Spec.InitContainers = nil
+		tmpl.Spec.Containers[0].Resources = corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpu)}}
+		if r.Float64() < 0.5 {
+			// Node-local: no spread or pod affinity terms, the case the exact counts are about.
+			tmpl.Spec.TopologySpreadConstraints = nil
+			if tmpl.Spec.Affinity != nil {
+				tmpl.Spec.Affinity.PodAffinity, tmpl.Spec.Affinity.PodAntiAffinity = nil, nil
+			}
+		}
 	}
 	template := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: tmpl.Labels}, Spec: tmpl.Spec}
 	ns := tmpl.Namespace
