@@ -9,6 +9,7 @@ package whatif
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 
@@ -168,7 +169,9 @@ func (sim *simulation) placeWorkload(w Workload, pods []*corev1.Pod, priority in
 		}
 		reached = append(reached, feasible...)
 		node := sim.choose(pod, feasible)
-		sim.cluster.Place(pod, node)
+		if !sim.cluster.Place(pod, node) {
+			return wr, fmt.Errorf("%s %s/%s: cannot place %s on node %q", w.Kind, w.Namespace, w.Name, pod.Name, node)
+		}
 		bound := pod.DeepCopy()
 		bound.Spec.NodeName = node
 		sim.placed = append(sim.placed, bound)
@@ -273,7 +276,8 @@ func (sim *simulation) reachesAmbiguous(pod *corev1.Pod, res *checks.CycleResult
 // a feasible node, never a claim about the scheduler's pick.
 func (sim *simulation) choose(pod *corev1.Pod, feasible []string) string {
 	req := resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{})
-	best, bestScore := "", -1.0
+	// Overcommitted nodes (Pods bound past allocatable) have negative shares: start below any.
+	best, bestScore := "", math.Inf(-1)
 	for _, name := range feasible {
 		ni := sim.cluster.Node(name)
 		score := 0.0

@@ -303,3 +303,16 @@ spec: {containers: [{name: c, image: x, resources: {requests: {cpu: "1"}}}]}
 		t.Errorf("next: %+v", next)
 	}
 }
+
+func TestPlaceOnOvercommittedNode(t *testing.T) {
+	s := snapshotOf(fixture.Node("a", fixture.Allocatable("cpu", "1", "memory", "1Gi", "pods", "110")))
+	s.Pods = []*corev1.Pod{fixture.Pod("default", "hog", fixture.On("a"), fixture.Requests("cpu", "3", "memory", "3Gi"))}
+	ws := load(t, "apiVersion: v1\nkind: Pod\nmetadata: {name: free}\nspec: {containers: [{name: c, image: x}]}\n")
+	r, err := Place(s, ws, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := r.Workloads[0]; w.Placed != 1 || w.Placements[0].Node != "a" {
+		t.Errorf("a Pod without requests fits an overcommitted node: %+v", w)
+	}
+}

@@ -152,6 +152,11 @@ func TestWhatIf(t *testing.T) {
 					firstMsg = res.Message
 				}
 			}
+			for _, pl := range wr.Placements {
+				if snap.Nodes == nil || pl.Node == "" || pl.FeasibleNodes < 1 {
+					t.Errorf("seed %d %s: placement %+v names no node", seed, wr.Name, pl)
+				}
+			}
 			ourMsg := ""
 			if len(wr.Unplaced) > 0 {
 				ourMsg = wr.Unplaced[0].SchedulerMessage
