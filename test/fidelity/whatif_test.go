@@ -103,7 +103,7 @@ func queueOrder(ws []whatif.Workload, nodes []*corev1.Node) [][]*corev1.Pod {
 // placed and the first failure's message byte for byte. The workloads it does not call exact are
 // counted apart (their count may differ with the scheduler's scoring, which is not modelled).
 func TestWhatIf(t *testing.T) {
-	n := envInt(t, "FIDELITY_WHATIF_CASES", 300)
+	n := envInt(t, "FIDELITY_WHATIF_CASES", 600)
 	seed0 := envInt(t, "FIDELITY_SEED", 1)
 	ctx := context.Background()
 	exact, agree, inexact, inexactAgree, exactFailing, exactChoosing := 0, 0, 0, 0, 0, 0
