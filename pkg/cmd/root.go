@@ -38,7 +38,7 @@ var subcommands = []func(genericiooptions.IOStreams, clientFactory) *cobra.Comma
 
 // Main runs the plugin with args (without the program name) and returns the exit code: 0 when the
 // command did its job (also when Pods are Pending, or none are), 1 on any error, which is printed
-// to errOut as one `error: ...` line.
+// to errOut as one `error: ...` line; what-if returns ExitNotAllPlaced when some replicas do not fit.
 func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
