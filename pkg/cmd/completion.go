@@ -245,6 +245,9 @@ func sourceFromFlags(cmd *cobra.Command, newClient clientFactory) (*snapshotSour
 		}
 	})
 	s.Filenames, _ = cmd.Flags().GetStringSlice("filename")
+	if cmd.Flags().Lookup("snapshot") != nil { // what-if: -f is the manifest, --snapshot the cluster
+		s.Filenames, _ = cmd.Flags().GetStringSlice("snapshot")
+	}
 	return &s, err
 }
 

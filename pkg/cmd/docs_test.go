@@ -51,7 +51,7 @@ func TestDocsOutput(t *testing.T) {
 			}
 			args := strings.Fields(strings.TrimPrefix(command, docsCommandPrefix))
 			r := execute(t, noCluster(t), "", args...)
-			if r.code != 0 {
+			if r.code != 0 && !(args[0] == "what-if" && r.code == ExitNotAllPlaced) {
 				t.Errorf("%s:%d: %s: exit %d: %s", page, i+2, command, r.code, r.errOut)
 			}
 			got := r.errOut + r.out

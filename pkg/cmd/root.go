@@ -4,6 +4,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,12 +32,13 @@ func newClientset(c *rest.Config) (kubernetes.Interface, error) { return kuberne
 var subcommands = []func(genericiooptions.IOStreams, clientFactory) *cobra.Command{
 	newCmdWhyPending,
 	newCmdSpread,
+	newCmdWhatIf,
 	newCmdVersion,
 }
 
 // Main runs the plugin with args (without the program name) and returns the exit code: 0 when the
 // command did its job (also when Pods are Pending, or none are), 1 on any error, which is printed
-// to errOut as one `error: ...` line.
+// to errOut as one `error: ...` line; what-if returns ExitNotAllPlaced when some replicas do not fit.
 func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -57,6 +59,10 @@ func run(ctx context.Context, args []string, streams genericiooptions.IOStreams,
 	root := NewCmdRoot(streams, newClient)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
+		var exit exitCodeError
+		if errors.As(err, &exit) {
+			return exit.code
+		}
 		printError(streams.ErrOut, err)
 		return 1
 	}
