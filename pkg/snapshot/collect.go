@@ -96,10 +96,66 @@ func (c *collector) warnf(format string, args ...any) {
 func key(namespace, name string) string { return namespace + "/" + name }
 
 func (c *collector) addNode(n *corev1.Node) {
+	trimNode(n)
+	c.nodes[n.Name] = n
+}
+
+// trimNode drops what no check reads of a Node. It may run twice (as a page arrives, then as
+// the collector adds the Node).
+func trimNode(n *corev1.Node) {
 	trimMeta(&n.ObjectMeta)
 	// Image lists are for scoring (ImageLocality), not filtering, and are the bulk of a Node.
 	n.Status.Images = nil
-	c.nodes[n.Name] = n
+	n.Status.NodeInfo = corev1.NodeSystemInfo{}
+	n.Status.Addresses = nil
+	for i := range n.Status.Conditions {
+		n.Status.Conditions[i].Message = ""
+	}
+}
+
+// trimPod reduces a Pod to what the checks and the report read, as soon as it is decoded (a
+// page of a LIST, an item of a file), so the whole objects become garbage at once. Pending Pods
+// (no node) keep their spec as the report and the grouping of identical Pods need it; a bound
+// Pod keeps what it contributes to others' checks (labels, owner, requests, ports, volumes,
+// affinity and spread terms, tolerations) and what spread needs of a workload's newest replica.
+// It may run twice.
+func trimPod(p *corev1.Pod) {
+	trimMeta(&p.ObjectMeta)
+	trimContainers(p.Spec.InitContainers)
+	trimContainers(p.Spec.Containers)
+	p.Spec.EphemeralContainers = nil // never counted by the scheduler
+	st := &p.Status
+	st.HostIP, st.HostIPs, st.PodIP, st.PodIPs = "", nil, "", nil
+	st.EphemeralContainerStatuses = nil
+	// resource.PodRequests reads a container status's name, resources and allocated resources.
+	trimContainerStatuses(st.InitContainerStatuses)
+	trimContainerStatuses(st.ContainerStatuses)
+	if p.Spec.NodeName == "" {
+		return
+	}
+	for i := range p.Spec.Volumes {
+		// No filter reads these sources' contents, only that the volume exists.
+		vs := &p.Spec.Volumes[i].VolumeSource
+		switch {
+		case vs.Projected != nil:
+			vs.Projected = &corev1.ProjectedVolumeSource{}
+		case vs.ConfigMap != nil:
+			vs.ConfigMap = &corev1.ConfigMapVolumeSource{}
+		case vs.Secret != nil:
+			vs.Secret = &corev1.SecretVolumeSource{}
+		case vs.DownwardAPI != nil:
+			vs.DownwardAPI = &corev1.DownwardAPIVolumeSource{}
+		}
+	}
+	for i := range st.Conditions {
+		st.Conditions[i].Message = "" // the recorded message is read for Pending Pods only
+	}
+}
+
+func trimContainerStatuses(cs []corev1.ContainerStatus) {
+	for i, s := range cs {
+		cs[i] = corev1.ContainerStatus{Name: s.Name, Resources: s.Resources, AllocatedResources: s.AllocatedResources}
+	}
 }
 
 func (c *collector) addPod(p *corev1.Pod) {
@@ -110,10 +166,7 @@ func (c *collector) addPod(p *corev1.Pod) {
 	if Finished(p) && !c.named[k] {
 		return
 	}
-	trimMeta(&p.ObjectMeta)
-	trimContainers(p.Spec.InitContainers)
-	trimContainers(p.Spec.Containers)
-	p.Spec.EphemeralContainers = nil // never counted by the scheduler
+	trimPod(p)
 	if Finished(p) {
 		c.finished[k] = p
 		return
@@ -384,6 +437,9 @@ func trimContainers(cs []corev1.Container) {
 		c.Command, c.Args = nil, nil
 		c.LivenessProbe, c.ReadinessProbe, c.StartupProbe = nil, nil, nil
 		c.Lifecycle = nil
+		c.Image, c.ImagePullPolicy, c.WorkingDir = "", "", ""
+		c.TerminationMessagePath, c.TerminationMessagePolicy = "", ""
+		c.SecurityContext = nil
 		// VolumeMounts stay: v1.37's NodeDeclaredFeatures reads their bindMountOptions.
 		c.VolumeDevices = nil
 	}
