@@ -366,6 +366,19 @@ var ErrTooManyPages = fmt.Errorf("the API server kept sending continue tokens (m
 // errUnpagedContinue is a continue token on a list asked for in one piece: following it could loop.
 var errUnpagedContinue = errors.New("the API server sent a continue token for a list asked for in one piece")
 
+// reduce drops what no check reads of an object just listed; the collector's add trims the
+// rest (it is idempotent).
+func reduce[T any](obj *T) {
+	switch o := any(obj).(type) {
+	case *corev1.Pod:
+		trimPod(o)
+	case *corev1.Node:
+		trimNode(o)
+	case metav1.Object:
+		o.SetManagedFields(nil)
+	}
+}
+
 // listPaged reads a whole list pageSize items at a time, at most maxPages pages.
 func listPaged[L interface{ GetContinue() string }, T any](
 	ctx context.Context, list func(context.Context, metav1.ListOptions) (L, error), items func(L) []T, opts metav1.ListOptions,
@@ -392,6 +405,9 @@ func listPaged[L interface{ GetContinue() string }, T any](
 		}
 		page := items(l)
 		for i := range page {
+			// Reduced as the page arrives: managedFields, images and the like are garbage now,
+			// not when the last page of every list is in.
+			reduce(&page[i])
 			out = append(out, &page[i])
 		}
 		opts.Continue = l.GetContinue()
