@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -60,6 +62,9 @@ type collector struct {
 	// could not be read.
 	read map[string]bool
 
+	// shared makes equal values of many objects one.
+	shared *sharer
+
 	warnings []string
 	missing  []Permission
 }
@@ -82,6 +87,7 @@ func newCollector(named []types.NamespacedName) *collector {
 		named:           map[string]bool{},
 		finished:        map[string]*corev1.Pod{},
 		read:            map[string]bool{},
+		shared:          newSharer(),
 	}
 	for _, n := range named {
 		c.named[key(n.Namespace, n.Name)] = true
@@ -97,6 +103,7 @@ func key(namespace, name string) string { return namespace + "/" + name }
 
 func (c *collector) addNode(n *corev1.Node) {
 	trimNode(n)
+	c.shared.node(n)
 	c.nodes[n.Name] = n
 }
 
@@ -133,23 +140,65 @@ func trimPod(p *corev1.Pod) {
 	if p.Spec.NodeName == "" {
 		return
 	}
-	for i := range p.Spec.Volumes {
-		// No filter reads these sources' contents, only that the volume exists.
-		vs := &p.Spec.Volumes[i].VolumeSource
-		switch {
-		case vs.Projected != nil:
-			vs.Projected = &corev1.ProjectedVolumeSource{}
-		case vs.ConfigMap != nil:
-			vs.ConfigMap = &corev1.ConfigMapVolumeSource{}
-		case vs.Secret != nil:
-			vs.Secret = &corev1.SecretVolumeSource{}
-		case vs.DownwardAPI != nil:
-			vs.DownwardAPI = &corev1.DownwardAPIVolumeSource{}
+	// Preferred terms are for scoring; a placed Pod's required terms and spread constraints
+	// (filters of others, and spread's view of its workload) stay.
+	if a := p.Spec.Affinity; a != nil {
+		if a.NodeAffinity != nil {
+			a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution = nil
+		}
+		if a.PodAffinity != nil {
+			a.PodAffinity.PreferredDuringSchedulingIgnoredDuringExecution = nil
+		}
+		if a.PodAntiAffinity != nil {
+			a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution = nil
 		}
 	}
-	for i := range st.Conditions {
-		st.Conditions[i].Message = "" // the recorded message is read for Pending Pods only
+	p.Spec.SecurityContext, p.Spec.DNSConfig, p.Spec.ImagePullSecrets, p.Spec.HostAliases, p.Spec.ReadinessGates = nil, nil, nil, nil, nil
+	// No filter reads a placed Pod's configuration and scratch volumes (a new replica spread
+	// makes of it gets its own).
+	vols := p.Spec.Volumes[:0]
+	for _, v := range p.Spec.Volumes {
+		if vs := v.VolumeSource; vs.Projected == nil && vs.ConfigMap == nil && vs.Secret == nil && vs.DownwardAPI == nil && vs.EmptyDir == nil {
+			vols = append(vols, v)
+		}
 	}
+	p.Spec.Volumes = slices.Clip(vols)
+	// Of a placed Pod's conditions a pending resize changes its requests (resource.PodRequests)
+	// and spread counts the Ready ones; the recorded scheduling message is read for Pending Pods.
+	resizing := false
+	st.Conditions = slices.DeleteFunc(st.Conditions, func(c corev1.PodCondition) bool {
+		resize := c.Type == corev1.PodResizePending || c.Type == corev1.PodResizeInProgress
+		resizing = resizing || resize
+		return !resize && c.Type != corev1.PodReady
+	})
+	for i := range st.Conditions {
+		st.Conditions[i].Message = ""
+	}
+	if len(st.Conditions) == 0 {
+		st.Conditions = nil
+	}
+	if !resizing {
+		st.InitContainerStatuses = dropSpecStatuses(p.Spec.InitContainers, st.InitContainerStatuses)
+		st.ContainerStatuses = dropSpecStatuses(p.Spec.Containers, st.ContainerStatuses)
+	}
+}
+
+// dropSpecStatuses drops the container statuses whose resources are the spec's: without a
+// pending resize resource.PodRequests then reads the same requests from the spec.
+func dropSpecStatuses(cs []corev1.Container, statuses []corev1.ContainerStatus) []corev1.ContainerStatus {
+	out := statuses[:0]
+	for _, s := range statuses {
+		i := slices.IndexFunc(cs, func(c corev1.Container) bool { return c.Name == s.Name })
+		if i >= 0 && (s.AllocatedResources == nil || equality.Semantic.DeepEqual(s.AllocatedResources, cs[i].Resources.Requests)) &&
+			(s.Resources == nil || s.Resources.Requests == nil || equality.Semantic.DeepEqual(s.Resources.Requests, cs[i].Resources.Requests)) {
+			continue
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 func trimContainerStatuses(cs []corev1.ContainerStatus) {
@@ -167,6 +216,7 @@ func (c *collector) addPod(p *corev1.Pod) {
 		return
 	}
 	trimPod(p)
+	c.shared.pod(p)
 	if Finished(p) {
 		c.finished[k] = p
 		return
