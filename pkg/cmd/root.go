@@ -31,6 +31,7 @@ func newClientset(c *rest.Config) (kubernetes.Interface, error) { return kuberne
 var subcommands = []func(genericiooptions.IOStreams, clientFactory) *cobra.Command{
 	newCmdWhyPending,
 	newCmdSpread,
+	newCmdSnapshot,
 	newCmdVersion,
 }
 

@@ -62,6 +62,8 @@ type collector struct {
 	// could not be read.
 	read map[string]bool
 
+	// serverVersion is a snapshot file's record of the cluster's version.
+	serverVersion string
 	// shared makes equal values of many objects one.
 	shared *sharer
 
@@ -396,6 +398,7 @@ func (c *collector) addEvent(objectKey string, ev Event) {
 func (c *collector) snapshot(source string) *Snapshot {
 	s := &Snapshot{
 		Source:          source,
+		ServerVersion:   c.serverVersion,
 		Nodes:           sortedValues(c.nodes),
 		Pods:            sortedValues(c.pods),
 		Namespaces:      sortedValues(c.namespaces),

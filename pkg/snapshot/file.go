@@ -347,7 +347,11 @@ func decodeDocument(c *collector, d document, ignored map[string]int) (int, erro
 	if h.Kind == "" {
 		return 0, errors.New("not a Kubernetes object: no kind")
 	}
-	if !strings.HasSuffix(h.Kind, "List") {
+	if isSnapshotFile(h.APIVersion, h.Kind) {
+		if err := c.readHeader(d.json); err != nil {
+			return 0, err
+		}
+	} else if !strings.HasSuffix(h.Kind, "List") {
 		return 1, decodeObject(c, d.json, schema.FromAPIVersionAndKind(h.APIVersion, h.Kind), ignored)
 	}
 	// Items of a typed list (PodList) may omit apiVersion and kind: they default to the list's.

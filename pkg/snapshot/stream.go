@@ -346,6 +346,9 @@ func (s *streamState) jsonDocument(j *jsonScanner) error {
 		whole.Write(raw)
 	}
 	whole.WriteByte('}')
+	if isSnapshotFile(apiVersion, kind) {
+		return s.c.readHeader(whole.Bytes())
+	}
 	if !strings.HasSuffix(kind, "List") {
 		if hasItems || kind == "" {
 			return errNotStreamable
@@ -510,6 +513,12 @@ func (s *streamState) yaml(br *bufio.Reader) error {
 		var h typeHeader
 		if json.Unmarshal(j, &h) != nil || h.Kind == "" {
 			return errNotStreamable
+		}
+		if isSnapshotFile(h.APIVersion, h.Kind) {
+			if err := s.c.readHeader(j); err != nil {
+				return err
+			}
+			h.Kind = "List"
 		}
 		if !strings.HasSuffix(h.Kind, "List") {
 			if len(kindless) > 0 {
