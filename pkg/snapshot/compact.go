@@ -1,8 +1,11 @@
 package snapshot
 
 import (
+	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -142,4 +145,20 @@ func (s *sharer) node(n *corev1.Node) {
 	}
 	n.Status.Allocatable = s.resourceList(n.Status.Allocatable)
 	n.Status.Capacity = s.resourceList(n.Status.Capacity)
+}
+
+// heapLimit is the soft limit boundHeap sets: the garbage collector then runs more often near it
+// instead of letting garbage double the heap of a large snapshot. Live data above it only costs
+// time (the runtime caps the collector at half the CPU).
+const heapLimit = 900 << 20
+
+var boundHeapOnce sync.Once
+
+// boundHeap sets heapLimit, once, unless the user set GOMEMLIMIT.
+func boundHeap() {
+	boundHeapOnce.Do(func() {
+		if os.Getenv("GOMEMLIMIT") == "" {
+			debug.SetMemoryLimit(heapLimit)
+		}
+	})
 }

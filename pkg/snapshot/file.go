@@ -39,6 +39,7 @@ func LoadFiles(paths []string, stdin io.Reader, named ...types.NamespacedName) (
 	if len(paths) == 0 {
 		return nil, errors.New("no snapshot files given")
 	}
+	boundHeap()
 	c := newCollector(named)
 	var names []string
 	for _, p := range paths {

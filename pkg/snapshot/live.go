@@ -215,6 +215,7 @@ type listOutcome struct {
 // become warnings (and Missing entries for refusals). Other errors are returned wrapped, for the
 // caller to recognise with apierrors and errors.As.
 func FromCluster(ctx context.Context, client kubernetes.Interface, opts ClusterOptions) (*Snapshot, error) {
+	boundHeap()
 	// The lists are independent; reading them at once keeps a remote cluster's latency to one round.
 	outcomes := make([]*listOutcome, len(clusterLists))
 	var wg sync.WaitGroup
