@@ -23,8 +23,10 @@ import (
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
 
@@ -37,7 +39,17 @@ func main() {
 	flag.IntVar(&cfg.namespaces, "namespaces", 50, "number of Namespaces")
 	format := flag.String("o", "yaml", "output format: yaml or json")
 	out := flag.String("out", "-", "output file (- for stdout)")
+	decode := flag.String("decode", "", "instead of writing a cluster, read this file as kubectl get -f does (every object kept, unstructured) and print how many objects it held: the kubectl-equivalent read of hack/bench-scale.sh")
 	flag.Parse()
+	if *decode != "" {
+		n, err := decodeLikeKubectl(*decode)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "gencluster:", err)
+			os.Exit(1)
+		}
+		fmt.Println(n, "objects")
+		return
+	}
 	if cfg.nodes < 10 || cfg.pending > cfg.pods || cfg.workloads < 1 || cfg.namespaces < 1 {
 		fmt.Fprintln(os.Stderr, "gencluster: need -nodes >= 10, -pending <= -pods, -workloads >= 1, -namespaces >= 1")
 		os.Exit(2)
@@ -541,3 +553,37 @@ func pod(s podSpec, rng *rand.Rand) *corev1.Pod {
 func ptr[T any](v T) *T { return &v }
 
 func intOrString(port int) intstr.IntOrString { return intstr.FromInt32(int32(port)) }
+
+// decodeLikeKubectl reads a file the way kubectl's resource builder does for -f: a YAML-or-JSON
+// stream decoder, every document into an unstructured object, Lists split into their items, all
+// objects kept until the end (kubectl gathers them before printing).
+func decodeLikeKubectl(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	dec := utilyaml.NewYAMLOrJSONDecoder(bufio.NewReader(f), 4096)
+	var objects []*unstructured.Unstructured
+	for {
+		var raw map[string]any
+		if err := dec.Decode(&raw); err == io.EOF {
+			break
+		} else if err != nil {
+			return 0, err
+		}
+		u := &unstructured.Unstructured{Object: raw}
+		if u.IsList() {
+			list, err := u.ToList()
+			if err != nil {
+				return 0, err
+			}
+			for i := range list.Items {
+				objects = append(objects, &list.Items[i])
+			}
+			continue
+		}
+		objects = append(objects, u)
+	}
+	return len(objects), nil
+}

@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	goruntime "runtime"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
 	sigsjson "sigs.k8s.io/json"
@@ -62,7 +65,16 @@ func streamDocuments(c *collector, r io.Reader) (int, map[string]int, error) {
 			br.ReadByte()
 			continue
 		case '{':
+			s.startDecoders()
 			err = s.json(&jsonScanner{r: br})
+			if derr := s.stopDecoders(); err == nil {
+				err = derr
+			}
+			for _, h := range s.headers {
+				if err == nil {
+					err = s.c.readHeader(h)
+				}
+			}
 		default:
 			err = s.yaml(br)
 		}
@@ -74,6 +86,68 @@ type streamState struct {
 	c       *collector
 	ignored map[string]int
 	objects int
+
+	// With decoders started, items are decoded on every core and added to c in file order by
+	// one goroutine (the collector is not safe for concurrent use).
+	queue     chan chan decoded
+	workers   chan struct{}
+	added     chan struct{}
+	decodeErr error
+	headers   [][]byte // snapshot file headers, applied when the decoders are done
+}
+
+// decoded is one item decoded off the reading goroutine.
+type decoded struct {
+	obj runtime.Object
+	gvk schema.GroupVersionKind
+	err error
+}
+
+func (s *streamState) startDecoders() {
+	n := max(goruntime.GOMAXPROCS(0), 1)
+	s.queue, s.workers, s.added = make(chan chan decoded, 4*n), make(chan struct{}, n), make(chan struct{})
+	go func() {
+		defer close(s.added)
+		for next := range s.queue {
+			d := <-next
+			if s.decodeErr != nil {
+				continue
+			}
+			if s.decodeErr = d.err; d.err == nil {
+				s.decodeErr = addObject(s.c, d.obj, d.gvk)
+			}
+		}
+	}()
+}
+
+// stopDecoders waits for every item to be added and returns the first failure.
+func (s *streamState) stopDecoders() error {
+	close(s.queue)
+	<-s.added
+	s.queue = nil
+	if s.decodeErr != nil {
+		return errNotStreamable
+	}
+	return nil
+}
+
+// decodeItem decodes an object of a snapshot kind and reduces it.
+func decodeItem(raw []byte, gvk schema.GroupVersionKind) decoded {
+	obj, err := scheme.Scheme.New(gvk)
+	if err != nil {
+		return decoded{err: err}
+	}
+	// Case-sensitive like the API server and the client-go codec.
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(withoutManagedFields(raw), obj); err != nil {
+		return decoded{err: err}
+	}
+	switch o := obj.(type) { // here, on this core; the collector's add finds little left to do
+	case *corev1.Pod:
+		trimPod(o)
+	case *corev1.Node:
+		trimNode(o)
+	}
+	return decoded{obj: obj, gvk: gvk}
 }
 
 // item decodes one object whose apiVersion and kind may be empty (an item of a typed List: they
@@ -94,15 +168,19 @@ func (s *streamState) item(raw []byte, fallback schema.GroupVersionKind) (bool, 
 	if !snapshotKinds[gvk] {
 		return true, decodeObject(s.c, raw, gvk, s.ignored) // counts it, or names the wrong version
 	}
-	obj, err := scheme.Scheme.New(gvk)
-	if err != nil {
-		return false, errNotStreamable
+	if s.queue != nil {
+		next := make(chan decoded, 1)
+		s.workers <- struct{}{}
+		s.queue <- next          // waits while the adding goroutine is behind: a bounded number in flight
+		data := bytes.Clone(raw) // raw is the scanner's buffer
+		go func() {
+			defer func() { <-s.workers }()
+			next <- decodeItem(data, gvk)
+		}()
+		return true, nil
 	}
-	// Case-sensitive like the API server and the client-go codec.
-	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(withoutManagedFields(raw), obj); err != nil {
-		return false, errNotStreamable
-	}
-	if err := addObject(s.c, obj, gvk); err != nil {
+	d := decodeItem(raw, gvk)
+	if d.err != nil || addObject(s.c, d.obj, d.gvk) != nil {
 		return false, errNotStreamable
 	}
 	return true, nil
@@ -347,7 +425,8 @@ func (s *streamState) jsonDocument(j *jsonScanner) error {
 	}
 	whole.WriteByte('}')
 	if isSnapshotFile(apiVersion, kind) {
-		return s.c.readHeader(whole.Bytes())
+		s.headers = append(s.headers, bytes.Clone(whole.Bytes()))
+		return nil
 	}
 	if !strings.HasSuffix(kind, "List") {
 		if hasItems || kind == "" {
