@@ -268,7 +268,7 @@ func TestCompleteSubcommands(t *testing.T) {
 		name, _, _ := strings.Cut(c, "\t")
 		names = append(names, name)
 	}
-	if diff := cmp.Diff([]string{"help", "spread", "version", "what-if", "why-pending"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"help", "snapshot", "spread", "version", "what-if", "why-pending"}, names); diff != "" {
 		t.Errorf("subcommands (-want +got):\n%s", diff)
 	}
 }

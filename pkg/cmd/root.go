@@ -33,6 +33,7 @@ var subcommands = []func(genericiooptions.IOStreams, clientFactory) *cobra.Comma
 	newCmdWhyPending,
 	newCmdSpread,
 	newCmdWhatIf,
+	newCmdSnapshot,
 	newCmdVersion,
 }
 

@@ -37,6 +37,9 @@ type WhyPendingOptions struct {
 	// SchedulerVersion is the kube-scheduler minor whose lines to reproduce ("" = the server's,
 	// else the one the recorded messages identify, else the newest).
 	SchedulerVersion string
+	// Summary prints only the one-screen summary (per workload: Pending Pods, the deciding
+	// blocker, the first fix); a text report of many Pods opens with it anyway.
+	Summary bool
 }
 
 // NewWhyPendingOptions returns options with the flag defaults.
@@ -62,6 +65,7 @@ The exit code is 0 whenever the analysis is printed, also when Pods are Pending.
 	}
 	o.addOutputFlags(cmd)
 	o.addSourceFlags(cmd, "Explain Pending Pods in all namespaces", "Explain only Pending Pods matching this label selector (e.g. -l app=web)")
+	cmd.Flags().BoolVar(&o.Summary, "summary", false, fmt.Sprintf("Print only the summary: per workload, its Pending Pods, the blocker that decides it and the first fix (a text report of %d or more Pods opens with it)", render.SummaryThreshold))
 	cmd.Flags().StringVar(&o.SchedulerVersion, "scheduler-version", "", fmt.Sprintf("Write the scheduler's line as this kube-scheduler minor does (%s). Default: the cluster's version, else the one the recorded messages identify, else the newest", strings.Join(schedulerVersions(), ", ")))
 	return cmd
 }
@@ -77,6 +81,9 @@ func (o *WhyPendingOptions) Complete(cmd *cobra.Command, args []string) error {
 func (o *WhyPendingOptions) Validate() error {
 	if o.AllNamespaces && len(o.PodNames) > 0 {
 		return errors.New("a Pod name cannot be combined with -A/--all-namespaces: name Pods with -n NAMESPACE instead")
+	}
+	if o.Summary && !o.human() {
+		return fmt.Errorf("--summary prints text: it cannot be combined with -o %s", o.Output)
 	}
 	if o.SchedulerVersion != "" {
 		if _, err := checks.ProfileFor(o.SchedulerVersion); err != nil {
@@ -119,7 +126,14 @@ func (o *WhyPendingOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return render.WhyPending(o.Out, report, render.Options{Format: o.Output, Color: color})
+	opts := render.Options{Format: o.Output, Color: color}
+	if o.Summary || o.human() && render.WantsSummary(report) {
+		if err := render.WhyPendingSummary(o.Out, report, opts); err != nil || o.Summary {
+			return err
+		}
+		fmt.Fprintln(o.Out)
+	}
+	return render.WhyPending(o.Out, report, opts)
 }
 
 // podNotFound adds to explain's PodNotFoundError where a Pod of that name is, if elsewhere.

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -66,6 +68,11 @@ type collector struct {
 	// could not be read.
 	read map[string]bool
 
+	// serverVersion is a snapshot file's record of the cluster's version.
+	serverVersion string
+	// shared makes equal values of many objects one.
+	shared *sharer
+
 	warnings []string
 	missing  []Permission
 }
@@ -88,6 +95,7 @@ func newCollector(named []types.NamespacedName) *collector {
 		named:           map[string]bool{},
 		finished:        map[string]*corev1.Pod{},
 		read:            map[string]bool{},
+		shared:          newSharer(),
 	}
 	for _, n := range named {
 		c.named[key(n.Namespace, n.Name)] = true
@@ -102,10 +110,109 @@ func (c *collector) warnf(format string, args ...any) {
 func key(namespace, name string) string { return namespace + "/" + name }
 
 func (c *collector) addNode(n *corev1.Node) {
+	trimNode(n)
+	c.shared.node(n)
+	c.nodes[n.Name] = n
+}
+
+// trimNode drops what no check reads of a Node. It may run twice (as a page arrives, then as
+// the collector adds the Node).
+func trimNode(n *corev1.Node) {
 	trimMeta(&n.ObjectMeta)
 	// Image lists are for scoring (ImageLocality), not filtering, and are the bulk of a Node.
 	n.Status.Images = nil
-	c.nodes[n.Name] = n
+	n.Status.NodeInfo = corev1.NodeSystemInfo{}
+	n.Status.Addresses = nil
+	for i := range n.Status.Conditions {
+		n.Status.Conditions[i].Message = ""
+	}
+}
+
+// trimPod reduces a Pod to what the checks and the report read, as soon as it is decoded (a
+// page of a LIST, an item of a file), so the whole objects become garbage at once. Pending Pods
+// (no node) keep their spec as the report and the grouping of identical Pods need it; a bound
+// Pod keeps what it contributes to others' checks (labels, owner, requests, ports, volumes,
+// affinity and spread terms, tolerations) and what spread needs of a workload's newest replica.
+// It may run twice.
+func trimPod(p *corev1.Pod) {
+	trimMeta(&p.ObjectMeta)
+	trimContainers(p.Spec.InitContainers)
+	trimContainers(p.Spec.Containers)
+	p.Spec.EphemeralContainers = nil // never counted by the scheduler
+	st := &p.Status
+	st.HostIP, st.HostIPs, st.PodIP, st.PodIPs = "", nil, "", nil
+	st.EphemeralContainerStatuses = nil
+	// resource.PodRequests reads a container status's name, resources and allocated resources.
+	trimContainerStatuses(st.InitContainerStatuses)
+	trimContainerStatuses(st.ContainerStatuses)
+	if p.Spec.NodeName == "" {
+		return
+	}
+	// Preferred terms are for scoring; a placed Pod's required terms and spread constraints
+	// (filters of others, and spread's view of its workload) stay.
+	if a := p.Spec.Affinity; a != nil {
+		if a.NodeAffinity != nil {
+			a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution = nil
+		}
+		if a.PodAffinity != nil {
+			a.PodAffinity.PreferredDuringSchedulingIgnoredDuringExecution = nil
+		}
+		if a.PodAntiAffinity != nil {
+			a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution = nil
+		}
+	}
+	p.Spec.SecurityContext, p.Spec.DNSConfig, p.Spec.ImagePullSecrets, p.Spec.HostAliases, p.Spec.ReadinessGates = nil, nil, nil, nil, nil
+	// No filter reads a placed Pod's configuration and scratch volumes (a new replica spread
+	// makes of it gets its own).
+	vols := p.Spec.Volumes[:0]
+	for _, v := range p.Spec.Volumes {
+		if vs := v.VolumeSource; vs.Projected == nil && vs.ConfigMap == nil && vs.Secret == nil && vs.DownwardAPI == nil && vs.EmptyDir == nil {
+			vols = append(vols, v)
+		}
+	}
+	p.Spec.Volumes = slices.Clip(vols)
+	// Of a placed Pod's conditions a pending resize changes its requests (resource.PodRequests)
+	// and spread counts the Ready ones; the recorded scheduling message is read for Pending Pods.
+	resizing := false
+	st.Conditions = slices.DeleteFunc(st.Conditions, func(c corev1.PodCondition) bool {
+		resize := c.Type == corev1.PodResizePending || c.Type == corev1.PodResizeInProgress
+		resizing = resizing || resize
+		return !resize && c.Type != corev1.PodReady
+	})
+	for i := range st.Conditions {
+		st.Conditions[i].Message = ""
+	}
+	if len(st.Conditions) == 0 {
+		st.Conditions = nil
+	}
+	if !resizing {
+		st.InitContainerStatuses = dropSpecStatuses(p.Spec.InitContainers, st.InitContainerStatuses)
+		st.ContainerStatuses = dropSpecStatuses(p.Spec.Containers, st.ContainerStatuses)
+	}
+}
+
+// dropSpecStatuses drops the container statuses whose resources are the spec's: without a
+// pending resize resource.PodRequests then reads the same requests from the spec.
+func dropSpecStatuses(cs []corev1.Container, statuses []corev1.ContainerStatus) []corev1.ContainerStatus {
+	out := statuses[:0]
+	for _, s := range statuses {
+		i := slices.IndexFunc(cs, func(c corev1.Container) bool { return c.Name == s.Name })
+		if i >= 0 && (s.AllocatedResources == nil || equality.Semantic.DeepEqual(s.AllocatedResources, cs[i].Resources.Requests)) &&
+			(s.Resources == nil || s.Resources.Requests == nil || equality.Semantic.DeepEqual(s.Resources.Requests, cs[i].Resources.Requests)) {
+			continue
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func trimContainerStatuses(cs []corev1.ContainerStatus) {
+	for i, s := range cs {
+		cs[i] = corev1.ContainerStatus{Name: s.Name, Resources: s.Resources, AllocatedResources: s.AllocatedResources}
+	}
 }
 
 func (c *collector) addPod(p *corev1.Pod) {
@@ -116,10 +223,8 @@ func (c *collector) addPod(p *corev1.Pod) {
 	if Finished(p) && !c.named[k] {
 		return
 	}
-	trimMeta(&p.ObjectMeta)
-	trimContainers(p.Spec.InitContainers)
-	trimContainers(p.Spec.Containers)
-	p.Spec.EphemeralContainers = nil // never counted by the scheduler
+	trimPod(p)
+	c.shared.pod(p)
 	if Finished(p) {
 		c.finished[k] = p
 		return
@@ -329,6 +434,7 @@ func (c *collector) addEvent(objectKey string, ev Event) {
 func (c *collector) snapshot(source string) *Snapshot {
 	s := &Snapshot{
 		Source:          source,
+		ServerVersion:   c.serverVersion,
 		Nodes:           sortedValues(c.nodes),
 		Pods:            sortedValues(c.pods),
 		Namespaces:      sortedValues(c.namespaces),
@@ -432,6 +538,9 @@ func trimContainers(cs []corev1.Container) {
 		c.Command, c.Args = nil, nil
 		c.LivenessProbe, c.ReadinessProbe, c.StartupProbe = nil, nil, nil
 		c.Lifecycle = nil
+		c.Image, c.ImagePullPolicy, c.WorkingDir = "", "", ""
+		c.TerminationMessagePath, c.TerminationMessagePolicy = "", ""
+		c.SecurityContext = nil
 		// VolumeMounts stay: v1.37's NodeDeclaredFeatures reads their bindMountOptions.
 		c.VolumeDevices = nil
 	}

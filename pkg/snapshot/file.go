@@ -3,6 +3,7 @@ package snapshot
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +40,7 @@ func LoadFiles(paths []string, stdin io.Reader, named ...types.NamespacedName) (
 	if len(paths) == 0 {
 		return nil, errors.New("no snapshot files given")
 	}
+	boundHeap()
 	c := newCollector(named)
 	var names []string
 	for _, p := range paths {
@@ -47,20 +49,8 @@ func LoadFiles(paths []string, stdin io.Reader, named ...types.NamespacedName) (
 			return nil, err
 		}
 		for _, f := range files {
-			var data []byte
-			if f == StdinName {
-				if stdin == nil {
-					return nil, errors.New("cannot read snapshot from stdin: no input")
-				}
-				data, err = io.ReadAll(stdin)
-			} else {
-				data, err = os.ReadFile(f)
-			}
-			if err != nil {
-				return nil, fmt.Errorf("cannot read snapshot file: %w", err)
-			}
 			name := displayName(f)
-			if err := loadDocuments(c, name, data); err != nil {
+			if err := loadFile(c, f, name, stdin); err != nil {
 				return nil, err
 			}
 			names = append(names, name)
@@ -73,6 +63,68 @@ func LoadFiles(paths []string, stdin io.Reader, named ...types.NamespacedName) (
 		c.warnf("the snapshot has no Namespaces: namespaceSelector terms see no namespace labels")
 	}
 	return c.snapshot("file " + strings.Join(names, ", ")), nil
+}
+
+// loadFile reads one file (or stdin) into c: streamed item by item when it can be, else whole
+// (the whole-file reader's errors name the document and line). A gzip file is decompressed.
+func loadFile(c *collector, f, name string, stdin io.Reader) error {
+	var data []byte
+	if f == StdinName {
+		if stdin == nil {
+			return errors.New("cannot read snapshot from stdin: no input")
+		}
+		var err error
+		if data, err = io.ReadAll(stdin); err != nil {
+			return fmt.Errorf("cannot read snapshot file: %w", err)
+		}
+	}
+	objects, ignored, err := streamFile(c, f, data)
+	if err != nil {
+		if data, err = readWhole(f, data); err != nil {
+			return err
+		}
+		return loadDocuments(c, name, data)
+	}
+	return finishFile(c, name, objects, ignored)
+}
+
+// streamFile streams the file f, or data when it was read already (stdin).
+func streamFile(c *collector, f string, data []byte) (int, map[string]int, error) {
+	var r io.Reader = bytes.NewReader(data)
+	if data == nil {
+		file, err := os.Open(f)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer file.Close()
+		r = file
+	}
+	content, err := maybeGunzip(bufio.NewReaderSize(r, 1<<20))
+	if err != nil {
+		return 0, nil, err
+	}
+	return streamDocuments(c, content)
+}
+
+// readWhole returns the file's content, decompressed.
+func readWhole(f string, data []byte) ([]byte, error) {
+	if data == nil {
+		var err error
+		if data, err = os.ReadFile(f); err != nil {
+			return nil, fmt.Errorf("cannot read snapshot file: %w", err)
+		}
+	}
+	if !bytes.HasPrefix(data, gzipMagic) {
+		return data, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err == nil {
+		data, err = io.ReadAll(zr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read snapshot file %s: invalid gzip: %w", displayName(f), err)
+	}
+	return data, nil
 }
 
 func displayName(path string) string {
@@ -101,7 +153,7 @@ func expandPath(p string) ([]string, error) {
 	var files []string
 	for _, e := range entries {
 		switch strings.ToLower(filepath.Ext(e.Name())) {
-		case ".yaml", ".yml", ".json":
+		case ".yaml", ".yml", ".json", ".gz":
 			if !e.IsDir() {
 				files = append(files, filepath.Join(p, e.Name()))
 			}
@@ -147,6 +199,11 @@ func loadDocuments(c *collector, file string, data []byte) error {
 		}
 		objects += n
 	}
+	return finishFile(c, file, objects, ignored)
+}
+
+// finishFile rejects a file without objects and warns of the kinds it ignored.
+func finishFile(c *collector, file string, objects int, ignored map[string]int) error {
 	if objects == 0 && len(ignored) == 0 {
 		return fmt.Errorf("%s: no Kubernetes objects found", file)
 	}
@@ -292,7 +349,11 @@ func decodeDocument(c *collector, d document, ignored map[string]int) (int, erro
 	if h.Kind == "" {
 		return 0, errors.New("not a Kubernetes object: no kind")
 	}
-	if !strings.HasSuffix(h.Kind, "List") {
+	if isSnapshotFile(h.APIVersion, h.Kind) {
+		if err := c.readHeader(d.json); err != nil {
+			return 0, err
+		}
+	} else if !strings.HasSuffix(h.Kind, "List") {
 		return 1, decodeObject(c, d.json, schema.FromAPIVersionAndKind(h.APIVersion, h.Kind), ignored)
 	}
 	// Items of a typed list (PodList) may omit apiVersion and kind: they default to the list's.
@@ -385,6 +446,11 @@ func decodeObject(c *collector, data []byte, gvk schema.GroupVersionKind, ignore
 	if err != nil {
 		return fmt.Errorf("invalid %s: %w", gvk.Kind, trimDecodeError(err))
 	}
+	return addObject(c, obj, gvk)
+}
+
+// addObject adds one decoded object of a snapshot kind to c.
+func addObject(c *collector, obj runtime.Object, gvk schema.GroupVersionKind) error {
 	switch o := obj.(type) {
 	case *corev1.Node:
 		c.addNode(o)

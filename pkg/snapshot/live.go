@@ -245,6 +245,7 @@ type listOutcome struct {
 // become warnings (and Missing entries for refusals). Other errors are returned wrapped, for the
 // caller to recognise with apierrors and errors.As.
 func FromCluster(ctx context.Context, client kubernetes.Interface, opts ClusterOptions) (*Snapshot, error) {
+	boundHeap()
 	// The lists are independent; reading them at once keeps a remote cluster's latency to one round.
 	outcomes := make([]*listOutcome, len(clusterLists))
 	var wg sync.WaitGroup
@@ -396,6 +397,19 @@ var ErrTooManyPages = fmt.Errorf("the API server kept sending continue tokens (m
 // errUnpagedContinue is a continue token on a list asked for in one piece: following it could loop.
 var errUnpagedContinue = errors.New("the API server sent a continue token for a list asked for in one piece")
 
+// reduce drops what no check reads of an object just listed; the collector's add trims the
+// rest (it is idempotent).
+func reduce[T any](obj *T) {
+	switch o := any(obj).(type) {
+	case *corev1.Pod:
+		trimPod(o)
+	case *corev1.Node:
+		trimNode(o)
+	case metav1.Object:
+		o.SetManagedFields(nil)
+	}
+}
+
 // listPaged reads a whole list pageSize items at a time, at most maxPages pages.
 func listPaged[L interface{ GetContinue() string }, T any](
 	ctx context.Context, list func(context.Context, metav1.ListOptions) (L, error), items func(L) []T, opts metav1.ListOptions,
@@ -422,6 +436,9 @@ func listPaged[L interface{ GetContinue() string }, T any](
 		}
 		page := items(l)
 		for i := range page {
+			// Reduced as the page arrives: managedFields, images and the like are garbage now,
+			// not when the last page of every list is in.
+			reduce(&page[i])
 			out = append(out, &page[i])
 		}
 		opts.Continue = l.GetContinue()

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Scale benchmark (issue #11): generates a synthetic cluster with hack/gencluster and prints, in one
+# run, wall time and peak RSS of
+#   - a kubectl-equivalent read of the file (kubectl's -f decoding: YAML-or-JSON stream decoder,
+#     every object kept as unstructured; `kubectl get -f` itself needs an API server),
+#   - the plugin's read of the file (MB/s), and of its own snapshot of it (size, MB/s),
+#   - why-pending -A --summary over it (EXPLAIN=0 skips it: at 5,000 nodes and 1,000 distinct
+#     Pending Pods the analysis, not the read, is what takes time and memory),
+#   - a snapshot written and read back: same verdicts.
+#
+#   hack/bench-scale.sh            # small: 500 nodes, 15,000 Pods (about 2 minutes on 2 cores)
+#   hack/bench-scale.sh large      # 5,000 nodes, 150,000 Pods (a 3.7 GB file; about 15 minutes)
+#   NODES=2000 PODS=60000 PENDING=500 hack/bench-scale.sh
+#
+# Figures are for comparing runs on one machine (quote ratios); they vary with the machine's load.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+case "${1:-small}" in
+small) nodes=${NODES:-500} pods=${PODS:-15000} explain=${EXPLAIN:-1} ;;
+large) nodes=${NODES:-5000} pods=${PODS:-150000} explain=${EXPLAIN:-0} ;;
+*) echo "usage: $0 [small|large]" >&2; exit 2 ;;
+esac
+pending=${PENDING:-1000}
+
+if [ ! -x /usr/bin/time ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+  else
+    echo "bench-scale: needs /usr/bin/time (apt-get install time)" >&2; exit 1
+  fi
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-scale.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+go build -o "$work/kubectl-placement" ./cmd/kubectl-placement
+go build -o "$work/gencluster" ./hack/gencluster
+
+printf 'cluster: %d nodes, %d Pods (%d Pending), 3 zones, tainted GPU/db/infra pools, cordons\n' "$nodes" "$pods" "$pending"
+"$work/gencluster" -nodes "$nodes" -pods "$pods" -pending "$pending" -o json -out "$work/cluster.json"
+
+# measure LABEL CMD...: runs CMD, prints its wall time and peak RSS; sets wall and rss_mb.
+measure() {
+  local label=$1; shift
+  /usr/bin/time -f '%e %M' -o "$work/time" "$@" >"$work/out" 2>"$work/err" || true
+  # time prints "Command exited with non-zero status N" first when it did
+  read -r wall rss_kb < <(tail -n 1 "$work/time")
+  rss_mb=$((rss_kb / 1024))
+  printf '%-44s %8.1f s %7d MB\n' "$label" "$wall" "$rss_mb"
+}
+mb() { echo $(($(stat -c %s "$1") / 1000000)); }
+rate() { awk -v b="$(stat -c %s "$1")" -v s="$2" 'BEGIN { printf "%.1f", b / 1e6 / (s > 0 ? s : 0.01) }'; }
+
+size=$(mb "$work/cluster.json")
+printf '\n%-44s %10s %10s\n' "" "wall" "peak RSS"
+measure "kubectl-equivalent read of the file" "$work/gencluster" -decode "$work/cluster.json"
+kubectl_wall=$wall kubectl_rss=$rss_mb
+# A Pod that does not exist: the plugin reads the whole file, then stops before any analysis.
+measure "plugin: read the file" "$work/kubectl-placement" why-pending -n none no-such-pod -f "$work/cluster.json"
+read_wall=$wall read_rss=$rss_mb
+measure "plugin: snapshot --output-file x.json.gz" "$work/kubectl-placement" snapshot -f "$work/cluster.json" --output-file "$work/snap.json.gz"
+measure "plugin: read its snapshot" "$work/kubectl-placement" why-pending -n none no-such-pod -f "$work/snap.json.gz"
+snap_wall=$wall
+gzip -dc "$work/snap.json.gz" >"$work/snap.json"
+
+printf '\nfile: %d MB of kubectl-style JSON, read at %s MB/s (plugin) and %s MB/s (kubectl-equivalent)\n' \
+  "$size" "$(rate "$work/cluster.json" "$read_wall")" "$(rate "$work/cluster.json" "$kubectl_wall")"
+printf 'snapshot: %d MB of JSON (%s of the file), %d MB gzipped; read back at %s MB/s of its JSON\n' \
+  "$(mb "$work/snap.json")" "$(awk -v a="$(stat -c %s "$work/snap.json")" -v b="$(stat -c %s "$work/cluster.json")" 'BEGIN { printf "%.3f", a / b }')" \
+  "$(mb "$work/snap.json.gz")" "$(rate "$work/snap.json" "$snap_wall")"
+awk -v pw="$read_wall" -v kw="$kubectl_wall" -v pr="$read_rss" -v kr="$kubectl_rss" \
+  'BEGIN { printf "plugin read / kubectl-equivalent read: wall %.2f, peak RSS %.2f\n", pw / kw, pr / kr }'
+
+if [ "$explain" = 1 ]; then
+  echo
+  measure "plugin: why-pending -A --summary (file)" "$work/kubectl-placement" why-pending -A --summary -f "$work/cluster.json"
+  cp "$work/out" "$work/summary-file.txt"
+  measure "plugin: why-pending -A --summary (snapshot)" "$work/kubectl-placement" why-pending -A --summary -f "$work/snap.json.gz"
+  if cmp -s "$work/out" "$work/summary-file.txt"; then
+    echo "verdicts: the snapshot's summary is identical to the file's"
+  else
+    echo "verdicts: the snapshot's summary DIFFERS from the file's" >&2
+    diff "$work/summary-file.txt" "$work/out" | head -20 >&2
+    exit 1
+  fi
+  head -3 "$work/summary-file.txt"
+fi
+echo
+echo "explain vs the real scheduler's filter pass: not measured here (see docs/scale.md)"
