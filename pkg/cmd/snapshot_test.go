@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -47,4 +49,35 @@ func TestWhyPendingSummaryFlag(t *testing.T) {
 	}
 	wantError(t, execute(t, noCluster(t), "", "why-pending", "-A", "-f", "../../examples/cluster.yaml", "--summary", "-o", "json"),
 		"--summary prints text")
+}
+
+// TestSnapshotRedactKeepsVerdicts: a redacted snapshot of each example (the DRA one included:
+// claims, templates and slices name hashed namespaces and nodes) yields the same scheduler lines.
+func TestSnapshotRedactKeepsVerdicts(t *testing.T) {
+	for _, example := range []string{"../../examples/cluster.yaml", "../../examples/dra-cluster.yaml"} {
+		want := execute(t, noCluster(t), "", "why-pending", "-A", "-f", example, "-o", "json")
+		path := filepath.Join(t.TempDir(), "redacted.json")
+		if r := execute(t, noCluster(t), "", "snapshot", "--redact", "-f", example, "--output-file", path); r.code != 0 {
+			t.Fatalf("snapshot --redact %s: %d %s", example, r.code, r.errOut)
+		}
+		got := execute(t, noCluster(t), "", "why-pending", "-A", "-f", path, "-o", "json")
+		if diff := cmp.Diff(schedulerLines(t, want.out), schedulerLines(t, got.out)); diff != "" {
+			t.Errorf("%s: scheduler lines differ once redacted (-original +redacted):\n%s", example, diff)
+		}
+	}
+}
+
+// schedulerLines are a why-pending JSON report's scheduler messages, sorted (redacted names sort
+// differently).
+func schedulerLines(t *testing.T, out string) []string {
+	t.Helper()
+	var lines []string
+	for _, m := range regexp.MustCompile(`"schedulerMessage":\s*"((?:[^"\\]|\\.)*)"`).FindAllStringSubmatch(out, -1) {
+		lines = append(lines, m[1])
+	}
+	if len(lines) == 0 {
+		t.Fatalf("no scheduler lines in %.200s", out)
+	}
+	sort.Strings(lines)
+	return lines
 }

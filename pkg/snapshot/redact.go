@@ -74,6 +74,27 @@ func Redact(s *Snapshot) {
 	for _, va := range s.VolumeAttachments {
 		va.Spec.NodeName = RedactedValue(va.Spec.NodeName)
 	}
+	// DRA: claims live in the Pods' (hashed) namespaces and name the Pods and nodes they are
+	// reserved for and allocated on; device attributes stay, as CEL selectors read them.
+	for _, c := range s.ResourceClaims {
+		redactMeta(&c.ObjectMeta)
+		for i := range c.Status.ReservedFor {
+			c.Status.ReservedFor[i].Name = RedactedValue(c.Status.ReservedFor[i].Name)
+		}
+		if c.Status.Allocation != nil {
+			redactNodeSelector(c.Status.Allocation.NodeSelector)
+		}
+	}
+	for _, t := range s.ResourceClaimTemplates {
+		redactMeta(&t.ObjectMeta)
+	}
+	for _, sl := range s.ResourceSlices {
+		if sl.Spec.NodeName != nil {
+			n := RedactedValue(*sl.Spec.NodeName)
+			sl.Spec.NodeName = &n
+		}
+		redactNodeSelector(sl.Spec.NodeSelector)
+	}
 	w := &s.Workloads
 	for _, d := range w.Deployments {
 		redactWorkload(&d.ObjectMeta, d.Spec.Selector, &d.Spec.Template)

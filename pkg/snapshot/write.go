@@ -104,6 +104,8 @@ func readKinds(s *Snapshot) []string {
 		{"persistentvolumeclaims", s.PVCs != nil}, {"persistentvolumes", s.PVs != nil}, {"storageclasses", s.StorageClasses != nil},
 		{"csinodes", s.CSINodes != nil}, {"csidrivers", s.CSIDrivers != nil},
 		{"csistoragecapacities", s.CSIStorageCapacities != nil}, {"volumeattachments", s.VolumeAttachments != nil},
+		{"resourceclaims", s.ResourceClaims != nil}, {"resourceclaimtemplates", s.ResourceClaimTemplates != nil},
+		{"deviceclasses", s.DeviceClasses != nil}, {"resourceslices", s.ResourceSlices != nil},
 	} {
 		if k.read {
 			out = append(out, k.resource)
@@ -150,6 +152,18 @@ func snapshotObjects(s *Snapshot) []runtime.Object {
 		add(o)
 	}
 	for _, o := range s.VolumeAttachments {
+		add(o)
+	}
+	for _, o := range s.ResourceClaims {
+		add(o)
+	}
+	for _, o := range s.ResourceClaimTemplates {
+		add(o)
+	}
+	for _, o := range s.DeviceClasses {
+		add(o)
+	}
+	for _, o := range s.ResourceSlices {
 		add(o)
 	}
 	for _, o := range s.Workloads.Deployments {
