@@ -57,7 +57,7 @@ for old in $(cd test/fidelity && ls go.v*.mod | sed 's/^go\.v\([0-9]*\)\.mod$/\1
   step "fidelity: differential test against kube-scheduler v1.${old#1}"
   (cd test/fidelity && go vet -modfile="go.v$old.mod" -tags "k8s$old" ./harness/ .)
   FIDELITY_CASES=${FIDELITY_CASES_OLDER:-500} gotest test/fidelity "fidelity-v$old" -timeout 30m \
-    -modfile="go.v$old.mod" -tags "k8s$old" -run 'TestDifferential$|TestDifferentialRegressions|TestSection5|TestScheduled|TestNodeStatuses' . ./harness/
+    -modfile="go.v$old.mod" -tags "k8s$old" -run 'TestDifferential$|TestDifferentialRegressions|TestSection5|TestScheduled|TestNodeStatuses|TestDRA' . ./harness/
 done
 
 if [ "${SKIP_E2E:-}" != 1 ]; then
