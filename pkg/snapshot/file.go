@@ -179,14 +179,7 @@ func (d document) where(file string) string {
 
 // loadDocuments decodes every document of one file into c.
 func loadDocuments(c *collector, file string, data []byte) error {
-	var docs []document
-	var err error
-	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' || strings.EqualFold(filepath.Ext(file), ".json") {
-		// JSON is YAML too, but a JSON decoder is much faster on large `-o json` dumps.
-		docs, err = splitJSON(file, data)
-	} else {
-		docs, err = splitYAML(file, data)
-	}
+	docs, err := splitDocuments(file, data)
 	if err != nil {
 		return err
 	}
@@ -282,8 +275,10 @@ func splitYAML(file string, data []byte) ([]document, error) {
 			startLine = line + 1
 			continue
 		}
-		if buf.Len() == 0 && len(bytes.TrimSpace(text)) == 0 {
+		if trimmed := bytes.TrimSpace(text); buf.Len() == 0 && (len(trimmed) == 0 || trimmed[0] == '#') {
+			// Leading blank and comment lines are not the document's first line.
 			startLine = line + 1
+			continue
 		}
 		buf.Write(text)
 		buf.WriteByte('\n')

@@ -1,7 +1,6 @@
 package whatif
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -16,7 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
 
 // Workload kinds a manifest may hold.
@@ -94,26 +94,16 @@ func LoadManifests(paths []string, stdin io.Reader, namespace string) ([]Workloa
 	return out, warnings, nil
 }
 
-// document is one YAML or JSON document of a file, as JSON.
-type document struct {
-	index, line int
-	json        []byte
-}
-
-func (d document) where(file string) string {
-	return fmt.Sprintf("%s: document %d (line %d)", file, d.index, d.line)
-}
-
 func decodeManifest(file string, data []byte, namespace string) ([]Workload, []string, error) {
-	docs, err := splitDocuments(file, data)
+	docs, err := snapshot.SplitDocuments(file, data)
 	if err != nil {
 		return nil, nil, err
 	}
 	var out []Workload
 	var skipped []string
 	for _, d := range docs {
-		where := d.where(file)
-		ws, sk, err := decodeDocument(d.json, where, namespace)
+		where := d.Where(file)
+		ws, sk, err := decodeDocument(d.JSON, where, namespace)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", where, err)
 		}
@@ -209,91 +199,4 @@ func decodeObject(data []byte, gvk schema.GroupVersionKind, where, namespace str
 		name = meta.GetGenerateName()
 	}
 	return &Workload{Kind: kind, Namespace: meta.GetNamespace(), Name: name, Origin: where, Object: obj}, nil, nil
-}
-
-// splitDocuments splits a file into documents: JSON values one after another, or YAML documents
-// at `---` lines, each converted to JSON.
-func splitDocuments(file string, data []byte) ([]document, error) {
-	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
-		return splitJSON(file, data)
-	}
-	var docs []document
-	var buf bytes.Buffer
-	index, startLine, line := 1, 1, 0
-	flush := func() error {
-		if blankYAML(buf.Bytes()) {
-			buf.Reset()
-			return nil
-		}
-		j, err := yaml.YAMLToJSON(buf.Bytes())
-		buf.Reset()
-		d := document{index: index, line: startLine}
-		if err != nil {
-			msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
-			return fmt.Errorf("%s: invalid YAML: %s", d.where(file), msg)
-		}
-		d.json = j
-		docs = append(docs, d)
-		index++
-		return nil
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), len(data)+1)
-	for sc.Scan() {
-		line++
-		text := sc.Bytes()
-		if bytes.HasPrefix(text, []byte("---")) {
-			if rest := bytes.TrimSpace(text[3:]); len(rest) == 0 || rest[0] == '#' {
-				if err := flush(); err != nil {
-					return nil, err
-				}
-				startLine = line + 1
-				continue
-			}
-		}
-		if trimmed := bytes.TrimSpace(text); buf.Len() == 0 && (len(trimmed) == 0 || trimmed[0] == '#') {
-			// Leading blank and comment lines are not the document's first line.
-			startLine = line + 1
-			continue
-		}
-		buf.Write(text)
-		buf.WriteByte('\n')
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	if err := flush(); err != nil {
-		return nil, err
-	}
-	return docs, nil
-}
-
-func splitJSON(file string, data []byte) ([]document, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	var docs []document
-	for {
-		start := dec.InputOffset()
-		var raw json.RawMessage
-		err := dec.Decode(&raw)
-		if err == io.EOF {
-			return docs, nil
-		}
-		line := bytes.Count(data[:start], []byte("\n")) + 1 + bytes.Count(leading(data[start:]), []byte("\n"))
-		if err != nil {
-			return nil, fmt.Errorf("%s: document %d (line %d): invalid JSON: %v", file, len(docs)+1, line, err)
-		}
-		docs = append(docs, document{index: len(docs) + 1, line: line, json: raw})
-	}
-}
-
-func leading(b []byte) []byte { return b[:len(b)-len(bytes.TrimLeft(b, " \t\r\n"))] }
-
-func blankYAML(b []byte) bool {
-	for _, l := range bytes.Split(b, []byte("\n")) {
-		l = bytes.TrimSpace(l)
-		if len(l) > 0 && l[0] != '#' {
-			return false
-		}
-	}
-	return true
 }
