@@ -211,13 +211,28 @@ func verifyFixes(profile *checks.Profile, c *checks.Cluster, pod *corev1.Pod, fi
 		if tried == maxVerifiedFixes {
 			continue
 		}
-		e := editFor(f, m, c, pod)
-		if e == nil {
+		// The fix's action first; when that is not enough, each alternative that can be applied
+		// (lowering a request may not be enough where adding a node like the closest is).
+		var out *FixOutcome
+		for _, a := range append([]FixAction{f.Action}, f.Alternatives...) {
+			e := editForAction(a, f, m, c, pod)
+			if e == nil {
+				continue
+			}
+			e.action = a
+			o := v.run(e, m.key, m.causeNodes)
+			if out == nil || o.Schedulable > 0 {
+				out, m.edit = &o, e
+			}
+			if o.Schedulable > 0 {
+				break
+			}
+		}
+		if out == nil {
 			continue
 		}
 		tried++
-		out := v.run(e, m.key, m.causeNodes)
-		f.Outcome = &out
+		f.Outcome = out
 		f.Sufficient = out.Schedulable > 0
 	}
 	intended, selects := podSelection(nodes)
@@ -286,19 +301,8 @@ func combinations(n, size int, f func([]int) bool) {
 	}
 }
 
-// editFor turns a fix into a change to a copy of the cluster: its Action, or the first
-// alternative that can be applied; nil when none can (the fix stays unverified).
-func editFor(f *Fix, m *fixMeta, c *checks.Cluster, pod *corev1.Pod) *edit {
-	for _, a := range append([]FixAction{f.Action}, f.Alternatives...) {
-		if e := editForAction(a, f, m, c, pod); e != nil {
-			e.action = a
-			m.edit = e
-			return e
-		}
-	}
-	return nil
-}
-
+// editForAction turns a fix into a change to a copy of the cluster by one of its actions; nil
+// when that action cannot be applied (then the fix stays unverified).
 func editForAction(a FixAction, f *Fix, m *fixMeta, c *checks.Cluster, pod *corev1.Pod) *edit {
 	ch := f.Change
 	e := &edit{}
@@ -368,7 +372,7 @@ func editForAction(a FixAction, f *Fix, m *fixMeta, c *checks.Cluster, pod *core
 			}
 		})
 	case ActionAddNodes:
-		template := addNodeTemplate(m, c)
+		template := addNodeTemplate(m, c, pod)
 		if template == nil {
 			return nil
 		}
@@ -466,14 +470,32 @@ func editForAction(a FixAction, f *Fix, m *fixMeta, c *checks.Cluster, pod *core
 	return e
 }
 
-// addNodeTemplate is the node a new one is made like: the cause's node closest to fitting.
-func addNodeTemplate(m *fixMeta, c *checks.Cluster) *corev1.Node {
+// addNodeTemplate is the node a new one is made like: the cause's node closest to fitting whose
+// allocatable, empty, holds the Pod's requests (a copy of a small node cannot take a big Pod),
+// else the closest.
+func addNodeTemplate(m *fixMeta, c *checks.Cluster, pod *corev1.Pod) *corev1.Node {
+	requests := resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{})
+	var closest *corev1.Node
 	for _, name := range m.causeNodes {
-		if ni := c.Node(name); ni != nil {
+		ni := c.Node(name)
+		if ni == nil {
+			continue
+		}
+		if closest == nil {
+			closest = ni.Node
+		}
+		holds := true
+		for r, q := range requests {
+			if a, ok := ni.Node.Status.Allocatable[r]; !ok || a.Cmp(q) < 0 {
+				holds = false
+				break
+			}
+		}
+		if holds {
 			return ni.Node
 		}
 	}
-	return nil
+	return closest
 }
 
 func targetNodeNames(f *Fix) []string {
@@ -571,7 +593,8 @@ func objectsChanged(m *fixMeta) int {
 	if m.edit == nil {
 		return 1 << 20
 	}
-	n := len(m.edit.nodes) + len(m.edit.evict) + len(m.edit.add)
+	// A new node is more than a change to one that exists (it is bought, not edited).
+	n := len(m.edit.nodes) + len(m.edit.evict) + 2*len(m.edit.add)
 	if len(m.edit.pod) > 0 {
 		n++
 	}
