@@ -572,6 +572,11 @@ func intentRank(f *Fix, m *fixMeta, intended map[string]bool, selects bool) int 
 		if selects && onIntended {
 			return 0
 		}
+		if action == ActionAddToleration || action == ActionRemoveTaint {
+			// A taint on nodes the Pod does not select reserves them for others (a GPU or a
+			// database pool): crossing it comes after every other kind of change.
+			return 3
+		}
 	}
 	if podSide(action) {
 		return 1
