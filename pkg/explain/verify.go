@@ -352,6 +352,11 @@ func editForAction(a FixAction, f *Fix, m *fixMeta, c *checks.Cluster, pod *core
 			n.Labels[l.Key] = l.Value
 		})
 	case ActionRelaxNodeAffinity:
+		if pinnedToNode(ch.Terms) {
+			// A matchFields metadata.name pin is how a DaemonSet places its Pod on one node:
+			// dropping it is never the fix.
+			return nil
+		}
 		e.pod = append(e.pod, func(p *corev1.Pod) {
 			if p.Spec.Affinity != nil && p.Spec.Affinity.NodeAffinity != nil {
 				p.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution = nil
@@ -731,4 +736,19 @@ func nameHolders(fixes []Fix, metas []fixMeta, c *checks.Cluster) {
 		}
 		ch.Node, ch.HeldBy = best, held
 	}
+}
+
+// pinnedToNode: every failed requirement of the terms is a matchFields requirement (a Pod pinned
+// to named nodes, as the DaemonSet controller pins its Pods).
+func pinnedToNode(terms []checks.TermMismatch) bool {
+	pinned := false
+	for _, t := range terms {
+		for _, f := range t.Failed {
+			if !f.Field {
+				return false
+			}
+			pinned = true
+		}
+	}
+	return pinned
 }
