@@ -9,13 +9,14 @@ test:
 	bash hack/test.sh
 
 fidelity:
-	cd test/fidelity && go test -count=1 ./...
+	cd test/fidelity && go test -count=1 ./... && cd harness && go test -count=1 ./...
 
-# Every modelled scheduler minor on the full 2,000 cases: the newest (go.mod), then each go.vNNN.mod.
+# Every modelled scheduler minor on the full 2,000 cases: the newest (in process), then each
+# harness/go.vNNN.mod through its own build of the harness.
 fidelity-all:
 	cd test/fidelity && go test -count=1 ./...
-	cd test/fidelity && for m in go.v*.mod; do v=$${m#go.v}; v=$${v%.mod}; \
-	  echo "== v1.$${v#1}"; go test -count=1 -v -modfile=$$m -tags k8s$$v -run 'TestDifferential$$|TestSection5' . ./harness/ | grep -E 'fidelity:|^(ok|FAIL)' || exit 1; done
+	cd test/fidelity && for m in $$(cd harness && ls go.v*.mod | sort -r); do v=$${m#go.v}; v=$${v%.mod}; \
+	  echo "== v1.$${v#1}"; FIDELITY_SCHEDULER=1.$${v#1} go test -count=1 -v -run 'TestDifferential$$|TestDifferentialRegressions|TestDRADifferential' . | grep -E 'fidelity:|^(ok|FAIL)' || exit 1; done
 
 # Explore each fuzz target for FUZZTIME (default 30s); a failing input lands in testdata/fuzz, where
 # the unit tests replay it from then on.

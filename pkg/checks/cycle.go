@@ -111,7 +111,19 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 	if res.Feasible || opts.SkipPostFilter {
 		return res
 	}
-	msg := fmt.Sprintf("0/%d nodes are available: %s.", len(c.Nodes), histogram(verdicts, 0, nil))
+	counted := verdicts
+	if p.UncountedPreFilterExclusions {
+		counted = make([]*Verdict, len(verdicts))
+		for i, v := range verdicts {
+			if !cs.Excluded(res.Nodes[i].Name) {
+				counted[i] = v
+			}
+		}
+	}
+	msg := fmt.Sprintf("0/%d nodes are available:", len(c.Nodes))
+	if h := histogram(counted, 0, nil); h != "" {
+		msg += " " + h + "."
+	}
 	res.Preemption = p.preempt(cs, c, verdicts)
 	if res.Preemption.Outcome == PreemptionWouldSucceed {
 		// A successful PostFilter drops every other PostFilter text; v1.37 writes its own.
@@ -265,19 +277,22 @@ func histogram(verdicts []*Verdict, absent int, absentReasons []string) string {
 	return strings.Join(items, ", ")
 }
 
-// preFilterRanDRA reports whether DynamicResources' PreFilter ran before the rejection: it
-// rejected the Pod itself, or a plugin after it did.
+// preFilterRanDRA reports whether the PostFilter plugins run after the rejection: DynamicResources'
+// PreFilter ran before it (it rejected the Pod itself, or a plugin after it did), or the profile
+// has no DynamicResources.
 func (p *Profile) preFilterRanDRA(rej *PreFilterRejection) bool {
-	ran := false
+	ran, dra := false, false
 	for _, pl := range p.Plugins {
 		if pl.Name() == PluginDynamicResources {
-			ran = true
+			ran, dra = true, true
 		}
-		if pl.Name() == rej.Plugin {
+		if pl.Name() == rej.Plugin && dra {
 			return ran
 		}
 	}
-	return false
+	// Without DynamicResources in the profile (v1.33 and older) nothing stops the PostFilter
+	// plugins: preemption runs after every PreFilter rejection.
+	return !dra
 }
 
 // postFilterAfterRejection writes the message of a PreFilter rejection after which the

@@ -100,7 +100,7 @@ func TestProfilePodLevelStatusResources(t *testing.T) {
 }
 
 func TestProfileFor(t *testing.T) {
-	for v, want := range map[string]*Profile{"": DefaultProfile, "1.36": v136, "v1.36": v136, "1.36.3": v136, "1.37": v137, "v1.37.2": v137, "1.35": v135, "v1.35.4": v135} {
+	for v, want := range map[string]*Profile{"": DefaultProfile, "1.36": v136, "v1.36": v136, "1.36.3": v136, "1.37": v137, "v1.37.2": v137, "1.35": v135, "v1.35.4": v135, "1.29": v129, "v1.31.14": v131, "1.34": v134} {
 		if p, err := ProfileFor(v); err != nil || p != want {
 			t.Errorf("ProfileFor(%q) = %v, %v", v, p, err)
 		}
@@ -108,8 +108,8 @@ func TestProfileFor(t *testing.T) {
 	if DefaultProfile != Profiles[0] {
 		t.Errorf("the default profile is not the newest")
 	}
-	if _, err := ProfileFor("1.30"); err == nil || err.Error() != `unknown scheduler version "1.30": known versions are 1.37, 1.36, 1.35` {
-		t.Errorf("ProfileFor(1.30) error = %v", err)
+	if _, err := ProfileFor("1.28"); err == nil || err.Error() != `unknown scheduler version "1.28": known versions are 1.37, 1.36, 1.35, 1.34, 1.33, 1.32, 1.31, 1.30, 1.29` {
+		t.Errorf("ProfileFor(1.28) error = %v", err)
 	}
 }
 

@@ -156,21 +156,21 @@ func podHostPorts(pod *corev1.Pod) []UsedPort {
 	}
 	key := pod.Namespace + "/" + pod.Name
 	var out []UsedPort
-	add := func(c corev1.Container) {
+	add := func(c corev1.Container, sidecar bool) {
 		for _, p := range c.Ports {
 			if p.HostPort <= 0 {
 				continue
 			}
-			out = append(out, normalisePort(UsedPort{HostIP: p.HostIP, Protocol: p.Protocol, Port: p.HostPort, Pod: key}))
+			out = append(out, normalisePort(UsedPort{HostIP: p.HostIP, Protocol: p.Protocol, Port: p.HostPort, Pod: key, Sidecar: sidecar}))
 		}
 	}
 	for _, c := range pod.Spec.InitContainers {
 		if isSidecar(c) {
-			add(c)
+			add(c, true)
 		}
 	}
 	for _, c := range pod.Spec.Containers {
-		add(c)
+		add(c, false)
 	}
 	return out
 }

@@ -150,7 +150,7 @@ func TestNewNodeInfo(t *testing.T) {
 		t.Errorf("Requested (-want +got):\n%s", diff)
 	}
 	wantPorts := []UsedPort{
-		{HostIP: "0.0.0.0", Protocol: corev1.ProtocolUDP, Port: 9000, Pod: "ns/a"},
+		{HostIP: "0.0.0.0", Protocol: corev1.ProtocolUDP, Port: 9000, Pod: "ns/a", Sidecar: true},
 		{HostIP: "10.0.0.1", Protocol: corev1.ProtocolTCP, Port: 8080, Pod: "ns/a"},
 	}
 	if diff := cmp.Diff(wantPorts, ni.UsedPorts); diff != "" {

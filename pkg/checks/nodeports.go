@@ -58,7 +58,11 @@ func normalisePort(p UsedPort) UsedPort {
 }
 
 // NodePorts is the NodePorts plugin; its state is the host ports the Pod wants.
-type NodePorts struct{}
+type NodePorts struct {
+	// NoSidecarPorts: v1.32 and older count only regular containers' host ports, the Pod's and
+	// those held on the node alike.
+	NoSidecarPorts bool
+}
 
 func (NodePorts) Name() string { return PluginNodePorts }
 
@@ -67,6 +71,22 @@ func (NodePorts) PreFilter(cs *CycleState, pod *corev1.Pod, _ *Cluster) (sets.Se
 	return nil, nil
 }
 
-func (NodePorts) Filter(cs *CycleState, ni *NodeInfo) *Status {
-	return CheckNodePorts(stateOf[[]UsedPort](cs, PluginNodePorts), ni)
+func (p NodePorts) Filter(cs *CycleState, ni *NodeInfo) *Status {
+	want := stateOf[[]UsedPort](cs, PluginNodePorts)
+	if p.NoSidecarPorts && ni != nil {
+		regular := *ni
+		want, regular.UsedPorts = withoutSidecarPorts(want), withoutSidecarPorts(ni.UsedPorts)
+		ni = &regular
+	}
+	return CheckNodePorts(want, ni)
+}
+
+func withoutSidecarPorts(ports []UsedPort) []UsedPort {
+	out := make([]UsedPort, 0, len(ports))
+	for _, p := range ports {
+		if !p.Sidecar {
+			out = append(out, p)
+		}
+	}
+	return out
 }

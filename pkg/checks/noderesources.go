@@ -111,6 +111,15 @@ type NodeResourcesFit struct {
 	// SpecPodLevelRequests: InPlacePodLevelResourcesVerticalScaling is off (v1.35 and older), so a
 	// placed Pod's pod-level requests are its spec's, whatever its status.resources say.
 	SpecPodLevelRequests bool
+	// LegacyStatusRequests: v1.33 to v1.36 count a placed Pod's status resources container by
+	// container (legacyPodRequests).
+	LegacyStatusRequests bool
+	// SpecRequests: InPlacePodVerticalScaling is off (v1.32 and older), so every placed Pod's
+	// requests are its spec's, whatever its status or a pending resize say.
+	SpecRequests bool
+	// NeverUnresolvable: before v1.34 a resource short of the node's allocatable is Unschedulable
+	// like any other shortage, so preemption tries the node.
+	NeverUnresolvable bool
 }
 
 func (NodeResourcesFit) Name() string { return PluginNodeResourcesFit }
@@ -125,10 +134,45 @@ func (f NodeResourcesFit) Filter(cs *CycleState, ni *NodeInfo) *Status {
 		return nil
 	}
 	requested := ni.Requested
-	if f.SpecPodLevelRequests {
+	switch {
+	case f.SpecRequests:
+		requested = specRequested(ni)
+	case f.LegacyStatusRequests:
+		requested = legacyRequested(ni, !f.SpecPodLevelRequests)
+	case f.SpecPodLevelRequests:
 		requested = specPodLevelRequested(ni)
 	}
-	return checkNodeResourcesFit(stateOf[Resources](cs, PluginNodeResourcesFit), ni, requested)
+	s := checkNodeResourcesFit(stateOf[Resources](cs, PluginNodeResourcesFit), ni, requested)
+	if s != nil && f.NeverUnresolvable {
+		s.Code = Unschedulable
+	}
+	return s
+}
+
+// specRequested is the node's requested amounts with every placed Pod's requests taken from its
+// spec alone (PodRequests without status resources), where that differs from NodeInfo's sums.
+func specRequested(ni *NodeInfo) Resources {
+	out := ni.Requested
+	copied := false
+	for _, p := range ni.Pods {
+		if p == nil {
+			continue
+		}
+		withStatus, spec := podRequest(p, true), podRequest(p, false)
+		if maps.Equal(withStatus, spec) {
+			continue
+		}
+		if !copied {
+			out, copied = maps.Clone(out), true
+		}
+		for name, v := range withStatus {
+			out[name] -= v
+		}
+		for name, v := range spec {
+			out[name] += v
+		}
+	}
+	return out
 }
 
 // specPodLevelRequested is the node's requested amounts with each placed Pod's pod-level requests

@@ -36,6 +36,9 @@ type NodeVolumeLimits struct {
 	// DriverMustBeInstalled is VolumeLimitScaling (off in 1.36, on in 1.37): a CSIDriver with
 	// preventPodSchedulingIfMissing rejects nodes whose CSINode does not list it.
 	DriverMustBeInstalled bool
+	// NoVolumeAttachments: v1.31 and older count only the volumes of the node's Pods, not its
+	// VolumeAttachments.
+	NoVolumeAttachments bool
 }
 
 // volumeLimitsState is the plugin's PreFilter state: the Pod and the cluster its Filter reads.
@@ -43,6 +46,7 @@ type volumeLimitsState struct {
 	pod                   *corev1.Pod
 	cluster               *Cluster
 	driverMustBeInstalled bool
+	noVolumeAttachments   bool
 }
 
 func (NodeVolumeLimits) Name() string { return PluginNodeVolumeLimits }
@@ -56,7 +60,7 @@ func (p NodeVolumeLimits) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster)
 	for i := range pod.Spec.Volumes {
 		v := &pod.Spec.Volumes[i]
 		if v.PersistentVolumeClaim != nil || v.Ephemeral != nil || csiTranslator.IsInlineMigratable(v) {
-			cs.Write(PluginNodeVolumeLimits, &volumeLimitsState{pod: pod, cluster: c, driverMustBeInstalled: p.DriverMustBeInstalled})
+			cs.Write(PluginNodeVolumeLimits, &volumeLimitsState{pod: pod, cluster: c, driverMustBeInstalled: p.DriverMustBeInstalled, noVolumeAttachments: p.NoVolumeAttachments})
 			return nil, nil
 		}
 	}
@@ -115,7 +119,7 @@ func CheckNodeVolumeLimits(s *volumeLimitsState, ni *NodeInfo) *Status {
 	}
 	// VolumeAttachments to the node that no Pod there accounts for (each unique volume once).
 	for id, driver := range c.nodeVolumeAttachments(ni.Node.Name) {
-		if _, ok := attached[id]; !ok {
+		if _, ok := attached[id]; !ok && !s.noVolumeAttachments {
 			attachedCount[driver]++
 		}
 	}

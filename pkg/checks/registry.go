@@ -28,6 +28,9 @@ type Profile struct {
 	// NominatesGatedPods: the nominator records a gated Pod's status.nominatedNodeName (1.37
 	// adds every Pod to it; 1.36 only once it enters the active queue).
 	NominatesGatedPods bool
+	// UncountedPreFilterExclusions: the nodes a PreFilterResult leaves out get no status, so the
+	// message does not count them (v1.31 and older; v1.32 counts them as "didn't satisfy plugin(s)").
+	UncountedPreFilterExclusions bool
 }
 
 // v136 is kube-scheduler v1.36.3's default profile (VolumeLimitScaling off). DynamicResources
@@ -35,7 +38,7 @@ type Profile struct {
 var v136 = &Profile{
 	SchedulerVersion: "1.36",
 	Plugins: []Plugin{
-		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{},
+		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{LegacyStatusRequests: true},
 		VolumeRestrictions{}, NodeVolumeLimits{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{SelectorResetLost: true},
 		DynamicResources{Features: DRAFeatures136}, NodeDeclaredFeatures{Version: "1.36.3", Features: v136NodeFeatures},
 	},
@@ -53,13 +56,79 @@ var v136 = &Profile{
 var v135 = &Profile{
 	SchedulerVersion: "1.35",
 	Plugins: []Plugin{
-		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{SpecPodLevelRequests: true},
+		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{SpecPodLevelRequests: true, LegacyStatusRequests: true},
 		VolumeRestrictions{}, NodeVolumeLimits{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{SelectorResetLost: true},
 		DynamicResources{Features: DRAFeatures135},
 	},
 	DRAPostFilterReason:          "no new claims to deallocate",
 	DRAPostFilterClaimsReason:    "still not schedulable",
 	PreFilterRejectionPostFilter: "not found",
+}
+
+// v134 is kube-scheduler v1.34.4's: v1.35's filters (DRA GA and on, with the same allocator
+// features: AdminAccess and PrioritizedList beta), NodeDeclaredFeatures not yet there.
+var v134 = &Profile{
+	SchedulerVersion: "1.34",
+	Plugins: []Plugin{
+		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{SpecPodLevelRequests: true, LegacyStatusRequests: true},
+		VolumeRestrictions{}, NodeVolumeLimits{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{SelectorResetLost: true},
+		DynamicResources{Features: DRAFeatures135},
+	},
+	DRAPostFilterReason:          "no new claims to deallocate",
+	DRAPostFilterClaimsReason:    "still not schedulable",
+	PreFilterRejectionPostFilter: "not found",
+}
+
+// v133 is kube-scheduler v1.33.13's: before the 1.34 texts. TaintToleration names the first
+// untolerated taint, a resource short of the node's allocatable is still Unschedulable (so
+// preemption tries the node), the RWOP reason has its old words, and DynamicResources is not in
+// the profile (DRA beta and off), so no DRA text stands before "preemption:". A namespaceSelector
+// is resolved as written (the selector reset of v1.34 to v1.36 came with the framework's move to
+// k8s.io/kube-scheduler).
+var v133 = &Profile{
+	SchedulerVersion: "1.33",
+	Plugins: []Plugin{
+		NodeUnschedulable{}, NodeName{}, TaintToleration{NamesTaint: true}, NodeAffinity{}, NodePorts{},
+		NodeResourcesFit{SpecPodLevelRequests: true, LegacyStatusRequests: true, NeverUnresolvable: true},
+		VolumeRestrictions{RWOPReason: ReasonRWOPConflictLegacy}, NodeVolumeLimits{}, VolumeBinding{}, VolumeZone{},
+		PodTopologySpread{}, InterPodAffinity{},
+	},
+}
+
+// v132 is kube-scheduler v1.32.13's: v1.33's, with VolumeBinding's old node-affinity words, host
+// ports of sidecar containers not counted, and placed Pods' requests from their spec alone
+// (InPlacePodVerticalScaling alpha, off).
+var v132 = legacyProfile("1.32")
+
+// v131, v130 and v129 are kube-scheduler v1.31.14's, v1.30.14's and v1.29.6's: v1.32's, with
+// the nodes a PreFilterResult leaves out not counted and VolumeAttachments not counted against
+// volume limits.
+var (
+	v131 = legacyProfile("1.31")
+	v130 = legacyProfile("1.30")
+	v129 = legacyProfile("1.29")
+)
+
+// legacyProfile is v1.33's profile with the texts of v1.32 and older.
+func legacyProfile(version string) *Profile {
+	p := *v133
+	p.SchedulerVersion = version
+	legacy := version != "1.32" // v1.31 and older
+	p.UncountedPreFilterExclusions = legacy
+	p.Plugins = append([]Plugin(nil), v133.Plugins...)
+	for i, pl := range p.Plugins {
+		switch pl.(type) {
+		case NodeVolumeLimits:
+			p.Plugins[i] = NodeVolumeLimits{NoVolumeAttachments: legacy}
+		case VolumeBinding:
+			p.Plugins[i] = VolumeBinding{NodeConflictReason: ReasonVolumeNodeConflictLegacy}
+		case NodePorts:
+			p.Plugins[i] = NodePorts{NoSidecarPorts: true}
+		case NodeResourcesFit:
+			p.Plugins[i] = NodeResourcesFit{SpecRequests: true, NeverUnresolvable: true}
+		}
+	}
+	return &p
 }
 
 // v137 is kube-scheduler v1.37.2's: NodeName filters before NodeUnschedulable, DynamicResources'
@@ -88,7 +157,7 @@ var v137NodeFeatures = []string{"DRANodeAllocatableResources", "DRAOptionalNodeO
 	"RestartAllContainersOnContainerExits", "UserNamespacesHostNetworkSupport", "VolumeBindMountOptions"}
 
 // Profiles are the scheduler versions modelled, newest first.
-var Profiles = []*Profile{v137, v136, v135}
+var Profiles = []*Profile{v137, v136, v135, v134, v133, v132, v131, v130, v129}
 
 // DefaultProfile is the profile used when no scheduler version is asked for or can be told: the
 // newest.
@@ -127,6 +196,31 @@ func (p *Profile) CouldWrite(msg string) bool {
 	if strings.Contains(msg, "found a potential placement for pod on node") && p.PreemptionSuccessFmt == "" {
 		return false
 	}
+	// Reason texts that changed between versions: the version writes the one its plugins write.
+	var namesTaint, nodeFeatures bool
+	rwop, volumeConflict := ReasonRWOPConflict, ReasonVolumeNodeConflict
+	for _, pl := range p.Plugins {
+		switch pl := pl.(type) {
+		case TaintToleration:
+			namesTaint = pl.NamesTaint
+		case NodeDeclaredFeatures:
+			nodeFeatures = true
+		case VolumeRestrictions:
+			rwop = or(pl.RWOPReason, rwop)
+		case VolumeBinding:
+			volumeConflict = or(pl.NodeConflictReason, volumeConflict)
+		}
+	}
+	if (namesTaint && strings.Contains(msg, ReasonUntoleratedTaint)) || (!namesTaint && strings.Contains(msg, "untolerated taint {")) ||
+		(!nodeFeatures && strings.Contains(msg, ReasonNodeDeclaredFeatures)) {
+		return false
+	}
+	for _, texts := range [][2]string{{rwop, ReasonRWOPConflict}, {rwop, ReasonRWOPConflictLegacy},
+		{volumeConflict, ReasonVolumeNodeConflict}, {volumeConflict, ReasonVolumeNodeConflictLegacy}} {
+		if written, other := texts[0], texts[1]; other != written && strings.Contains(msg, other) {
+			return false
+		}
+	}
 	if i := strings.Index(msg, "preemption: "); i > 0 {
 		withDRA := strings.HasSuffix(msg[:i], "no new claims to deallocate, ") || strings.HasSuffix(msg[:i], "still not schedulable, ")
 		if withDRA != (p.DRAPostFilterReason != "") {
@@ -134,4 +228,11 @@ func (p *Profile) CouldWrite(msg string) bool {
 		}
 	}
 	return true
+}
+
+func or(s, def string) string {
+	if s != "" {
+		return s
+	}
+	return def
 }

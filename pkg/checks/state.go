@@ -16,6 +16,8 @@ type UsedPort struct {
 	Protocol corev1.Protocol
 	Port     int32
 	Pod      string // namespace/name
+	// Sidecar: the port is a restartable init container's, which v1.32 and older do not count.
+	Sidecar bool
 }
 
 // NodeInfo is a node as the scheduler cache holds it.

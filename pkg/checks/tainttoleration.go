@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"fmt"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
@@ -135,7 +137,14 @@ func editDistance(a, b string, limit int) int {
 }
 
 // TaintToleration is the TaintToleration plugin.
-type TaintToleration struct{}
+type TaintToleration struct {
+	// NamesTaint: before v1.34 the reason names the first untolerated taint,
+	// `node(s) had untolerated taint {key: value}`, so each taint is its own histogram entry.
+	NamesTaint bool
+}
+
+// ReasonUntoleratedTaintFmt is TaintToleration's reason before v1.34 (key, value).
+const ReasonUntoleratedTaintFmt = "node(s) had untolerated taint {%s: %s}"
 
 func (TaintToleration) Name() string { return PluginTaintToleration }
 
@@ -143,6 +152,11 @@ func (TaintToleration) PreFilter(*CycleState, *corev1.Pod, *Cluster) (sets.Set[s
 	return nil, nil
 }
 
-func (TaintToleration) Filter(cs *CycleState, ni *NodeInfo) *Status {
-	return CheckTaintToleration(cs.Pod, ni.Node)
+func (t TaintToleration) Filter(cs *CycleState, ni *NodeInfo) *Status {
+	s := CheckTaintToleration(cs.Pod, ni.Node)
+	if s != nil && t.NamesTaint {
+		first := s.Blockers[0].Taint.Taint // blockers follow the node's taints, as the scheduler's search does
+		s.Reasons = []string{fmt.Sprintf(ReasonUntoleratedTaintFmt, first.Key, first.Value)}
+	}
+	return s
 }

@@ -394,7 +394,14 @@ func deref(s *string) string {
 }
 
 // VolumeBinding is the VolumeBinding plugin; its state is the Pod's *VolumeClaims.
-type VolumeBinding struct{}
+type VolumeBinding struct {
+	// NodeConflictReason replaces ReasonVolumeNodeConflict when set: v1.32 and older wrote
+	// ReasonVolumeNodeConflictLegacy.
+	NodeConflictReason string
+}
+
+// ReasonVolumeNodeConflictLegacy is VolumeBinding's node-affinity reason before v1.33.
+const ReasonVolumeNodeConflictLegacy = "node(s) had volume node affinity conflict"
 
 func (VolumeBinding) Name() string { return PluginVolumeBinding }
 
@@ -406,8 +413,21 @@ func (VolumeBinding) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster) (set
 	return nil, rej
 }
 
-func (VolumeBinding) Filter(cs *CycleState, ni *NodeInfo) *Status {
-	return CheckVolumeBinding(stateOf[*VolumeClaims](cs, PluginVolumeBinding), ni)
+func (b VolumeBinding) Filter(cs *CycleState, ni *NodeInfo) *Status {
+	return renameReason(CheckVolumeBinding(stateOf[*VolumeClaims](cs, PluginVolumeBinding), ni), ReasonVolumeNodeConflict, b.NodeConflictReason)
+}
+
+// renameReason gives s the reason text an older version wrote in place of from ("" keeps it).
+func renameReason(s *Status, from, to string) *Status {
+	if s == nil || to == "" {
+		return s
+	}
+	for i, r := range s.Reasons {
+		if r == from {
+			s.Reasons[i] = to
+		}
+	}
+	return s
 }
 
 // translateForNode mirrors tryTranslatePVToCSI for a migratable in-tree PV: translated (by

@@ -15,12 +15,17 @@ import (
 // iSCSI), then any node while that count is above 0. Without in-tree disks and with no RWOP claim
 // in use the plugin returns Skip: no Filter, and nominated Pods are not added to its count.
 // ReadWriteOncePod is not judged when PVCs could not be read.
-type VolumeRestrictions struct{}
+type VolumeRestrictions struct {
+	// RWOPReason replaces ReasonRWOPConflict when set: v1.33 and older wrote ReasonRWOPConflictLegacy.
+	RWOPReason string
+}
 
 // Reasons of VolumeRestrictions' Filter, verbatim from v1.36.3.
 const (
 	ReasonDiskConflict = "node(s) had no available disk"
 	ReasonRWOPConflict = "node(s) unavailable due to PersistentVolumeClaim with ReadWriteOncePod access mode already in-use by another pod"
+	// ReasonRWOPConflictLegacy is the RWOP reason before v1.34.
+	ReasonRWOPConflictLegacy = "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
 )
 
 // RestrictionsState is VolumeRestrictions' PreFilter state.
@@ -181,8 +186,8 @@ func CheckVolumeRestrictions(s *RestrictionsState, ni *NodeInfo) *Status {
 	return nil
 }
 
-func (VolumeRestrictions) Filter(cs *CycleState, ni *NodeInfo) *Status {
-	return CheckVolumeRestrictions(stateOf[*RestrictionsState](cs, PluginVolumeRestrictions), ni)
+func (r VolumeRestrictions) Filter(cs *CycleState, ni *NodeInfo) *Status {
+	return renameReason(CheckVolumeRestrictions(stateOf[*RestrictionsState](cs, PluginVolumeRestrictions), ni), ReasonRWOPConflict, r.RWOPReason)
 }
 
 func (VolumeRestrictions) AddPods(cs *CycleState, node *corev1.Node, pods []*corev1.Pod) {

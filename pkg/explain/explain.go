@@ -53,6 +53,11 @@ func Explain(s *snapshot.Snapshot, sel Selection) (*WhyPendingReport, error) {
 		SchedulerVersion: profile.SchedulerVersion, SchedulerVersionFrom: versionFrom,
 		Warnings: s.Warnings, MissingPermissions: s.Missing, Pods: []PodReport{},
 	}
+	if fitting := consistentProfiles(s); len(fitting) > 1 && versionFrom == VersionFromRecorded {
+		for _, p := range fitting {
+			report.SchedulerVersionsFitting = append(report.SchedulerVersionsFitting, p.SchedulerVersion)
+		}
+	}
 	if versionNote != "" {
 		report.Warnings = append(append([]string(nil), report.Warnings...), versionNote)
 	}

@@ -32,6 +32,10 @@ type WhyPendingReport struct {
 	// SchedulerVersionFrom says how it was chosen: flag, server, recorded (the recorded messages
 	// identify it) or default (the newest modelled).
 	SchedulerVersionFrom string `json:"schedulerVersionFrom,omitempty"`
+	// SchedulerVersionsFitting are the modelled minors whose wording fits every recorded message
+	// that tells minors apart, newest first, when more than one does (from "recorded": the newest
+	// of them was taken).
+	SchedulerVersionsFitting []string `json:"schedulerVersionsFitting,omitempty"`
 	// Warnings are loader and analysis caveats (unreadable optional data, partial views).
 	Warnings []string `json:"warnings,omitempty"`
 	// MissingPermissions lists what the user could not read and the analysis therefore lacks.

@@ -92,6 +92,9 @@ func versionNote(r *explain.WhyPendingReport) string {
 		explain.VersionFromServer:   "the cluster's version",
 		explain.VersionFromRecorded: "the recorded messages are a v" + Clean(r.SchedulerVersion) + " scheduler's",
 	}[r.SchedulerVersionFrom]
+	if f := r.SchedulerVersionsFitting; r.SchedulerVersionFrom == explain.VersionFromRecorded && len(f) > 1 {
+		why = fmt.Sprintf("the recorded messages read alike from v%s to v%s; the newest of them", Clean(f[len(f)-1]), Clean(f[0]))
+	}
 	if why != "" {
 		why = " (" + why + ")"
 	}

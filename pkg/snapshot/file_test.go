@@ -74,7 +74,7 @@ func TestLoadFilesList(t *testing.T) {
 	want := []Event{{
 		Namespace: "shop", PodName: "web-0", PodUID: "0b9f2f1a-7c55-4d8e-8d3f-000000000010",
 		Reason: "FailedScheduling", Reporter: "default-scheduler", Count: 7,
-		Message: "0/2 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 1 node(s) were unschedulable. no new claims to deallocate, preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
+		Message: "0/2 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 1 node(s) were unschedulable. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
 	}}
 	if len(s.Events) == 1 {
 		if got := s.Events[0].Time.UTC().Format("15:04"); got != "10:05" {

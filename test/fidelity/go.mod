@@ -3,7 +3,6 @@ module github.com/kubectl-placement/kubectl-placement/test/fidelity
 go 1.26.8
 
 require (
-	github.com/go-logr/logr v1.4.3
 	github.com/kubectl-placement/kubectl-placement v0.0.0-00010101000000-000000000000
 	go.etcd.io/etcd/server/v3 v3.7.0
 	k8s.io/api v0.37.2
@@ -13,9 +12,13 @@ require (
 	k8s.io/component-base v0.37.2
 	k8s.io/component-helpers v0.37.2
 	k8s.io/klog/v2 v2.140.0
-	k8s.io/kube-scheduler v0.0.0
 	k8s.io/kubernetes v1.37.2
 	sigs.k8s.io/yaml v1.6.0
+)
+
+require (
+	github.com/go-logr/logr v1.4.3 // indirect
+	k8s.io/kube-scheduler v0.0.0 // indirect
 )
 
 require (
@@ -67,6 +70,7 @@ require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/jonboulle/clockwork v0.5.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
+	github.com/kubectl-placement/kubectl-placement/test/fidelity/harness v0.0.0-00010101000000-000000000000
 	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/moby/spdystream v0.5.1 // indirect
 	github.com/moby/sys/mountinfo v0.7.2 // indirect
@@ -191,3 +195,5 @@ replace (
 	k8s.io/sample-controller => k8s.io/sample-controller v0.37.2
 	k8s.io/streaming => k8s.io/streaming v0.37.2
 )
+
+replace github.com/kubectl-placement/kubectl-placement/test/fidelity/harness => ./harness

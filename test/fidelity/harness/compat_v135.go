@@ -1,4 +1,4 @@
-//go:build k8s135 || k8s134
+//go:build k8s129 || k8s130 || k8s131 || k8s132 || k8s133 || k8s134 || k8s135
 
 package harness
 
@@ -13,7 +13,6 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
-	fwk "k8s.io/kube-scheduler/framework"
 	"k8s.io/kubernetes/pkg/scheduler"
 	"k8s.io/kubernetes/pkg/scheduler/framework"
 	"k8s.io/kubernetes/pkg/scheduler/profile"
@@ -49,14 +48,17 @@ func fakeRecorders() profile.RecorderFactory {
 
 // hookCycle calls onSchedule with SchedulePod's result and onFailure with the status the
 // FailureHandler gets, then lets the real functions run. Before 1.36 SchedulePod takes the Pod.
-func hookCycle(sched *scheduler.Scheduler, onSchedule func(scheduler.ScheduleResult, error), onFailure func(*fwk.Status)) {
+func hookCycle(sched *scheduler.Scheduler, onSchedule func(scheduler.ScheduleResult, error), onFailure func(*status)) {
 	schedPod, failureHandler := sched.SchedulePod, sched.FailureHandler
-	sched.SchedulePod = func(ctx context.Context, f framework.Framework, state fwk.CycleState, pod *corev1.Pod) (scheduler.ScheduleResult, error) {
+	sched.SchedulePod = func(ctx context.Context, f framework.Framework, state cycleState, pod *corev1.Pod) (scheduler.ScheduleResult, error) {
 		r, err := schedPod(ctx, f, state, pod)
 		onSchedule(r, err)
 		return r, err
 	}
-	sched.FailureHandler = wrapFailureHandler(failureHandler, onFailure)
+	sched.FailureHandler = func(ctx context.Context, f framework.Framework, pi *framework.QueuedPodInfo, st *status, ni *nominatingInfo, start time.Time) {
+		onFailure(st)
+		failureHandler(ctx, f, pi, st, ni, start)
+	}
 }
 
 // popOnly makes the next cycle schedule pending, whatever else is queued. Before 1.36 there is
@@ -65,7 +67,7 @@ func popOnly(sched *scheduler.Scheduler, pending *corev1.Pod) error {
 	q := sched.SchedulingQueue
 	sched.NextPod = func(logger klog.Logger) (*framework.QueuedPodInfo, error) {
 		q.Activate(logger, map[string]*corev1.Pod{pending.Namespace + "/" + pending.Name: pending})
-		active := q.PodsInActiveQ()
+		active := podsInActiveQ(q)
 		found := false
 		for _, p := range active {
 			found = found || samePod(p, pending)

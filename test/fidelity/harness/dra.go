@@ -1,9 +1,37 @@
+//go:build !(k8s129 || k8s130 || k8s131 || k8s132 || k8s133)
+
 package harness
 
 import (
+	resourcev1 "k8s.io/api/resource/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/kubernetes/pkg/scheduler"
 )
+
+// The DRA kinds of Objects: resource.k8s.io/v1, served from v1.34 on.
+type (
+	ResourceClaim = resourcev1.ResourceClaim
+	DeviceClass   = resourcev1.DeviceClass
+	ResourceSlice = resourcev1.ResourceSlice
+)
+
+// supported reports whether this build's scheduler can be given objs: every kind is known here.
+func supported(Objects) error { return nil }
+
+func (objs Objects) draObjects() []runtime.Object {
+	var out []runtime.Object
+	for _, o := range objs.ResourceClaims {
+		out = append(out, o.DeepCopy())
+	}
+	for _, o := range objs.DeviceClasses {
+		out = append(out, o.DeepCopy())
+	}
+	for _, o := range objs.ResourceSlices {
+		out = append(out, o.DeepCopy())
+	}
+	return out
+}
 
 // draSynced reports whether the default profile's DRA manager holds every ResourceClaim (and
 // every allocated device), DeviceClass and ResourceSlice: its assume cache, allocated-devices

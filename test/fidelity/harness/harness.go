@@ -9,17 +9,16 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
-	resourcev1 "k8s.io/api/resource/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
-	fwk "k8s.io/kube-scheduler/framework"
 	"k8s.io/kubernetes/pkg/scheduler"
 	"k8s.io/kubernetes/pkg/scheduler/framework"
 )
@@ -39,10 +38,11 @@ type Objects struct {
 	CSIDrivers           []*storagev1.CSIDriver
 	CSIStorageCapacities []*storagev1.CSIStorageCapacity
 	VolumeAttachments    []*storagev1.VolumeAttachment
-	// ResourceClaims, DeviceClasses and ResourceSlices back DynamicResources.
-	ResourceClaims []*resourcev1.ResourceClaim
-	DeviceClasses  []*resourcev1.DeviceClass
-	ResourceSlices []*resourcev1.ResourceSlice
+	// ResourceClaims, DeviceClasses and ResourceSlices back DynamicResources (resource.k8s.io/v1,
+	// v1.34 on; a build for an older scheduler refuses them).
+	ResourceClaims []*ResourceClaim
+	DeviceClasses  []*DeviceClass
+	ResourceSlices []*ResourceSlice
 }
 
 // NodeStatus is the status the scheduler recorded for one node.
@@ -87,7 +87,34 @@ func Quiet() {
 // A fresh scheduler per case keeps cases independent (no queue backoff, nominations, or cache
 // left over); it costs a few milliseconds.
 func Run(ctx context.Context, objs Objects, namespace, name string) (*Result, error) {
+	for attempt := 1; ; attempt++ {
+		res, err := runOnce(ctx, objs, namespace, name)
+		if err != nil || attempt == 3 || !pvcNotYetSeen(res, objs) {
+			return res, err
+		}
+	}
+}
+
+// pvcNotYetSeen: VolumeBinding's PreFilter failed on a PVC that objs hold. Before v1.32 the
+// plugin's assume cache is fed by event handlers that may lag the informers' sync, so the
+// first cycle can miss a PVC; a fresh scheduler sees it.
+func pvcNotYetSeen(res *Result, objs Objects) bool {
+	if res == nil || !strings.Contains(res.Message, "could not find v1.PersistentVolumeClaim") {
+		return false
+	}
+	for _, c := range objs.PVCs {
+		if strings.Contains(res.Message, fmt.Sprintf("%q", c.Namespace+"/"+c.Name)) {
+			return true
+		}
+	}
+	return false
+}
+
+func runOnce(ctx context.Context, objs Objects, namespace, name string) (*Result, error) {
 	Quiet()
+	if err := supported(objs); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(klog.NewContext(ctx, logr.Discard()), 30*time.Second)
 	defer cancel()
 
@@ -103,7 +130,7 @@ func Run(ctx context.Context, objs Objects, namespace, name string) (*Result, er
 	var (
 		mu      sync.Mutex
 		chosen  string
-		failure *fwk.Status
+		failure *status
 		failed  bool
 		fitErr  *framework.FitError
 	)
@@ -117,21 +144,17 @@ func Run(ctx context.Context, objs Objects, namespace, name string) (*Result, er
 		if errors.As(err, &fe) {
 			fitErr = fe
 		}
-	}, func(status *fwk.Status) {
+	}, func(s *status) {
 		mu.Lock()
-		failure, failed = status, true
+		failure, failed = s, true
 		mu.Unlock()
 	})
 
-	sched.SchedulingQueue.Run(klog.FromContext(ctx))
-	defer sched.SchedulingQueue.Close()
-
 	// Schedule the Pod under test, not whichever the queue would pop first (a nominated Pod of
 	// higher priority, say): the others stay queued, and nominated, for this one cycle.
-	if err := popOnly(sched, pending); err != nil {
+	if err := oneCycle(ctx, sched, pending); err != nil {
 		return nil, err
 	}
-	sched.ScheduleOne(ctx)
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -185,22 +208,6 @@ func cacheContents(sched *scheduler.Scheduler) (nodes, pods int) {
 		pods += len(ni.Pods)
 	}
 	return nodes, pods
-}
-
-func nodeStatuses(fe *framework.FitError, nodes []*corev1.Node) map[string]NodeStatus {
-	out := make(map[string]NodeStatus, len(nodes))
-	explicit := map[string]bool{}
-	fe.Diagnosis.NodeToStatus.ForEachExplicitNode(func(n string, _ *fwk.Status) { explicit[n] = true })
-	for _, n := range nodes {
-		s := fe.Diagnosis.NodeToStatus.Get(n.Name)
-		out[n.Name] = NodeStatus{
-			Plugin:  s.Plugin(),
-			Code:    s.Code().String(),
-			Reasons: append([]string(nil), s.Reasons()...),
-			Absent:  !explicit[n.Name],
-		}
-	}
-	return out
 }
 
 // SortedReasons returns a sorted copy, for comparing reason sets whose order follows Go map

@@ -1,3 +1,5 @@
+//go:build !(k8s129 || k8s130 || k8s131 || k8s132 || k8s133 || k8s134 || k8s135)
+
 package harness
 
 import (

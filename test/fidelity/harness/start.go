@@ -6,6 +6,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/kubernetes/pkg/scheduler"
@@ -23,7 +24,15 @@ type started struct {
 // runtimeObjects are copies of every object, as the fake clientset serves them.
 func (objs Objects) runtimeObjects() []runtime.Object {
 	var out []runtime.Object
-	add := func(o runtime.Object) { out = append(out, o.DeepCopyObject()) }
+	add := func(o runtime.Object) {
+		o = o.DeepCopyObject()
+		// v1.31 and older parse a PVC's resourceVersion when VolumeBinding reserves it; the fake
+		// clientset does not set one.
+		if m, err := meta.Accessor(o); err == nil && m.GetResourceVersion() == "" {
+			m.SetResourceVersion("1")
+		}
+		out = append(out, o)
+	}
 	for _, o := range objs.Nodes {
 		add(o)
 	}
@@ -57,16 +66,7 @@ func (objs Objects) runtimeObjects() []runtime.Object {
 	for _, o := range objs.VolumeAttachments {
 		add(o)
 	}
-	for _, o := range objs.ResourceClaims {
-		add(o)
-	}
-	for _, o := range objs.DeviceClasses {
-		add(o)
-	}
-	for _, o := range objs.ResourceSlices {
-		add(o)
-	}
-	return out
+	return append(out, objs.draObjects()...)
 }
 
 // start builds a scheduler (default profile unless opts say otherwise) over objs and waits until
@@ -123,6 +123,9 @@ func start(ctx context.Context, objs Objects, namespace, name string, opts ...sc
 		nodes, pods := cacheContents(sched)
 		queue, _ := sched.SchedulingQueue.PendingPods()
 		if nodes == len(objs.Nodes) && pods == bound && len(queue) == queued && draSynced(sched, objs) {
+			if volumeHandlerLag > 0 && len(objs.PVs)+len(objs.PVCs)+len(objs.CSIStorageCapacities) > 0 {
+				time.Sleep(volumeHandlerLag)
+			}
 			return s, nil
 		}
 		if ctx.Err() != nil {

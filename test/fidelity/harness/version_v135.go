@@ -1,0 +1,6 @@
+//go:build k8s135
+
+package harness
+
+// Version is the minor of the kube-scheduler this build of the harness runs.
+const Version = "1.35"
