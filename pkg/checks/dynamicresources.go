@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -64,6 +65,19 @@ var DRAFeatures135 = structured.Features{AdminAccess: true, PrioritizedList: tru
 type DynamicResources struct {
 	// Features are the allocator features the scheduler version enables.
 	Features structured.Features
+	// CELErrorsWithoutDevice: before v1.37 the allocator's CEL runtime error names no device
+	// ("selector #0: CEL runtime error: ...") and gives no hint about optional chaining.
+	CELErrorsWithoutDevice bool
+}
+
+var (
+	celErrorDevice = regexp.MustCompile(`(selector #\d+) on device [^:]*(: CEL runtime error: )`)
+	celErrorHint   = ". consider using CEL optional chaining (.? followed by orValue()) or guarding the check with has() for optional fields"
+)
+
+// celErrorWithoutDevice is a v0.37 allocator's CEL runtime error as v0.34 to v0.36 write it.
+func celErrorWithoutDevice(msg string) string {
+	return strings.ReplaceAll(celErrorDevice.ReplaceAllString(msg, "$1$2"), celErrorHint, "")
 }
 
 func (DynamicResources) Name() string { return PluginDynamicResources }
@@ -311,7 +325,11 @@ func (pl DynamicResources) filter(st *draState, node *corev1.Node) *Status {
 			return &Status{Plugin: PluginDynamicResources, Code: UnschedulableAndUnresolvable, Reasons: []string{err.Error()},
 				Blockers: st.cluster.unallocatable(node, st.toAllocate)}
 		case err != nil:
-			return &Status{Plugin: PluginDynamicResources, Code: Error, Reasons: []string{err.Error()}}
+			msg := err.Error()
+			if pl.CELErrorsWithoutDevice {
+				msg = celErrorWithoutDevice(msg)
+			}
+			return &Status{Plugin: PluginDynamicResources, Code: Error, Reasons: []string{msg}}
 		case len(results) != len(st.toAllocate):
 			return &Status{Plugin: PluginDynamicResources, Code: UnschedulableAndUnresolvable, Reasons: []string{ReasonDRACannotAllocate},
 				Blockers: st.cluster.unallocatable(node, st.toAllocate)}

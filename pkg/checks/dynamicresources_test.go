@@ -104,6 +104,9 @@ func TestDynamicResources(t *testing.T) {
 			claims: []*resourcev1.ResourceClaim{gpuClaimOf("gpu", 1, `device.attributes["`+gpuDriver+`"].vendor == "acme"`)},
 			want: `running "DynamicResources" filter plugin: claim ml/gpu: selector #0 on device gpu.example.com/n1/gpu-0: CEL runtime error: no such key: vendor. ` +
 				`consider using CEL optional chaining (.? followed by orValue()) or guarding the check with has() for optional fields`},
+		{name: "CEL runtime error before v1.37: no device, no hint", pod: fixture.Pod("ml", "p", withClaim("gpu")), profile: v136,
+			claims: []*resourcev1.ResourceClaim{gpuClaimOf("gpu", 1, `device.attributes["`+gpuDriver+`"].vendor == "acme"`)},
+			want:   `running "DynamicResources" filter plugin: claim ml/gpu: selector #0: CEL runtime error: no such key: vendor`},
 		{name: "allocated on n2, n2 cordoned", pod: fixture.Pod("ml", "p", withClaim("gpu")), profile: v137,
 			claims: []*resourcev1.ResourceClaim{allocatedOn(gpuClaimOf("gpu", 1, ""), "n2", "gpu-0")},
 			want:   `0/2 nodes are available: 1 node(s) were unschedulable, 1 resourceclaim not available on the node. deallocation of ResourceClaim completed, preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.`},

@@ -67,6 +67,9 @@ type SpreadState struct {
 	domainNodes []map[string][]string
 	// excluded maps a node name to why it is not counted, one entry per constraint concerned.
 	excluded map[string][]SpreadExclusion
+	// sharedByKey: constraints with the same topologyKey share one count per domain (v1.32 and
+	// older; shareCountsByKey).
+	sharedByKey bool
 }
 
 // newSpreadState is PodTopologySpread's PreFilter: the Pod's DoNotSchedule constraints (system
@@ -150,7 +153,13 @@ func buildSpreadState(pod *corev1.Pod, all []corev1.TopologySpreadConstraint, us
 			s.domainNodes[i][d] = append(s.domainNodes[i][d], node.Name)
 		}
 	}
-	s.ascending = make([][]string, n)
+	s.sortDomains()
+	return s, nil
+}
+
+// sortDomains orders each constraint's domains by count, then name.
+func (s *SpreadState) sortDomains() {
+	s.ascending = make([][]string, len(s.counts))
 	for i, m := range s.counts {
 		ds := make([]string, 0, len(m))
 		for d := range m {
@@ -164,7 +173,51 @@ func buildSpreadState(pod *corev1.Pod, all []corev1.TopologySpreadConstraint, us
 		})
 		s.ascending[i] = ds
 	}
-	return s, nil
+}
+
+// shareCountsByKey keeps one count per topology domain for all constraints with the same
+// topologyKey, as v1.32 and older do (TpPairToMatchNum is keyed by key and value alone): on each
+// node, the last such constraint that includes the node sets the node's count, and every one of
+// them sees the sum, with the union of their domains.
+func (s *SpreadState) shareCountsByKey(c *Cluster) {
+	s.sharedByKey = true
+	byKey := map[string][]int{}
+	var keys []string
+	for i := range s.constraints {
+		k := s.constraints[i].topologyKey
+		if byKey[k] == nil {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], i)
+	}
+	for _, k := range keys {
+		idx := byKey[k]
+		if len(idx) < 2 {
+			continue
+		}
+		counts, nodes := map[string]int{}, map[string][]string{}
+		for _, ni := range c.Nodes {
+			if ni == nil || ni.Node == nil || len(s.missingKeys(ni.Node)) > 0 {
+				continue
+			}
+			last := -1
+			for _, i := range idx {
+				if s.inclusion(&s.constraints[i], ni.Node) == nil {
+					last = i
+				}
+			}
+			if last < 0 {
+				continue
+			}
+			d := ni.Node.Labels[k]
+			counts[d] += countSpreadMatches(ni.Pods, s.constraints[last].selector, s.pod.Namespace)
+			nodes[d] = append(nodes[d], ni.Node.Name)
+		}
+		for _, i := range idx {
+			s.counts[i], s.domainNodes[i] = counts, nodes
+		}
+	}
+	s.sortDomains()
 }
 
 // parseSpreadConstraint mirrors filterTopologySpreadConstraints (MatchLabelKeysInPodTopologySpread
@@ -328,24 +381,40 @@ func (s *SpreadState) withPods(node *corev1.Node, pods []*corev1.Pod, delta int)
 	}
 	out := *s
 	out.overlay = append([]map[string]int(nil), s.overlay...)
+	change := make([]int, len(s.constraints))
+	changed := make([]bool, len(s.constraints))
 	for i := range s.constraints {
 		sc := &s.constraints[i]
 		if s.inclusion(sc, node) != nil {
 			continue
 		}
-		d := node.Labels[sc.topologyKey]
-		changed := false
-		v, _ := out.count(i, d)
 		for _, p := range pods {
 			if p.Namespace != s.pod.Namespace || !sc.selector.Matches(labels.Set(p.Labels)) {
 				continue
 			}
-			v += delta
-			changed = true
+			change[i] += delta
+			changed[i] = true
 		}
-		if !changed {
+	}
+	if s.sharedByKey {
+		// One count per domain: every constraint with the key moves by all of their changes.
+		byKey, any := map[string]int{}, map[string]bool{}
+		for i := range s.constraints {
+			byKey[s.constraints[i].topologyKey] += change[i]
+			any[s.constraints[i].topologyKey] = any[s.constraints[i].topologyKey] || changed[i]
+		}
+		for i := range s.constraints {
+			change[i], changed[i] = byKey[s.constraints[i].topologyKey], any[s.constraints[i].topologyKey]
+		}
+	}
+	for i := range s.constraints {
+		sc := &s.constraints[i]
+		if !changed[i] {
 			continue
 		}
+		d := node.Labels[sc.topologyKey]
+		v, _ := out.count(i, d)
+		v += change[i]
 		m := make(map[string]int, len(s.overlay[i])+1)
 		for k, c := range s.overlay[i] {
 			m[k] = c
@@ -503,12 +572,19 @@ func (s *SpreadState) NodeExclusions(node string) []SpreadExclusion {
 
 // PodTopologySpread is the PodTopologySpread plugin; its state is the *SpreadState of the Pod's
 // DoNotSchedule constraints.
-type PodTopologySpread struct{}
+type PodTopologySpread struct {
+	// SharedKeyCounts: constraints with the same topologyKey share one count per domain (v1.32
+	// and older).
+	SharedKeyCounts bool
+}
 
 func (PodTopologySpread) Name() string { return PluginPodTopologySpread }
 
-func (PodTopologySpread) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster) (sets.Set[string], *PreFilterRejection) {
+func (p PodTopologySpread) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster) (sets.Set[string], *PreFilterRejection) {
 	s, rej := newSpreadState(pod, c)
+	if s != nil && p.SharedKeyCounts {
+		s.shareCountsByKey(c)
+	}
 	if s != nil {
 		cs.Write(PluginPodTopologySpread, s)
 	}

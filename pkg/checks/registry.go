@@ -40,7 +40,7 @@ var v136 = &Profile{
 	Plugins: []Plugin{
 		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{LegacyStatusRequests: true},
 		VolumeRestrictions{}, NodeVolumeLimits{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{SelectorResetLost: true},
-		DynamicResources{Features: DRAFeatures136}, NodeDeclaredFeatures{Version: "1.36.3", Features: v136NodeFeatures},
+		DynamicResources{Features: DRAFeatures136, CELErrorsWithoutDevice: true}, NodeDeclaredFeatures{Version: "1.36.3", Features: v136NodeFeatures},
 	},
 	DRAPostFilterReason:          "no new claims to deallocate",
 	DRAPostFilterClaimsReason:    "still not schedulable",
@@ -58,7 +58,7 @@ var v135 = &Profile{
 	Plugins: []Plugin{
 		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{SpecPodLevelRequests: true, LegacyStatusRequests: true},
 		VolumeRestrictions{}, NodeVolumeLimits{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{SelectorResetLost: true},
-		DynamicResources{Features: DRAFeatures135},
+		DynamicResources{Features: DRAFeatures135, CELErrorsWithoutDevice: true},
 	},
 	DRAPostFilterReason:          "no new claims to deallocate",
 	DRAPostFilterClaimsReason:    "still not schedulable",
@@ -72,7 +72,7 @@ var v134 = &Profile{
 	Plugins: []Plugin{
 		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{SpecPodLevelRequests: true, LegacyStatusRequests: true},
 		VolumeRestrictions{}, NodeVolumeLimits{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{SelectorResetLost: true},
-		DynamicResources{Features: DRAFeatures135},
+		DynamicResources{Features: DRAFeatures135, CELErrorsWithoutDevice: true},
 	},
 	DRAPostFilterReason:          "no new claims to deallocate",
 	DRAPostFilterClaimsReason:    "still not schedulable",
@@ -96,8 +96,9 @@ var v133 = &Profile{
 }
 
 // v132 is kube-scheduler v1.32.13's: v1.33's, with VolumeBinding's old node-affinity words, host
-// ports of sidecar containers not counted, and placed Pods' requests from their spec alone
-// (InPlacePodVerticalScaling alpha, off).
+// ports of sidecar containers not counted, placed Pods' requests from their spec alone
+// (InPlacePodVerticalScaling alpha, off), and one spread count per topology domain shared by the
+// constraints with the same key.
 var v132 = legacyProfile("1.32")
 
 // v131, v130 and v129 are kube-scheduler v1.31.14's, v1.30.14's and v1.29.6's: v1.32's, with
@@ -126,6 +127,8 @@ func legacyProfile(version string) *Profile {
 			p.Plugins[i] = NodePorts{NoSidecarPorts: true}
 		case NodeResourcesFit:
 			p.Plugins[i] = NodeResourcesFit{SpecRequests: true, NeverUnresolvable: true}
+		case PodTopologySpread:
+			p.Plugins[i] = PodTopologySpread{SharedKeyCounts: true}
 		}
 	}
 	return &p

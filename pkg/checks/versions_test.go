@@ -68,3 +68,22 @@ func TestVersionedTexts(t *testing.T) {
 		}
 	}
 }
+
+// Two constraints on the same topologyKey: v1.32 and older keep one count per domain, set on each
+// node by the last constraint, so the first constraint's two Pods in zone a are not seen there.
+func TestSpreadCountsSharedByKeyBefore133(t *testing.T) {
+	na := fixture.Node("na", fixture.Labels("zone", "a"))
+	nb := fixture.Node("nb", fixture.Labels("zone", "b"))
+	web := func(name string) *corev1.Pod {
+		return fixture.Pod("ns", name, fixture.On("na"), fixture.PodLabels("app", "web"))
+	}
+	pending := fixture.Pod("ns", "pending", fixture.PodLabels("app", "web", "tier", "x"),
+		fixture.Spread("zone", 1, map[string]string{"app": "web"}), fixture.Spread("zone", 1, map[string]string{"tier": "x"}))
+	c := NewCluster(&snapshot.Snapshot{Nodes: []*corev1.Node{na, nb}, Pods: []*corev1.Pod{web("w1"), web("w2"), pending}})
+	for p, blocked := range map[*Profile]bool{v133: true, v137: true, v132: false, v129: false} {
+		res := RunCycle(p, c, pending, CycleOptions{})
+		if got := res.Nodes[0].Verdict != nil; got != blocked {
+			t.Errorf("v%s: na blocked %v, want %v (%+v)", p.SchedulerVersion, got, blocked, res.Nodes[0].Verdict)
+		}
+	}
+}

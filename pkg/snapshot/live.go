@@ -354,6 +354,9 @@ func (o *listOutcome) report(c *collector, fallback string) {
 			s.permission(""), s.permission(fallback))
 	case apierrors.IsForbidden(o.err):
 		c.refused(fmt.Sprintf("cannot list %s %s%s%s", s.qualified(), s.where(o.namespace), s.without, grant), s.permission(o.namespace))
+	case apierrors.IsNotFound(o.err) && o.refusedAll == nil && s.group == resourcev1.GroupName:
+		// resource.k8s.io/v1 is served from v1.34 on; before, the default scheduler has no DRA
+		// either. The kind stays unread (a Pod with claims is not modelled), with no warning.
 	case o.err != nil:
 		where := s.where(o.namespace)
 		if o.refusedAll != nil {

@@ -445,3 +445,20 @@ func TestFromClusterDRAKinds(t *testing.T) {
 		t.Errorf("DRA kinds read as empty must not be nil: %v %v %v", s.ResourceClaims, s.DeviceClasses, s.ResourceSlices)
 	}
 }
+
+// A cluster older than v1.34 serves no resource.k8s.io/v1: the DRA kinds stay unread, silently.
+func TestFromClusterWithoutDRAAPI(t *testing.T) {
+	client := fake.NewClientset(clusterObjects()...)
+	for _, r := range []string{"resourceclaims", "resourceclaimtemplates", "deviceclasses", "resourceslices"} {
+		client.PrependReactor("list", r, func(k8stesting.Action) (bool, runtime.Object, error) {
+			return true, nil, apierrors.NewNotFound(schema.GroupResource{Group: "resource.k8s.io", Resource: r}, "")
+		})
+	}
+	s, err := FromCluster(context.Background(), client, ClusterOptions{FallbackNamespace: "shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Warnings) != 0 || s.ResourceClaims != nil || s.ResourceSlices != nil {
+		t.Errorf("warnings %q, claims %v, slices %v", s.Warnings, s.ResourceClaims, s.ResourceSlices)
+	}
+}
