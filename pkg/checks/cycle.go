@@ -168,6 +168,14 @@ func (p *Profile) PreFilter(pod *corev1.Pod, c *Cluster) (*CycleState, *PreFilte
 		}
 		cs.restrictedBy = append(cs.restrictedBy, pl.Name())
 		sort.Strings(cs.restrictedBy)
+		if len(cs.nodeNames) == 0 {
+			// The restrictions leave no node: the framework rejects the Pod here.
+			msg := fmt.Sprintf("node(s) didn't satisfy plugin(s) %v simultaneously", cs.restrictedBy)
+			if len(cs.restrictedBy) == 1 {
+				msg = fmt.Sprintf("node(s) didn't satisfy plugin %v", cs.restrictedBy[0])
+			}
+			return nil, &PreFilterRejection{Plugin: pl.Name(), Code: UnschedulableAndUnresolvable, Reason: msg}
+		}
 	}
 	return cs, nil
 }

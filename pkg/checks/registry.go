@@ -103,11 +103,20 @@ var v132 = legacyProfile("1.32")
 
 // v131, v130 and v129 are kube-scheduler v1.31.14's, v1.30.14's and v1.29.6's: v1.32's, with
 // the nodes a PreFilterResult leaves out not counted and VolumeAttachments not counted against
-// volume limits.
+// volume limits; v1.29's VolumeBinding also restricts the nodes to those its bound local PVs name.
 var (
 	v131 = legacyProfile("1.31")
 	v130 = legacyProfile("1.30")
-	v129 = legacyProfile("1.29")
+	v129 = func() *Profile {
+		p := legacyProfile("1.29")
+		for i, pl := range p.Plugins {
+			if b, ok := pl.(VolumeBinding); ok {
+				b.LocalPVNodes = true
+				p.Plugins[i] = b
+			}
+		}
+		return p
+	}()
 )
 
 // legacyProfile is v1.33's profile with the texts of v1.32 and older.

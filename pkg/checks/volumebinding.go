@@ -395,6 +395,9 @@ func deref(s *string) string {
 
 // VolumeBinding is the VolumeBinding plugin; its state is the Pod's *VolumeClaims.
 type VolumeBinding struct {
+	// LocalPVNodes: v1.29's PreFilter restricts the nodes to those that every bound local PV's
+	// node affinity names by kubernetes.io/hostname (GetEligibleNodes, removed in v1.30).
+	LocalPVNodes bool
 	// NodeConflictReason replaces ReasonVolumeNodeConflict when set: v1.32 and older wrote
 	// ReasonVolumeNodeConflictLegacy.
 	NodeConflictReason string
@@ -405,12 +408,58 @@ const ReasonVolumeNodeConflictLegacy = "node(s) had volume node affinity conflic
 
 func (VolumeBinding) Name() string { return PluginVolumeBinding }
 
-func (VolumeBinding) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster) (sets.Set[string], *PreFilterRejection) {
+func (b VolumeBinding) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster) (sets.Set[string], *PreFilterRejection) {
 	claims, rej := preFilterVolumeBinding(pod, c)
 	if claims != nil {
 		cs.Write(PluginVolumeBinding, claims)
 	}
+	if b.LocalPVNodes && rej == nil && claims != nil {
+		return claims.localPVNodes(), nil
+	}
 	return nil, rej
+}
+
+// localPVNodes mirrors v1.29's GetEligibleNodes: the intersection, over the bound claims' PVs that
+// name nodes, of the hostnames their node affinity lists (kubernetes.io/hostname In, intersected
+// within a term, united across terms); nil (no restriction) when none names nodes or a PV is
+// missing.
+func (v *VolumeClaims) localPVNodes() sets.Set[string] {
+	if v.pvs == nil {
+		return nil
+	}
+	var eligible sets.Set[string]
+	for _, pvc := range v.Bound {
+		pv := v.pvs[pvc.Spec.VolumeName]
+		if pv == nil {
+			return nil
+		}
+		if pv.Spec.NodeAffinity == nil || pv.Spec.NodeAffinity.Required == nil {
+			continue
+		}
+		names := sets.New[string]()
+		for _, term := range pv.Spec.NodeAffinity.Required.NodeSelectorTerms {
+			var nodes sets.Set[string]
+			for _, e := range term.MatchExpressions {
+				if e.Key == corev1.LabelHostname && e.Operator == corev1.NodeSelectorOpIn {
+					if nodes == nil {
+						nodes = sets.New(e.Values...)
+					} else {
+						nodes = nodes.Intersection(sets.New(e.Values...))
+					}
+				}
+			}
+			names = names.Union(nodes)
+		}
+		if names.Len() == 0 {
+			continue
+		}
+		if eligible == nil {
+			eligible = names
+		} else {
+			eligible = eligible.Intersection(names)
+		}
+	}
+	return eligible
 }
 
 func (b VolumeBinding) Filter(cs *CycleState, ni *NodeInfo) *Status {

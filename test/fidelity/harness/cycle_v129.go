@@ -14,7 +14,7 @@ import (
 
 // oneCycle runs one scheduling cycle for pending. v1.29 does not export ScheduleOne: Run loops
 // over it (and runs and closes the queue itself), so the cycle is over when Run asks for the
-// next Pod; that call waits until Run is stopped.
+// next Pod; that call waits until the caller's context ends, which stops Run.
 func oneCycle(ctx context.Context, sched *scheduler.Scheduler, pending *corev1.Pod) error {
 	if err := popOnly(sched, pending); err != nil {
 		return err
@@ -37,13 +37,15 @@ func oneCycle(ctx context.Context, sched *scheduler.Scheduler, pending *corev1.P
 		sched.Run(ctx)
 		close(stopped)
 	}()
-	var err error
 	select {
 	case <-done:
+		// Run stays blocked in NextPod (and a chosen node's binding goes on) until the caller's
+		// context ends: stopping it now would fail the binding and call the FailureHandler.
+		go func() { <-stopped; stop() }()
+		return nil
 	case <-ctx.Done():
-		err = ctx.Err()
+		stop()
+		<-stopped
+		return ctx.Err()
 	}
-	stop()
-	<-stopped
-	return err
 }
