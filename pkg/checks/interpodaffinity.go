@@ -280,8 +280,21 @@ func newAffinityState(pod *corev1.Pod, c *Cluster, selectorResetLost bool) (*Aff
 		if ni == nil || ni.Node == nil {
 			continue
 		}
+		if len(s.affinityTerms) == 0 && len(s.antiTerms) == 0 {
+			// Only existing Pods' anti-affinity can count: the node's index of such Pods
+			// (in Pods order, terms parsed once per snapshot) is all there is to read.
+			for _, a := range ni.antiPods {
+				s.countPod(a.pod, a.terms, ni.Node, addPair, addAnti)
+			}
+			continue
+		}
+		anti := ni.antiPods
 		for _, e := range ni.Pods {
-			s.countPod(e, ni.Node, addPair, addAnti)
+			var terms []affinityTerm
+			if len(anti) > 0 && anti[0].pod == e {
+				terms, anti = anti[0].terms, anti[1:]
+			}
+			s.countPod(e, terms, ni.Node, addPair, addAnti)
 		}
 	}
 	if s.existingAnti.size() == 0 && len(s.affinityTerms) == 0 && len(s.antiTerms) == 0 {
@@ -314,10 +327,11 @@ func mergeTermNamespaces(t *affinityTerm, c *Cluster, resetLost bool) {
 
 // countPod applies one Pod e on node to the three counts, as the plugin's PreFilter and
 // updateWithPod do; pair and anti receive each (table, key) to change.
-func (s *AffinityState) countPod(e *corev1.Pod, node *corev1.Node,
+// eAnti are e's parsed required anti-affinity terms (existingAntiTerms).
+func (s *AffinityState) countPod(e *corev1.Pod, eAnti []affinityTerm, node *corev1.Node,
 	pair func(t *pairTable[topologyPair], k topologyPair, ref podTermRef, keep bool), anti func(k antiPair, ref podTermRef)) {
 	name := func() string { return e.Namespace + "/" + e.Name } // only for matches: most Pods match nothing
-	for _, t := range existingAntiTerms(e) {
+	for _, t := range eAnti {
 		if v, ok := node.Labels[t.topologyKey]; ok && t.matches(s.pod, s.nsLabels) {
 			pair(&s.existingAnti, topologyPair{t.topologyKey, v}, podTermRef{pod: name(), term: t.index, selector: t.labelSelector}, true)
 		}
@@ -360,7 +374,7 @@ func (s *AffinityState) withPods(node *corev1.Node, pods []*corev1.Pod, delta in
 	out := *s
 	out.affinity, out.anti, out.existingAnti = s.affinity.private(), s.anti.private(), s.existingAnti.private()
 	for _, p := range pods {
-		out.countPod(p, node, func(t *pairTable[topologyPair], k topologyPair, ref podTermRef, keep bool) {
+		out.countPod(p, existingAntiTerms(p), node, func(t *pairTable[topologyPair], k topologyPair, ref podTermRef, keep bool) {
 			t.update(k, int64(delta), ref, keep)
 		}, func(k antiPair, ref podTermRef) { out.anti.update(k, int64(delta), ref, true) })
 	}

@@ -27,7 +27,30 @@ func NewNodeInfo(node *corev1.Node, pods []*corev1.Pod) *NodeInfo {
 		}
 		ni.UsedPorts = append(ni.UsedPorts, podHostPorts(p)...)
 	}
+	ni.antiPods = indexAntiPods(pods, nil)
 	return ni
+}
+
+// indexAntiPods lists the pods with required anti-affinity terms, in order, with their parsed
+// terms; terms already parsed in known are reused.
+func indexAntiPods(pods []*corev1.Pod, known []podAntiTerms) []podAntiTerms {
+	var out []podAntiTerms
+	for _, p := range pods {
+		if p == nil || len(requiredAntiAffinityTerms(p.Spec.Affinity)) == 0 {
+			continue
+		}
+		a := podAntiTerms{pod: p}
+		for len(known) > 0 && known[0].pod != p {
+			known = known[1:]
+		}
+		if len(known) > 0 {
+			a.terms, known = known[0].terms, known[1:]
+		} else {
+			a.terms = existingAntiTerms(p)
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // withPods is the node with pods added (the nominated Pods the scheduler filters with).
@@ -56,6 +79,7 @@ func (ni *NodeInfo) shifted(pods, delta []*corev1.Pod, sign int64) *NodeInfo {
 			out.podRequests[p] = req
 		}
 	}
+	out.antiPods = indexAntiPods(pods, ni.antiPods)
 	for _, p := range delta {
 		if p == nil {
 			continue
