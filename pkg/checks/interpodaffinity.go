@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
@@ -156,7 +157,33 @@ type podTermRef struct {
 
 type pairEntry struct {
 	count int64
-	refs  []podTermRef // in counting order; the first names the evidence
+	// refs are in counting order; the first not removed names the evidence. A derived entry
+	// shares its refs (never modified once shared) and counts what it took off in removed, so
+	// preemption's dry run takes a victim off a domain of thousands of Pods without a copy.
+	refs    []podTermRef
+	removed map[refKey]int // per Pod and term, how many of its first occurrences in refs are off
+}
+
+type refKey struct {
+	pod  string
+	term int
+}
+
+// first is the first ref not removed.
+func (e *pairEntry) first() (podTermRef, bool) {
+	var seen map[refKey]int
+	for _, r := range e.refs {
+		k := refKey{r.pod, r.term}
+		if e.removed[k] > seen[k] {
+			if seen == nil {
+				seen = map[refKey]int{}
+			}
+			seen[k]++
+			continue
+		}
+		return r, true
+	}
+	return podTermRef{}, false
 }
 
 // pairTable is a count map that derived states change copy-on-write: base is shared and never
@@ -212,18 +239,27 @@ func (t *pairTable[K]) addBase(k K, ref podTermRef, keepRef bool) {
 func (t *pairTable[K]) update(k K, delta int64, ref podTermRef, keepRef bool) {
 	ne := &pairEntry{}
 	if e := t.get(k); e != nil {
-		ne.count, ne.refs = e.count, append([]podTermRef(nil), e.refs...)
+		ne.count, ne.refs, ne.removed = e.count, e.refs, e.removed
 	}
 	ne.count += delta
 	if keepRef {
 		if delta > 0 {
-			ne.refs = append(ne.refs, ref)
+			ne.refs = append(slices.Clip(ne.refs), ref) // a copy: refs are shared
 		} else {
-			for i, r := range ne.refs {
-				if r.pod == ref.pod && r.term == ref.term {
-					ne.refs = append(ne.refs[:i], ne.refs[i+1:]...)
-					break
+			// Take off the first occurrence still counted, if any.
+			rk, n := refKey{ref.pod, ref.term}, 0
+			for _, r := range ne.refs {
+				if r.term == ref.term && r.pod == ref.pod {
+					n++
 				}
+			}
+			if n > ne.removed[rk] {
+				removed := make(map[refKey]int, len(ne.removed)+1)
+				for k, v := range ne.removed {
+					removed[k] = v
+				}
+				removed[rk]++
+				ne.removed = removed
 			}
 		}
 	}
@@ -441,8 +477,8 @@ func CheckInterPodAffinity(s *AffinityState, ni *NodeInfo) *Status {
 		violated = violated || sum > 0
 		if e := s.anti.get(antiPair{j, p}); e != nil && e.count > 0 {
 			ev := &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.labelSelector, AllNamespaces: t.allNamespaces}
-			if len(e.refs) > 0 {
-				ev.Pod = e.refs[0].pod
+			if r, ok := e.first(); ok {
+				ev.Pod = r.pod
 			}
 			collisions = append(collisions, block(KindPodAntiAffinityConflict, ev))
 		}
@@ -465,8 +501,8 @@ func CheckInterPodAffinity(s *AffinityState, ni *NodeInfo) *Status {
 				continue
 			}
 			ev := &PodAffinityEvidence{TopologyKey: k, Domain: node.Labels[k]}
-			if len(e.refs) > 0 {
-				ev.Pod, ev.Term, ev.Selector = e.refs[0].pod, e.refs[0].term, e.refs[0].selector
+			if r, ok := e.first(); ok {
+				ev.Pod, ev.Term, ev.Selector = r.pod, r.term, r.selector
 			}
 			existing = append(existing, block(KindExistingAntiAffinity, ev))
 		}
