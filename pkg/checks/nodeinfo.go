@@ -69,14 +69,19 @@ func (ni *NodeInfo) withPods(pods []*corev1.Pod) *NodeInfo {
 // taken off (-1): requests add up, so only the changed Pods are computed again (preemption's
 // reprieve rebuilds a node once per victim and candidate).
 func (ni *NodeInfo) shifted(pods, delta []*corev1.Pod, sign int64) *NodeInfo {
+	// podRequests is read by Pod, never changed once built: a node with Pods taken off shares
+	// ni's (its extra entries are never asked for, or hold the same requests).
 	out := &NodeInfo{Node: ni.Node, Pods: pods, Allocatable: ni.Allocatable, Requested: make(Resources, len(ni.Requested)),
-		podRequests: make(map[*corev1.Pod]Resources, len(pods))}
+		podRequests: ni.podRequests}
 	for name, v := range ni.Requested {
 		out.Requested[name] = v
 	}
-	for _, p := range pods {
-		if req, ok := ni.podRequests[p]; ok {
-			out.podRequests[p] = req
+	if sign > 0 {
+		out.podRequests = make(map[*corev1.Pod]Resources, len(pods))
+		for _, p := range pods {
+			if req, ok := ni.podRequests[p]; ok {
+				out.podRequests[p] = req
+			}
 		}
 	}
 	out.antiPods = indexAntiPods(pods, ni.antiPods)

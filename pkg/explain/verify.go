@@ -138,7 +138,13 @@ type verifier struct {
 
 func (v *verifier) run(e *edit, causeKey string, causeNodes []string) FixOutcome {
 	c, pod := e.apply(v.cluster, v.pod)
-	res := checks.RunCycle(v.profile, c, pod, checks.CycleOptions{SkipPostFilter: true})
+	onCause := make(map[string]bool, len(causeNodes))
+	for _, n := range causeNodes {
+		onCause[n] = true
+	}
+	// Every blocker is read on the cause nodes only; elsewhere whether the node passes.
+	res := checks.RunCycle(v.profile, c, pod, checks.CycleOptions{SkipPostFilter: true,
+		AllBlockersOn: func(node string) bool { return causeKey != "" && onCause[node] }})
 	out := FixOutcome{Action: e.action}
 	if len(e.bind) == 0 { // a Pod replaced by its changed copy is not evicted
 		for _, p := range e.evict {
@@ -148,10 +154,6 @@ func (v *verifier) run(e *edit, causeKey string, causeNodes []string) FixOutcome
 	if res.PreFilter != nil {
 		out.PreFilter = res.PreFilter.Reason
 		return out
-	}
-	onCause := make(map[string]bool, len(causeNodes))
-	for _, n := range causeNodes {
-		onCause[n] = true
 	}
 	remaining := map[checks.BlockerKind]int{}
 	for _, n := range res.Nodes {
