@@ -20,6 +20,20 @@ type CycleOptions struct {
 	// filtered. Fix verification needs only the cause nodes' blockers, and elsewhere whether a
 	// node passes.
 	AllBlockersOn func(node string) bool
+	// KnownVerdict, with AllBlockersOn, may give a node (other than those) the verdict it is
+	// known to have without filtering it: a failure that cannot have changed (NodeLocal).
+	KnownVerdict func(ni *NodeInfo) *Verdict
+}
+
+// NodeLocal reports whether a plugin's Filter reads only the incoming Pod and the node's NodeInfo
+// (its PreFilter state is the Pod's own): with the same Pod, NodeInfo and nominated Pods it fails
+// the same node again, whatever else changed in the cluster.
+func NodeLocal(plugin string) bool {
+	switch plugin {
+	case PluginNodeUnschedulable, PluginNodeName, PluginTaintToleration, PluginNodeAffinity, PluginNodePorts, PluginNodeResourcesFit:
+		return true
+	}
+	return false
 }
 
 // CycleResult is one scheduling cycle of one Pod over a snapshot.
@@ -96,7 +110,14 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 	for i, ni := range c.Nodes {
 		var statuses []Status
 		var recorded *Status
-		switch all := opts.AllBlockersOn == nil || opts.AllBlockersOn(ni.Node.Name); {
+		all := opts.AllBlockersOn == nil || opts.AllBlockersOn(ni.Node.Name)
+		if !all && opts.KnownVerdict != nil {
+			if v := opts.KnownVerdict(ni); v != nil {
+				res.Nodes[i], verdicts[i] = NodeResult{Name: ni.Node.Name, Verdict: v}, v
+				continue
+			}
+		}
+		switch {
 		case all:
 			statuses, recorded = p.filterWithNominated(cs, ni, c, p.Filter)
 		case !cs.Excluded(ni.Node.Name):
