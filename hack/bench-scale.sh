@@ -98,7 +98,9 @@ if [ "${RATIO:-1}" = 1 ]; then
     go test -count=1 -run '^$' -bench '^BenchmarkExplainVsFramework$' -benchtime 1x .) >"$work/ratio" 2>&1 || {
     cat "$work/ratio" >&2; exit 1; }
   awk -v n="$ratio_pending" '/explain\/framework/ {
-      for (i = 1; i <= NF; i++) { if ($(i+1) == "explain-ms/pod") e = $i; if ($(i+1) == "framework-ms/pod") f = $i; if ($(i+1) == "explain/framework") r = $i }
+      for (i = 1; i <= NF; i++) {
+        if ($(i+1) == "explain-ms/pod") e = $i; if ($(i+1) == "framework-ms/pod") f = $i
+        if ($(i+1) == "explain/framework") r = $i; if ($(i+1) == "explain/framework-cpu") c = $i }
       printf "explain of every blocker vs the real v1.37 filter pass (%d distinct Pending Pods, both cores each):\n", n
-      printf "  framework %.2f ms/Pod, explain %.2f ms/Pod: ratio %.1f\n", f, e, r }' "$work/ratio"
+      printf "  framework %.2f ms/Pod, explain %.2f ms/Pod: ratio %.1f (of CPU time: %.1f)\n", f, e, r, c }' "$work/ratio"
 fi
