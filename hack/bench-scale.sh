@@ -6,7 +6,9 @@
 #   - the plugin's read of the file (MB/s), and of its own snapshot of it (size, MB/s),
 #   - why-pending -A --summary over it (EXPLAIN=0 skips it: at 5,000 nodes and 1,000 distinct
 #     Pending Pods the analysis, not the read, is what takes time and memory),
-#   - a snapshot written and read back: same verdicts.
+#   - a snapshot written and read back: same verdicts,
+#   - explain of every blocker vs the real v1.37 framework's filter pass over the same cluster, in
+#     one process (test/fidelity's BenchmarkExplainVsFramework; RATIO=0 skips it).
 #
 #   hack/bench-scale.sh            # small: 500 nodes, 15,000 Pods (about 2 minutes on 2 cores)
 #   hack/bench-scale.sh large      # 5,000 nodes, 150,000 Pods (a 3.7 GB file; about 15 minutes)
@@ -85,5 +87,20 @@ if [ "$explain" = 1 ]; then
   fi
   head -3 "$work/summary-file.txt"
 fi
-echo
-echo "explain vs the real scheduler's filter pass: not measured here (see docs/scale.md)"
+
+# Explain vs the real v1.37 framework's filter pass, in one process over one generated cluster of
+# the same size (test/fidelity/scale_bench_test.go; RATIO=0 skips it). RATIO_PENDING distinct
+# Pending Pods (200 by default: the ratio does not depend on their number).
+if [ "${RATIO:-1}" = 1 ]; then
+  echo
+  ratio_pending=${RATIO_PENDING:-200}
+  (cd test/fidelity && SCALE_NODES=$nodes SCALE_PODS=$pods SCALE_PENDING=$ratio_pending \
+    go test -count=1 -run '^$' -bench '^BenchmarkExplainVsFramework$' -benchtime 1x .) >"$work/ratio" 2>&1 || {
+    cat "$work/ratio" >&2; exit 1; }
+  awk -v n="$ratio_pending" '/explain\/framework/ {
+      for (i = 1; i <= NF; i++) {
+        if ($(i+1) == "explain-ms/pod") e = $i; if ($(i+1) == "framework-ms/pod") f = $i
+        if ($(i+1) == "explain/framework") r = $i; if ($(i+1) == "explain/framework-cpu") c = $i }
+      printf "explain of every blocker vs the real v1.37 filter pass (%d distinct Pending Pods, both cores each):\n", n
+      printf "  framework %.2f ms/Pod, explain %.2f ms/Pod: ratio %.1f (of CPU time: %.1f)\n", f, e, r, c }' "$work/ratio"
+fi

@@ -14,6 +14,26 @@ type CycleOptions struct {
 	// SkipPostFilter leaves out the preemption dry run and the message (for callers that only
 	// want the feasible nodes).
 	SkipPostFilter bool
+	// AllBlockersOn, when set, names the nodes whose every failing plugin is wanted; on the other
+	// nodes Filter stops at the first failing plugin, as the scheduler does (Statuses holds that
+	// one status, the Verdict is the same) and nodes the PreFilterResult excludes are not
+	// filtered. Fix verification needs only the cause nodes' blockers, and elsewhere whether a
+	// node passes.
+	AllBlockersOn func(node string) bool
+	// KnownVerdict, with AllBlockersOn, may give a node (other than those) the verdict it is
+	// known to have without filtering it: a failure that cannot have changed (NodeLocal).
+	KnownVerdict func(ni *NodeInfo) *Verdict
+}
+
+// NodeLocal reports whether a plugin's Filter reads only the incoming Pod and the node's NodeInfo
+// (its PreFilter state is the Pod's own): with the same Pod, NodeInfo and nominated Pods it fails
+// the same node again, whatever else changed in the cluster.
+func NodeLocal(plugin string) bool {
+	switch plugin {
+	case PluginNodeUnschedulable, PluginNodeName, PluginTaintToleration, PluginNodeAffinity, PluginNodePorts, PluginNodeResourcesFit:
+		return true
+	}
+	return false
 }
 
 // CycleResult is one scheduling cycle of one Pod over a snapshot.
@@ -88,7 +108,21 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 	res.Nodes = make([]NodeResult, len(c.Nodes))
 	verdicts := make([]*Verdict, len(c.Nodes))
 	for i, ni := range c.Nodes {
-		statuses, recorded := p.filterWithNominated(cs, ni, c)
+		var statuses []Status
+		var recorded *Status
+		all := opts.AllBlockersOn == nil || opts.AllBlockersOn(ni.Node.Name)
+		if !all && opts.KnownVerdict != nil {
+			if v := opts.KnownVerdict(ni); v != nil {
+				res.Nodes[i], verdicts[i] = NodeResult{Name: ni.Node.Name, Verdict: v}, v
+				continue
+			}
+		}
+		switch {
+		case all:
+			statuses, recorded = p.filterWithNominated(cs, ni, c, p.Filter)
+		case !cs.Excluded(ni.Node.Name):
+			statuses, recorded = p.filterWithNominated(cs, ni, c, p.filterFirst)
+		}
 		nr := NodeResult{Name: ni.Node.Name, Statuses: statuses}
 		switch {
 		case cs.Excluded(ni.Node.Name):
@@ -192,11 +226,23 @@ func (p *Profile) Filter(cs *CycleState, ni *NodeInfo) []Status {
 	return out
 }
 
+// filterFirst is Filter stopping at the first failing plugin: the scheduler's own pass.
+func (p *Profile) filterFirst(cs *CycleState, ni *NodeInfo) []Status {
+	for _, pl := range p.Plugins {
+		if st := pl.Filter(cs, ni); st != nil {
+			return []Status{*st}
+		}
+	}
+	return nil
+}
+
 // filterWithNominated filters as RunFilterPluginsWithNominatedPods does: first with the Pods
 // nominated to this node at equal or higher priority added, then (if that passes and any were
 // added) without them; both must pass. It returns every failing plugin's status, in profile
 // order, and the one the scheduler records for the node (nil when the node passes).
-func (p *Profile) filterWithNominated(cs *CycleState, ni *NodeInfo, c *Cluster) (statuses []Status, recorded *Status) {
+// filter is Filter or filterFirst.
+func (p *Profile) filterWithNominated(cs *CycleState, ni *NodeInfo, c *Cluster,
+	filter func(*CycleState, *NodeInfo) []Status) (statuses []Status, recorded *Status) {
 	var add []*corev1.Pod
 	for _, n := range c.nominated[ni.Node.Name] {
 		if len(n.Spec.SchedulingGates) > 0 && !p.NominatesGatedPods {
@@ -206,10 +252,10 @@ func (p *Profile) filterWithNominated(cs *CycleState, ni *NodeInfo, c *Cluster) 
 			add = append(add, n)
 		}
 	}
-	without := p.Filter(cs, ni)
+	without := filter(cs, ni)
 	if len(add) > 0 {
 		cs2, ni2 := p.withPods(cs, ni, add, true)
-		if with := p.Filter(cs2, ni2); len(with) > 0 {
+		if with := filter(cs2, ni2); len(with) > 0 {
 			// The scheduler records the first of these; a plugin that fails only without the
 			// nominated Pods blocks the node too (its second pass), in its profile place.
 			return p.mergeStatuses(with, without), &with[0]

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
@@ -156,7 +157,33 @@ type podTermRef struct {
 
 type pairEntry struct {
 	count int64
-	refs  []podTermRef // in counting order; the first names the evidence
+	// refs are in counting order; the first not removed names the evidence. A derived entry
+	// shares its refs (never modified once shared) and counts what it took off in removed, so
+	// preemption's dry run takes a victim off a domain of thousands of Pods without a copy.
+	refs    []podTermRef
+	removed map[refKey]int // per Pod and term, how many of its first occurrences in refs are off
+}
+
+type refKey struct {
+	pod  string
+	term int
+}
+
+// first is the first ref not removed.
+func (e *pairEntry) first() (podTermRef, bool) {
+	var seen map[refKey]int
+	for _, r := range e.refs {
+		k := refKey{r.pod, r.term}
+		if e.removed[k] > seen[k] {
+			if seen == nil {
+				seen = map[refKey]int{}
+			}
+			seen[k]++
+			continue
+		}
+		return r, true
+	}
+	return podTermRef{}, false
 }
 
 // pairTable is a count map that derived states change copy-on-write: base is shared and never
@@ -212,18 +239,27 @@ func (t *pairTable[K]) addBase(k K, ref podTermRef, keepRef bool) {
 func (t *pairTable[K]) update(k K, delta int64, ref podTermRef, keepRef bool) {
 	ne := &pairEntry{}
 	if e := t.get(k); e != nil {
-		ne.count, ne.refs = e.count, append([]podTermRef(nil), e.refs...)
+		ne.count, ne.refs, ne.removed = e.count, e.refs, e.removed
 	}
 	ne.count += delta
 	if keepRef {
 		if delta > 0 {
-			ne.refs = append(ne.refs, ref)
+			ne.refs = append(slices.Clip(ne.refs), ref) // a copy: refs are shared
 		} else {
-			for i, r := range ne.refs {
-				if r.pod == ref.pod && r.term == ref.term {
-					ne.refs = append(ne.refs[:i], ne.refs[i+1:]...)
-					break
+			// Take off the first occurrence still counted, if any.
+			rk, n := refKey{ref.pod, ref.term}, 0
+			for _, r := range ne.refs {
+				if r.term == ref.term && r.pod == ref.pod {
+					n++
 				}
+			}
+			if n > ne.removed[rk] {
+				removed := make(map[refKey]int, len(ne.removed)+1)
+				for k, v := range ne.removed {
+					removed[k] = v
+				}
+				removed[rk]++
+				ne.removed = removed
 			}
 		}
 	}
@@ -280,8 +316,21 @@ func newAffinityState(pod *corev1.Pod, c *Cluster, selectorResetLost bool) (*Aff
 		if ni == nil || ni.Node == nil {
 			continue
 		}
+		if len(s.affinityTerms) == 0 && len(s.antiTerms) == 0 {
+			// Only existing Pods' anti-affinity can count: the node's index of such Pods
+			// (in Pods order, terms parsed once per snapshot) is all there is to read.
+			for _, a := range ni.antiPods {
+				s.countPod(a.pod, a.terms, ni.Node, addPair, addAnti)
+			}
+			continue
+		}
+		anti := ni.antiPods
 		for _, e := range ni.Pods {
-			s.countPod(e, ni.Node, addPair, addAnti)
+			var terms []affinityTerm
+			if len(anti) > 0 && anti[0].pod == e {
+				terms, anti = anti[0].terms, anti[1:]
+			}
+			s.countPod(e, terms, ni.Node, addPair, addAnti)
 		}
 	}
 	if s.existingAnti.size() == 0 && len(s.affinityTerms) == 0 && len(s.antiTerms) == 0 {
@@ -314,10 +363,11 @@ func mergeTermNamespaces(t *affinityTerm, c *Cluster, resetLost bool) {
 
 // countPod applies one Pod e on node to the three counts, as the plugin's PreFilter and
 // updateWithPod do; pair and anti receive each (table, key) to change.
-func (s *AffinityState) countPod(e *corev1.Pod, node *corev1.Node,
+// eAnti are e's parsed required anti-affinity terms (existingAntiTerms).
+func (s *AffinityState) countPod(e *corev1.Pod, eAnti []affinityTerm, node *corev1.Node,
 	pair func(t *pairTable[topologyPair], k topologyPair, ref podTermRef, keep bool), anti func(k antiPair, ref podTermRef)) {
 	name := func() string { return e.Namespace + "/" + e.Name } // only for matches: most Pods match nothing
-	for _, t := range existingAntiTerms(e) {
+	for _, t := range eAnti {
 		if v, ok := node.Labels[t.topologyKey]; ok && t.matches(s.pod, s.nsLabels) {
 			pair(&s.existingAnti, topologyPair{t.topologyKey, v}, podTermRef{pod: name(), term: t.index, selector: t.labelSelector}, true)
 		}
@@ -360,7 +410,7 @@ func (s *AffinityState) withPods(node *corev1.Node, pods []*corev1.Pod, delta in
 	out := *s
 	out.affinity, out.anti, out.existingAnti = s.affinity.private(), s.anti.private(), s.existingAnti.private()
 	for _, p := range pods {
-		out.countPod(p, node, func(t *pairTable[topologyPair], k topologyPair, ref podTermRef, keep bool) {
+		out.countPod(p, existingAntiTerms(p), node, func(t *pairTable[topologyPair], k topologyPair, ref podTermRef, keep bool) {
 			t.update(k, int64(delta), ref, keep)
 		}, func(k antiPair, ref podTermRef) { out.anti.update(k, int64(delta), ref, true) })
 	}
@@ -427,8 +477,8 @@ func CheckInterPodAffinity(s *AffinityState, ni *NodeInfo) *Status {
 		violated = violated || sum > 0
 		if e := s.anti.get(antiPair{j, p}); e != nil && e.count > 0 {
 			ev := &PodAffinityEvidence{Term: t.index, TopologyKey: t.topologyKey, Domain: v, Selector: t.labelSelector, AllNamespaces: t.allNamespaces}
-			if len(e.refs) > 0 {
-				ev.Pod = e.refs[0].pod
+			if r, ok := e.first(); ok {
+				ev.Pod = r.pod
 			}
 			collisions = append(collisions, block(KindPodAntiAffinityConflict, ev))
 		}
@@ -451,8 +501,8 @@ func CheckInterPodAffinity(s *AffinityState, ni *NodeInfo) *Status {
 				continue
 			}
 			ev := &PodAffinityEvidence{TopologyKey: k, Domain: node.Labels[k]}
-			if len(e.refs) > 0 {
-				ev.Pod, ev.Term, ev.Selector = e.refs[0].pod, e.refs[0].term, e.refs[0].selector
+			if r, ok := e.first(); ok {
+				ev.Pod, ev.Term, ev.Selector = r.pod, r.term, r.selector
 			}
 			existing = append(existing, block(KindExistingAntiAffinity, ev))
 		}

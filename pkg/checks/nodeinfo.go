@@ -27,7 +27,30 @@ func NewNodeInfo(node *corev1.Node, pods []*corev1.Pod) *NodeInfo {
 		}
 		ni.UsedPorts = append(ni.UsedPorts, podHostPorts(p)...)
 	}
+	ni.antiPods = indexAntiPods(pods, nil)
 	return ni
+}
+
+// indexAntiPods lists the pods with required anti-affinity terms, in order, with their parsed
+// terms; terms already parsed in known are reused.
+func indexAntiPods(pods []*corev1.Pod, known []podAntiTerms) []podAntiTerms {
+	var out []podAntiTerms
+	for _, p := range pods {
+		if p == nil || len(requiredAntiAffinityTerms(p.Spec.Affinity)) == 0 {
+			continue
+		}
+		a := podAntiTerms{pod: p}
+		for len(known) > 0 && known[0].pod != p {
+			known = known[1:]
+		}
+		if len(known) > 0 {
+			a.terms, known = known[0].terms, known[1:]
+		} else {
+			a.terms = existingAntiTerms(p)
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // withPods is the node with pods added (the nominated Pods the scheduler filters with).
@@ -46,16 +69,22 @@ func (ni *NodeInfo) withPods(pods []*corev1.Pod) *NodeInfo {
 // taken off (-1): requests add up, so only the changed Pods are computed again (preemption's
 // reprieve rebuilds a node once per victim and candidate).
 func (ni *NodeInfo) shifted(pods, delta []*corev1.Pod, sign int64) *NodeInfo {
+	// podRequests is read by Pod, never changed once built: a node with Pods taken off shares
+	// ni's (its extra entries are never asked for, or hold the same requests).
 	out := &NodeInfo{Node: ni.Node, Pods: pods, Allocatable: ni.Allocatable, Requested: make(Resources, len(ni.Requested)),
-		podRequests: make(map[*corev1.Pod]Resources, len(pods))}
+		podRequests: ni.podRequests}
 	for name, v := range ni.Requested {
 		out.Requested[name] = v
 	}
-	for _, p := range pods {
-		if req, ok := ni.podRequests[p]; ok {
-			out.podRequests[p] = req
+	if sign > 0 {
+		out.podRequests = make(map[*corev1.Pod]Resources, len(pods))
+		for _, p := range pods {
+			if req, ok := ni.podRequests[p]; ok {
+				out.podRequests[p] = req
+			}
 		}
 	}
+	out.antiPods = indexAntiPods(pods, ni.antiPods)
 	for _, p := range delta {
 		if p == nil {
 			continue

@@ -83,7 +83,7 @@ func (p *Profile) preempt(cs *CycleState, c *Cluster, verdicts []*Verdict) Preem
 			continue
 		}
 		cs2, ni2 := p.withPods(cs, ni, potential, false)
-		if _, st := p.filterWithNominated(cs2, ni2, c); st != nil {
+		if _, st := p.filterWithNominated(cs2, ni2, c, p.filterFirst); st != nil {
 			if st.Code == Error {
 				// A plugin's internal error (DynamicResources' CEL runtime error) ends the dry run.
 				return Preemption{Outcome: PreemptionNoCandidates, Failed: true,
@@ -133,7 +133,7 @@ func (p *Profile) reprieve(cs *CycleState, c *Cluster, ni *NodeInfo, potential [
 	for i, v := range sorted {
 		trial := append(append([]*corev1.Pod(nil), victims...), sorted[i+1:]...)
 		cs2, ni2 := p.withPods(cs, ni, trial, false)
-		if _, st := p.filterWithNominated(cs2, ni2, c); st != nil {
+		if _, st := p.filterWithNominated(cs2, ni2, c, p.filterFirst); st != nil {
 			victims = append(victims, v)
 		}
 	}

@@ -29,9 +29,19 @@ type NodeInfo struct {
 	// Requested sums the Pods' effective requests (spec, status and allocated resources; overhead).
 	Requested Resources
 	UsedPorts []UsedPort
+	// antiPods are the Pods with required anti-affinity terms, in Pods order, their terms parsed
+	// once (InterPodAffinity's PreFilter reads only these for a Pod without terms of its own, as
+	// the scheduler's NodeInfo.PodsWithRequiredAntiAffinity).
+	antiPods []podAntiTerms
 	// podRequests are the Pods' effective requests, kept so a node rebuilt without some of them
 	// (preemption's victims) need not compute the others again.
 	podRequests map[*corev1.Pod]Resources
+}
+
+// podAntiTerms is a Pod on a node and its parsed required anti-affinity terms.
+type podAntiTerms struct {
+	pod   *corev1.Pod
+	terms []affinityTerm
 }
 
 // Cluster is the per-snapshot precomputation shared by every Pod's analysis.

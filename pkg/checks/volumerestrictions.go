@@ -75,6 +75,9 @@ func newRestrictionsState(pod *corev1.Pod, c *Cluster) (*RestrictionsState, *Pre
 	}
 	// The snapshot's usedPVCSet: claims of the Pods bound to the cache's nodes, by namespace/name.
 	for _, ni := range c.Nodes {
+		if s.rwop.Len() == 0 {
+			break // no ReadWriteOncePod claim: no holder to find
+		}
 		for _, p := range ni.Pods {
 			if p.Namespace != pod.Namespace {
 				continue

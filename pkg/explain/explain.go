@@ -72,14 +72,20 @@ func Explain(s *snapshot.Snapshot, sel Selection) (*WhyPendingReport, error) {
 
 	c := checks.NewCluster(s)
 	idx := newClusterIndex(s)
-	for _, group := range groupIdentical(targets) {
+	groups := groupIdentical(targets)
+	analysed := make([][]PodReport, len(groups))
+	forEachParallel(len(groups), func(i int) {
+		group := groups[i]
 		pr := analyzePod(profile, c, idx, group[0], nil)
 		var same []PodReport
 		for _, other := range group[1:] {
 			pr.SamePods = append(pr.SamePods, other.Namespace+"/"+other.Name)
 			same = append(same, sharedAnalysis(c, idx, other, &pr))
 		}
-		report.Pods = append(append(report.Pods, pr), same...)
+		analysed[i] = append([]PodReport{pr}, same...)
+	})
+	for _, prs := range analysed {
+		report.Pods = append(report.Pods, prs...)
 	}
 	report.Warnings = append(append([]string(nil), report.Warnings...), unreadKindWarnings(s, report.Pods)...)
 	if len(report.Warnings) == 0 {

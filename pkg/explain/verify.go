@@ -134,11 +134,40 @@ type verifier struct {
 	profile *checks.Profile
 	cluster *checks.Cluster
 	pod     *corev1.Pod
+	// failing are the first cycle's verdicts by a node-local plugin (checks.NodeLocal), by node:
+	// a fix that changes neither the Pod nor such a node leaves it failing, so it is not filtered
+	// again.
+	failing map[string]*checks.Verdict
+}
+
+func newVerifier(profile *checks.Profile, c *checks.Cluster, pod *corev1.Pod, nodes []keyedNode) *verifier {
+	v := &verifier{profile: profile, cluster: c, pod: pod, failing: map[string]*checks.Verdict{}}
+	for _, n := range nodes {
+		if s := n.Scheduler; s != nil && s.Code != checks.Error && checks.NodeLocal(s.Plugin) {
+			v.failing[n.Name] = &checks.Verdict{Plugin: s.Plugin, Code: s.Code, Reasons: s.Reasons}
+		}
+	}
+	return v
 }
 
 func (v *verifier) run(e *edit, causeKey string, causeNodes []string) FixOutcome {
 	c, pod := e.apply(v.cluster, v.pod)
-	res := checks.RunCycle(v.profile, c, pod, checks.CycleOptions{SkipPostFilter: true})
+	onCause := make(map[string]bool, len(causeNodes))
+	for _, n := range causeNodes {
+		onCause[n] = true
+	}
+	// Every blocker is read on the cause nodes only; elsewhere whether the node passes.
+	opts := checks.CycleOptions{SkipPostFilter: true,
+		AllBlockersOn: func(node string) bool { return causeKey != "" && onCause[node] }}
+	if len(e.pod) == 0 {
+		opts.KnownVerdict = func(ni *checks.NodeInfo) *checks.Verdict {
+			if known := v.failing[ni.Node.Name]; known != nil && v.cluster.Node(ni.Node.Name) == ni {
+				return known // the same NodeInfo: the edit left this node alone
+			}
+			return nil
+		}
+	}
+	res := checks.RunCycle(v.profile, c, pod, opts)
 	out := FixOutcome{Action: e.action}
 	if len(e.bind) == 0 { // a Pod replaced by its changed copy is not evicted
 		for _, p := range e.evict {
@@ -148,10 +177,6 @@ func (v *verifier) run(e *edit, causeKey string, causeNodes []string) FixOutcome
 	if res.PreFilter != nil {
 		out.PreFilter = res.PreFilter.Reason
 		return out
-	}
-	onCause := make(map[string]bool, len(causeNodes))
-	for _, n := range causeNodes {
-		onCause[n] = true
 	}
 	remaining := map[checks.BlockerKind]int{}
 	for _, n := range res.Nodes {
@@ -203,7 +228,7 @@ func (v *verifier) run(e *edit, causeKey string, causeNodes []string) FixOutcome
 // verifyFixes applies each fix to a copy of the cluster, records what it achieves and sets
 // Sufficient from that; when no single fix is enough it looks for the smallest combination.
 func verifyFixes(profile *checks.Profile, c *checks.Cluster, pod *corev1.Pod, fixes []Fix, metas []fixMeta, nodes []keyedNode) *Plan {
-	v := &verifier{profile: profile, cluster: c, pod: pod}
+	v := newVerifier(profile, c, pod, nodes)
 	tried := 0
 	for i := range fixes {
 		f, m := &fixes[i], &metas[i]
