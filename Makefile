@@ -15,8 +15,9 @@ fidelity:
 # harness/go.vNNN.mod through its own build of the harness.
 fidelity-all:
 	cd test/fidelity && go test -count=1 ./...
-	cd test/fidelity && for m in $$(cd harness && ls go.v*.mod | sort -r); do v=$${m#go.v}; v=$${v%.mod}; \
-	  echo "== v1.$${v#1}"; FIDELITY_SCHEDULER=1.$${v#1} go test -count=1 -v -run 'TestDifferential$$|TestDifferentialRegressions|TestDRADifferential' . | grep -E 'fidelity:|^(ok|FAIL)' || exit 1; done
+	cd test/fidelity && rc=0; for m in $$(cd harness && ls go.v*.mod | sort -r); do v=$${m#go.v}; v=$${v%.mod}; \
+	  echo "== v1.$${v#1}"; FIDELITY_SCHEDULER=1.$${v#1} FIDELITY_REPORTS=3 go test -count=1 -timeout 60m -v -run 'TestDifferential$$|TestDifferentialRegressions|TestDRADifferential' . >/tmp/fidelity-v$$v.log 2>&1 || rc=1; \
+	  grep -E 'fidelity:|class |^(ok|FAIL)' /tmp/fidelity-v$$v.log; done; exit $$rc
 
 # Explore each fuzz target for FUZZTIME (default 30s); a failing input lands in testdata/fuzz, where
 # the unit tests replay it from then on.

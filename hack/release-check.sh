@@ -48,7 +48,9 @@ install_goreleaser() {
   local tmp
   mkdir -p "$TOOLS_DIR"
   tmp=$(mktemp -d "$TOOLS_DIR/.install.XXXXXX")
-  GOBIN="$tmp" go install "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION"
+  # Unoptimised (-N -l): goreleaser only drives go build, and a cold CI machine compiles it
+  # with all its dependencies, about a quarter faster this way.
+  GOBIN="$tmp" go install -gcflags=all='-N -l' "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION"
   mkdir -p "$(dirname "$GORELEASER")"
   mv "$tmp/goreleaser" "$GORELEASER"
   rm -rf "$tmp"

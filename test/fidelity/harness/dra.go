@@ -3,6 +3,8 @@
 package harness
 
 import (
+	"slices"
+
 	resourcev1 "k8s.io/api/resource/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -53,7 +55,7 @@ func draSynced(sched *scheduler.Scheduler, objs Objects) bool {
 		}
 		// The allocated-devices tracker is another handler of the same informer.
 		allocated, err := m.ResourceClaims().GatherAllocatedState()
-		if err != nil || allocated == nil || allocated.AllocatedDevices.Len()+allocated.AllocatedSharedDeviceIDs.Len() != allocatedDevices(objs) {
+		if err != nil || allocated == nil || !slices.Contains(allocatedDevices(objs), allocated.AllocatedDevices.Len()+allocated.AllocatedSharedDeviceIDs.Len()) {
 			return false
 		}
 		classes, err := m.DeviceClasses().List()
@@ -68,21 +70,24 @@ func draSynced(sched *scheduler.Scheduler, objs Objects) bool {
 	return true
 }
 
-// allocatedDevices counts the distinct devices (and shares of shared ones) the claims'
-// allocations hold; the generated claims use no admin access, which the tracker leaves out.
-func allocatedDevices(objs Objects) int {
-	ids := sets.New[string]()
+// allocatedDevices are the counts the tracker may hold once synced: the distinct devices (and
+// shares of shared ones) the claims' allocations hold, and, for a minor without consumable
+// capacity (v1.35 and older, the gate off), the distinct devices alone. The generated claims use
+// no admin access, which the tracker leaves out.
+func allocatedDevices(objs Objects) []int {
+	ids, devices := sets.New[string](), sets.New[string]()
 	for _, c := range objs.ResourceClaims {
 		if c.Status.Allocation == nil {
 			continue
 		}
 		for _, r := range c.Status.Allocation.Devices.Results {
 			id := r.Driver + "/" + r.Pool + "/" + r.Device
+			devices.Insert(id)
 			if r.ShareID != nil {
 				id += "/" + string(*r.ShareID)
 			}
 			ids.Insert(id)
 		}
 	}
-	return ids.Len()
+	return []int{ids.Len(), devices.Len()}
 }
