@@ -57,7 +57,7 @@ gotest test/fidelity fidelity -timeout 45m ./...
 gotest test/fidelity/harness harness ./...
 for old in $(cd test/fidelity/harness && ls go.v*.mod | sed 's/^go\.v\([0-9]*\)\.mod$/\1/' | sort -rn); do
   step "fidelity: differential test against kube-scheduler v1.${old#1}"
-  FIDELITY_SCHEDULER="1.${old#1}" FIDELITY_CASES=${FIDELITY_CASES_OLDER:-300} FIDELITY_DRA_CASES=${FIDELITY_DRA_CASES_OLDER:-150} \
+  FIDELITY_SCHEDULER="1.${old#1}" FIDELITY_CASES=${FIDELITY_CASES_OLDER:-300} FIDELITY_DRA_CASES=${FIDELITY_DRA_CASES_OLDER:-300} \
     gotest test/fidelity "fidelity-v$old" -timeout 30m -run 'TestDifferential$|TestDifferentialRegressions|TestDRADifferential' .
 done
 
