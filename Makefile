@@ -9,12 +9,12 @@ test:
 	bash hack/test.sh
 
 fidelity:
-	cd test/fidelity && go test -count=1 ./... && cd harness && go test -count=1 ./...
+	cd test/fidelity && go test -count=1 -timeout 45m ./... && cd harness && go test -count=1 ./...
 
 # Every modelled scheduler minor on the full 2,000 cases: the newest (in process), then each
 # harness/go.vNNN.mod through its own build of the harness.
 fidelity-all:
-	cd test/fidelity && go test -count=1 ./...
+	cd test/fidelity && go test -count=1 -timeout 45m ./...
 	cd test/fidelity && rc=0; for m in $$(cd harness && ls go.v*.mod | sort -r); do v=$${m#go.v}; v=$${v%.mod}; \
 	  echo "== v1.$${v#1}"; FIDELITY_SCHEDULER=1.$${v#1} FIDELITY_REPORTS=3 go test -count=1 -timeout 60m -v -run 'TestDifferential$$|TestDifferentialRegressions|TestDRADifferential' . >/tmp/fidelity-v$$v.log 2>&1 || rc=1; \
 	  grep -E 'fidelity:|class |^(ok|FAIL)' /tmp/fidelity-v$$v.log; done; exit $$rc
