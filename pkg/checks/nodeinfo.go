@@ -161,14 +161,18 @@ func allocatable(rl corev1.ResourceList) Resources {
 // overhead count in both. "pods" and untracked names are dropped, as Resource.Add/SetMaxResource do;
 // zero amounts are kept because a zero scalar still defeats fitsRequest's early return.
 func podRequest(pod *corev1.Pod, useStatus bool) Resources {
-	out := Resources{}
 	if pod == nil {
-		return out
+		return Resources{}
 	}
-	reqs := resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{
+	return trackedRequests(resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{
 		UseStatusResources: useStatus,
 		InPlacePodLevelResourcesVerticalScalingEnabled: useStatus,
-	})
+	}))
+}
+
+// trackedRequests are the resources NodeResourcesFit tracks in reqs, as values (pods aside).
+func trackedRequests(reqs corev1.ResourceList) Resources {
+	out := Resources{}
 	for name, q := range reqs {
 		if name != corev1.ResourcePods && isTrackedResource(name) {
 			out[name] = quantityValue(name, q)

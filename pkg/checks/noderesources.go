@@ -9,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/sets"
-	resourcehelper "k8s.io/component-helpers/resource"
 )
 
 // CheckNodeResourcesFit mirrors the NodeResourcesFit filter (fitsRequest): Too many pods, then
@@ -108,8 +107,9 @@ func quantityOf(name corev1.ResourceName, v int64) resource.Quantity {
 // NodeResourcesFit is the NodeResourcesFit plugin; its state is the Pod's request. The zero value
 // is the plugin with InPlacePodLevelResourcesVerticalScaling on (beta since v1.36).
 type NodeResourcesFit struct {
-	// SpecPodLevelRequests: InPlacePodLevelResourcesVerticalScaling is off (v1.35 and older), so a
-	// placed Pod's pod-level requests are its spec's, whatever its status.resources say.
+	// SpecPodLevelRequests: with LegacyStatusRequests, InPlacePodLevelResourcesVerticalScaling is
+	// off (v1.35 and older), so a placed Pod's pod-level requests are its spec's, whatever its
+	// status.resources say.
 	SpecPodLevelRequests bool
 	// LegacyStatusRequests: v1.33 to v1.36 count a placed Pod's status resources container by
 	// container (legacyPodRequests).
@@ -136,11 +136,11 @@ func (f NodeResourcesFit) Filter(cs *CycleState, ni *NodeInfo) *Status {
 	requested := ni.Requested
 	switch {
 	case f.SpecRequests:
-		requested = specRequested(ni)
+		requested = requestedAs(ni, func(p *corev1.Pod) Resources { return podRequest(p, false) })
 	case f.LegacyStatusRequests:
-		requested = legacyRequested(ni, !f.SpecPodLevelRequests)
-	case f.SpecPodLevelRequests:
-		requested = specPodLevelRequested(ni)
+		requested = requestedAs(ni, func(p *corev1.Pod) Resources {
+			return trackedRequests(legacyPodRequests(p, !f.SpecPodLevelRequests))
+		})
 	}
 	s := checkNodeResourcesFit(stateOf[Resources](cs, PluginNodeResourcesFit), ni, requested)
 	if s != nil && f.NeverUnresolvable {
@@ -149,54 +149,27 @@ func (f NodeResourcesFit) Filter(cs *CycleState, ni *NodeInfo) *Status {
 	return s
 }
 
-// specRequested is the node's requested amounts with every placed Pod's requests taken from its
-// spec alone (PodRequests without status resources), where that differs from NodeInfo's sums.
-func specRequested(ni *NodeInfo) Resources {
+// requestedAs is the node's requested amounts with every placed Pod counted by count instead,
+// where that differs from NodeInfo's sums (an older scheduler's request formula).
+func requestedAs(ni *NodeInfo, count func(*corev1.Pod) Resources) Resources {
 	out := ni.Requested
 	copied := false
 	for _, p := range ni.Pods {
 		if p == nil {
 			continue
 		}
-		withStatus, spec := podRequest(p, true), podRequest(p, false)
-		if maps.Equal(withStatus, spec) {
+		now, then := podRequest(p, true), count(p)
+		if maps.Equal(now, then) {
 			continue
 		}
 		if !copied {
 			out, copied = maps.Clone(out), true
 		}
-		for name, v := range withStatus {
+		for name, v := range now {
 			out[name] -= v
 		}
-		for name, v := range spec {
+		for name, v := range then {
 			out[name] += v
-		}
-	}
-	return out
-}
-
-// specPodLevelRequested is the node's requested amounts with each placed Pod's pod-level requests
-// taken from its spec rather than its status (PodInfo.CalculateResource with
-// InPlacePodLevelResourcesVerticalScaling off). Only Pods with pod-level requests and status
-// resources differ, so the rest keep NodeInfo's sums.
-func specPodLevelRequested(ni *NodeInfo) Resources {
-	out := ni.Requested
-	copied := false
-	for _, p := range ni.Pods {
-		if p == nil || p.Status.Resources == nil || !resourcehelper.IsPodLevelRequestsSet(p) {
-			continue
-		}
-		if !copied {
-			out, copied = maps.Clone(out), true
-		}
-		for name, v := range podRequest(p, true) {
-			out[name] -= v
-		}
-		spec := resourcehelper.PodRequests(p, resourcehelper.PodResourcesOptions{UseStatusResources: true})
-		for name, q := range spec {
-			if name != corev1.ResourcePods && isTrackedResource(name) {
-				out[name] += quantityValue(name, q)
-			}
 		}
 	}
 	return out

@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"maps"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -94,38 +93,6 @@ func maxResources(lists ...corev1.ResourceList) corev1.ResourceList {
 			if v, ok := out[name]; !ok || q.Cmp(v) > 0 {
 				out[name] = q.DeepCopy()
 			}
-		}
-	}
-	return out
-}
-
-// legacyRequested is the node's requested amounts with every placed Pod counted by
-// legacyPodRequests, where that differs from NodeInfo's sums.
-func legacyRequested(ni *NodeInfo, podLevelInPlace bool) Resources {
-	out := ni.Requested
-	copied := false
-	for _, p := range ni.Pods {
-		if p == nil {
-			continue
-		}
-		now := podRequest(p, true)
-		then := Resources{}
-		for name, q := range legacyPodRequests(p, podLevelInPlace) {
-			if name != corev1.ResourcePods && isTrackedResource(name) {
-				then[name] = quantityValue(name, q)
-			}
-		}
-		if maps.Equal(now, then) {
-			continue
-		}
-		if !copied {
-			out, copied = maps.Clone(out), true
-		}
-		for name, v := range now {
-			out[name] -= v
-		}
-		for name, v := range then {
-			out[name] += v
 		}
 	}
 	return out

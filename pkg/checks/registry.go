@@ -50,9 +50,7 @@ var v136 = &Profile{
 // v135 is kube-scheduler v1.35.4's: v1.36's filters and texts, with InPlacePodLevelResourcesVerticalScaling
 // off (alpha), so a placed Pod's pod-level requests come from its spec. DRAExtendedResource (alpha,
 // off) and NodeDeclaredFeatures (alpha, off) change nothing modelled: NodeResourcesFit already
-// counts every extended resource against the node's allocatable. Proven 2,000 of 2,000 against the
-// real v1.35.4 before the CSI filters were modelled; its harness no longer builds (this module now
-// uses v1.36+ API fields), so NodeVolumeLimits and the D4 selector rule are v1.36's, unproven here.
+// counts every extended resource against the node's allocatable.
 var v135 = &Profile{
 	SchedulerVersion: "1.35",
 	Plugins: []Plugin{
@@ -66,18 +64,8 @@ var v135 = &Profile{
 }
 
 // v134 is kube-scheduler v1.34.4's: v1.35's filters (DRA GA and on, with the same allocator
-// features: AdminAccess and PrioritizedList beta), NodeDeclaredFeatures not yet there.
-var v134 = &Profile{
-	SchedulerVersion: "1.34",
-	Plugins: []Plugin{
-		NodeUnschedulable{}, NodeName{}, TaintToleration{}, NodeAffinity{}, NodePorts{}, NodeResourcesFit{SpecPodLevelRequests: true, LegacyStatusRequests: true},
-		VolumeRestrictions{}, NodeVolumeLimits{}, VolumeBinding{}, VolumeZone{}, PodTopologySpread{}, InterPodAffinity{SelectorResetLost: true},
-		DynamicResources{Features: DRAFeatures135, CELErrorsWithoutDevice: true},
-	},
-	DRAPostFilterReason:          "no new claims to deallocate",
-	DRAPostFilterClaimsReason:    "still not schedulable",
-	PreFilterRejectionPostFilter: "not found",
-}
+// features: AdminAccess and PrioritizedList beta) and texts.
+var v134 = asVersion(v135, "1.34")
 
 // v133 is kube-scheduler v1.33.13's: before the 1.34 texts. TaintToleration names the first
 // untolerated taint, a resource short of the node's allocatable is still Unschedulable (so
@@ -121,11 +109,9 @@ var (
 
 // legacyProfile is v1.33's profile with the texts of v1.32 and older.
 func legacyProfile(version string) *Profile {
-	p := *v133
-	p.SchedulerVersion = version
+	p := asVersion(v133, version)
 	legacy := version != "1.32" // v1.31 and older
 	p.UncountedPreFilterExclusions = legacy
-	p.Plugins = append([]Plugin(nil), v133.Plugins...)
 	for i, pl := range p.Plugins {
 		switch pl.(type) {
 		case NodeVolumeLimits:
@@ -140,7 +126,15 @@ func legacyProfile(version string) *Profile {
 			p.Plugins[i] = PodTopologySpread{SharedKeyCounts: true}
 		}
 	}
-	return &p
+	return p
+}
+
+// asVersion is a copy of p (with its own plugin list) for another minor that behaves alike.
+func asVersion(p *Profile, version string) *Profile {
+	out := *p
+	out.SchedulerVersion = version
+	out.Plugins = append([]Plugin(nil), p.Plugins...)
+	return &out
 }
 
 // v137 is kube-scheduler v1.37.2's: NodeName filters before NodeUnschedulable, DynamicResources'

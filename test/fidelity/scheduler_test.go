@@ -68,20 +68,6 @@ func mustScheduler(t testing.TB) *realScheduler {
 	return s
 }
 
-// oracleRequest and oracleResponse are harness/cmd/oracle's protocol.
-type oracleRequest struct {
-	Objects   harness.Objects `json:"objects"`
-	Namespace string          `json:"namespace"`
-	Name      string          `json:"name"`
-}
-
-type oracleResponse struct {
-	Version string          `json:"version"`
-	Result  *harness.Result `json:"result,omitempty"`
-	Objects harness.Objects `json:"objects"`
-	Error   string          `json:"error,omitempty"`
-}
-
 // startOracle builds harness/cmd/oracle against the scheduler minor version (harness/go.vNNN.mod,
 // -tags k8sNNN) and starts it; requests are answered one at a time, in order.
 func startOracle(version string) (*realScheduler, error) {
@@ -120,10 +106,10 @@ func startOracle(version string) (*realScheduler, error) {
 	run := func(_ context.Context, objs harness.Objects, ns, name string) (*harness.Result, harness.Objects, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		if err := enc.Encode(oracleRequest{Objects: storedBy(version, objs), Namespace: ns, Name: name}); err != nil {
+		if err := enc.Encode(harness.OracleRequest{Objects: storedBy(version, objs), Namespace: ns, Name: name}); err != nil {
 			return nil, objs, fmt.Errorf("v%s oracle: %w", version, err)
 		}
-		var resp oracleResponse
+		var resp harness.OracleResponse
 		if err := dec.Decode(&resp); err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF

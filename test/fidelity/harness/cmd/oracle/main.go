@@ -20,21 +20,6 @@ import (
 	"github.com/kubectl-placement/kubectl-placement/test/fidelity/harness"
 )
 
-// Request asks for one scheduling cycle of the Pod Namespace/Name over Objects.
-type Request struct {
-	Objects   harness.Objects `json:"objects"`
-	Namespace string          `json:"namespace"`
-	Name      string          `json:"name"`
-}
-
-// Response is the cycle's result, or Error; Version is the scheduler minor that ran it.
-type Response struct {
-	Version string          `json:"version"`
-	Result  *harness.Result `json:"result,omitempty"`
-	Objects harness.Objects `json:"objects"`
-	Error   string          `json:"error,omitempty"`
-}
-
 func main() {
 	if err := serve(os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "oracle:", err)
@@ -47,14 +32,14 @@ func serve(in io.Reader, out io.Writer) error {
 	w := bufio.NewWriter(out)
 	enc := json.NewEncoder(w)
 	for {
-		var req Request
+		var req harness.OracleRequest
 		if err := dec.Decode(&req); err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			return fmt.Errorf("read request: %w", err)
 		}
-		resp := Response{Version: harness.Version, Objects: req.Objects}
+		resp := harness.OracleResponse{Version: harness.Version, Objects: req.Objects}
 		res, err := harness.Run(context.Background(), req.Objects, req.Namespace, req.Name)
 		if err != nil {
 			resp.Error = err.Error()
