@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,6 +24,9 @@ type CycleOptions struct {
 	// KnownVerdict, with AllBlockersOn, may give a node (other than those) the verdict it is
 	// known to have without filtering it: a failure that cannot have changed (NodeLocal).
 	KnownVerdict func(ni *NodeInfo) *Verdict
+	// Reuse is an earlier cycle's state (CycleResult.State) of this Pod or a changed copy: over the
+	// same cluster, each PreFilterReuser whose input is unchanged keeps its state from it.
+	Reuse *CycleState
 }
 
 // NodeLocal reports whether a plugin's Filter reads only the incoming Pod and the node's NodeInfo
@@ -51,6 +55,8 @@ type CycleResult struct {
 	Preemption Preemption `json:"preemption"`
 	// Message is the exact line the scheduler writes ("" when the Pod fits).
 	Message string `json:"message"`
+	// State is the cycle's PreFilter state (nil after a rejection), for CycleOptions.Reuse.
+	State *CycleState `json:"-"`
 }
 
 // NodeResult is one node's outcome.
@@ -82,7 +88,8 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 		res.Message = ReasonNoNodes
 		return res
 	}
-	cs, rej := p.PreFilter(pod, c)
+	cs, rej := p.preFilter(pod, c, opts.Reuse)
+	res.State = cs
 	if rej != nil {
 		res.PreFilter = rej
 		switch {
@@ -186,8 +193,19 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 // PreFilter runs every plugin's PreFilter in profile order and merges their node restrictions.
 // The first rejection aborts, as in the scheduler.
 func (p *Profile) PreFilter(pod *corev1.Pod, c *Cluster) (*CycleState, *PreFilterRejection) {
+	return p.preFilter(pod, c, nil)
+}
+
+func (p *Profile) preFilter(pod *corev1.Pod, c *Cluster, reuse *CycleState) (*CycleState, *PreFilterRejection) {
 	cs := newCycleState(pod)
+	cs.cluster = c
 	for _, pl := range p.Plugins {
+		if reuse.reusable(pl, pod, c) {
+			if v, ok := reuse.data[pl.Name()]; ok {
+				cs.data[pl.Name()] = v
+			}
+			continue
+		}
 		names, rej := pl.PreFilter(cs, pod, c)
 		if rej != nil {
 			return nil, rej
@@ -212,6 +230,18 @@ func (p *Profile) PreFilter(pod *corev1.Pod, c *Cluster) (*CycleState, *PreFilte
 		}
 	}
 	return cs, nil
+}
+
+// reusable: pl's PreFilter state in cs (an earlier cycle over c or the cluster c was derived
+// from) holds for pod in c as well. A plugin
+// that restricted the nodes is run again (its node names are not kept).
+func (cs *CycleState) reusable(pl Plugin, pod *corev1.Pod, c *Cluster) bool {
+	r, ok := pl.(PreFilterReuser)
+	if !ok || cs == nil || slices.Contains(cs.restrictedBy, pl.Name()) {
+		return false
+	}
+	change, ok := c.changeFrom(cs.cluster)
+	return ok && r.SamePreFilterInput(cs.Pod, pod, change)
 }
 
 // Filter runs every plugin's Filter on one node and never stops at the first failure. It returns

@@ -1,8 +1,31 @@
 package checks
 
 import (
+	"maps"
+
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 )
+
+// ClusterChange is what a derived cluster changed in the cluster it was derived from, as far as
+// PreFilter states read it (PreFilterReuser).
+type ClusterChange struct {
+	Pods       bool // Pods evicted or bound
+	NodesAdded bool
+	Labels     bool // some node's labels
+	Taints     bool // some node's taints
+}
+
+// changeFrom is what c changed in base; false when c is neither base nor derived from it.
+func (c *Cluster) changeFrom(base *Cluster) (ClusterChange, bool) {
+	switch {
+	case c == base:
+		return ClusterChange{}, true
+	case c.derivedFrom != nil && c.derivedFrom == base:
+		return c.change, true
+	}
+	return ClusterChange{}, false
+}
 
 // ClusterEdit is a change to a cluster, as a proposed fix makes it: nodes replaced by edited
 // copies, Pods evicted, nodes added (with no Pods).
@@ -21,6 +44,11 @@ type ClusterEdit struct {
 // verifying a fix on 5,000 nodes costs one more Filter pass, not a new index.
 func (c *Cluster) Derive(e ClusterEdit) *Cluster {
 	out := *c
+	out.derivedFrom = c
+	out.change = ClusterChange{Pods: len(e.Evict) > 0 || len(e.Bind) > 0, NodesAdded: len(e.Add) > 0}
+	if out.change.Pods {
+		out.podsByNamespace = nil // positions moved; added nodes come last, without Pods
+	}
 	out.Nodes = make([]*NodeInfo, 0, len(c.Nodes)+len(e.Add))
 	out.nodeByName = make(map[string]*NodeInfo, len(c.Nodes)+len(e.Add))
 	evict := map[string][]*corev1.Pod{}
@@ -34,6 +62,8 @@ func (c *Cluster) Derive(e ClusterEdit) *Cluster {
 	for _, ni := range c.Nodes {
 		name := ni.Node.Name
 		if n, ok := e.Nodes[name]; ok {
+			out.change.Labels = out.change.Labels || !maps.Equal(n.Labels, ni.Node.Labels)
+			out.change.Taints = out.change.Taints || !equality.Semantic.DeepEqual(n.Spec.Taints, ni.Node.Spec.Taints)
 			rebuilt := *ni
 			rebuilt.Node = n
 			rebuilt.Allocatable = allocatable(n.Status.Allocatable)

@@ -23,6 +23,15 @@ type Plugin interface {
 // inter-pod affinity counts), as PreFilterExtensions' AddPod/RemovePod: the cycle calls them when
 // it adds nominated Pods to a node or takes preemption victims off one. Resources and host ports
 // need no hook: they are read from the NodeInfo, which the cycle rebuilds.
+// PreFilterReuser is a plugin whose PreFilter state depends only on the parts of the Pod and of
+// the cluster that SamePreFilterInput compares: a cycle of a changed copy of the Pod or cluster
+// (fix verification) takes that state from the first cycle instead of computing it again.
+type PreFilterReuser interface {
+	// SamePreFilterInput: the state for Pod a reads nothing that differs for Pod b, in a
+	// cluster changed by change.
+	SamePreFilterInput(a, b *corev1.Pod, change ClusterChange) bool
+}
+
 type PodsExtension interface {
 	AddPods(state *CycleState, node *corev1.Node, pods []*corev1.Pod)
 	RemovePods(state *CycleState, node *corev1.Node, pods []*corev1.Pod)
@@ -43,6 +52,8 @@ type PreFilterRejection struct {
 type CycleState struct {
 	Pod      *corev1.Pod
 	Priority int32
+	// cluster is the cluster PreFilter ran over.
+	cluster *Cluster
 	// nodeNames is the merged PreFilterResult (nil: all nodes) and restrictedBy the plugins that
 	// returned one, sorted.
 	nodeNames    sets.Set[string]

@@ -2,10 +2,12 @@ package checks
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
@@ -312,25 +314,33 @@ func newAffinityState(pod *corev1.Pod, c *Cluster, selectorResetLost bool) (*Aff
 	}
 	addPair := func(t *pairTable[topologyPair], k topologyPair, ref podTermRef, keep bool) { t.addBase(k, ref, keep) }
 	addAnti := func(k antiPair, ref podTermRef) { s.anti.addBase(k, ref, true) }
+	// Existing Pods' anti-affinity: each node's index of such Pods (in Pods order, terms parsed
+	// once per snapshot) is all there is to read.
 	for _, ni := range c.Nodes {
 		if ni == nil || ni.Node == nil {
 			continue
 		}
-		if len(s.affinityTerms) == 0 && len(s.antiTerms) == 0 {
-			// Only existing Pods' anti-affinity can count: the node's index of such Pods
-			// (in Pods order, terms parsed once per snapshot) is all there is to read.
-			for _, a := range ni.antiPods {
-				s.countPod(a.pod, a.terms, ni.Node, addPair, addAnti)
-			}
-			continue
+		for _, a := range ni.antiPods {
+			s.countPod(a.pod, a.terms, ni.Node, addPair, addAnti, false)
 		}
-		anti := ni.antiPods
-		for _, e := range ni.Pods {
-			var terms []affinityTerm
-			if len(anti) > 0 && anti[0].pod == e {
-				terms, anti = anti[0].terms, anti[1:]
+	}
+	// The incoming Pod's terms match only Pods of their namespaces: with the namespace index,
+	// only those are read, in the same node and Pod order as a walk over every Pod.
+	if len(s.affinityTerms) > 0 || len(s.antiTerms) > 0 {
+		if locs, ok := s.candidates(c); ok {
+			for _, l := range locs {
+				ni := c.Nodes[l.node]
+				s.countPod(ni.Pods[l.pos], nil, ni.Node, addPair, addAnti, true)
 			}
-			s.countPod(e, terms, ni.Node, addPair, addAnti)
+		} else {
+			for _, ni := range c.Nodes {
+				if ni == nil || ni.Node == nil {
+					continue
+				}
+				for _, e := range ni.Pods {
+					s.countPod(e, nil, ni.Node, addPair, addAnti, true)
+				}
+			}
 		}
 	}
 	if s.existingAnti.size() == 0 && len(s.affinityTerms) == 0 && len(s.antiTerms) == 0 {
@@ -365,12 +375,18 @@ func mergeTermNamespaces(t *affinityTerm, c *Cluster, resetLost bool) {
 // updateWithPod do; pair and anti receive each (table, key) to change.
 // eAnti are e's parsed required anti-affinity terms (existingAntiTerms).
 func (s *AffinityState) countPod(e *corev1.Pod, eAnti []affinityTerm, node *corev1.Node,
-	pair func(t *pairTable[topologyPair], k topologyPair, ref podTermRef, keep bool), anti func(k antiPair, ref podTermRef)) {
+	pair func(t *pairTable[topologyPair], k topologyPair, ref podTermRef, keep bool), anti func(k antiPair, ref podTermRef), incoming bool) {
+	if e == nil {
+		return
+	}
 	name := func() string { return e.Namespace + "/" + e.Name } // only for matches: most Pods match nothing
 	for _, t := range eAnti {
 		if v, ok := node.Labels[t.topologyKey]; ok && t.matches(s.pod, s.nsLabels) {
 			pair(&s.existingAnti, topologyPair{t.topologyKey, v}, podTermRef{pod: name(), term: t.index, selector: t.labelSelector}, true)
 		}
+	}
+	if !incoming {
+		return
 	}
 	if podMatchesAllTerms(s.affinityTerms, e) {
 		for _, t := range s.affinityTerms {
@@ -386,6 +402,39 @@ func (s *AffinityState) countPod(e *corev1.Pod, eAnti []affinityTerm, node *core
 			anti(antiPair{j, topologyPair{t.topologyKey, v}}, podTermRef{pod: name(), term: t.index, selector: t.labelSelector})
 		}
 	}
+}
+
+// candidates are the Pods the incoming Pod's terms can match, by the cluster's namespace index, in
+// node and Pod order; false when there is no index or a term may match any namespace.
+func (s *AffinityState) candidates(c *Cluster) ([]podLoc, bool) {
+	if c.podsByNamespace == nil {
+		return nil, false
+	}
+	names := map[string]bool{}
+	for _, terms := range [][]affinityTerm{s.affinityTerms, s.antiTerms} {
+		for i := range terms {
+			// The incoming Pod's terms are matched with no namespace labels (countPod).
+			if terms[i].nsSelector.Matches(labels.Set(nil)) {
+				return nil, false
+			}
+			for ns := range terms[i].namespaces {
+				names[ns] = true
+			}
+		}
+	}
+	var out []podLoc
+	for ns := range names {
+		out = append(out, c.podsByNamespace[ns]...)
+	}
+	if len(names) > 1 {
+		sort.Slice(out, func(i, j int) bool {
+			if out[i].node != out[j].node {
+				return out[i].node < out[j].node
+			}
+			return out[i].pos < out[j].pos
+		})
+	}
+	return out, true
 }
 
 // podMatchesAllTerms mirrors podMatchesAllAffinityTerms: false without terms.
@@ -412,7 +461,7 @@ func (s *AffinityState) withPods(node *corev1.Node, pods []*corev1.Pod, delta in
 	for _, p := range pods {
 		out.countPod(p, existingAntiTerms(p), node, func(t *pairTable[topologyPair], k topologyPair, ref podTermRef, keep bool) {
 			t.update(k, int64(delta), ref, keep)
-		}, func(k antiPair, ref podTermRef) { out.anti.update(k, int64(delta), ref, true) })
+		}, func(k antiPair, ref podTermRef) { out.anti.update(k, int64(delta), ref, true) }, true)
 	}
 	return &out
 }
@@ -530,6 +579,23 @@ func (pl InterPodAffinity) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster
 		cs.Write(PluginInterPodAffinity, s)
 	}
 	return nil, rej
+}
+
+// SamePreFilterInput: the state is the Pod's namespace, labels and Pod (anti-)affinity terms
+// counted over the bound Pods by their nodes' labels (added nodes have no Pods).
+func (InterPodAffinity) SamePreFilterInput(a, b *corev1.Pod, change ClusterChange) bool {
+	if change.Pods || change.Labels {
+		return false
+	}
+	var aa, ba corev1.Affinity
+	if a.Spec.Affinity != nil {
+		aa = *a.Spec.Affinity
+	}
+	if b.Spec.Affinity != nil {
+		ba = *b.Spec.Affinity
+	}
+	return a.Namespace == b.Namespace && maps.Equal(a.Labels, b.Labels) &&
+		equality.Semantic.DeepEqual(aa.PodAffinity, ba.PodAffinity) && equality.Semantic.DeepEqual(aa.PodAntiAffinity, ba.PodAntiAffinity)
 }
 
 func (InterPodAffinity) Filter(cs *CycleState, ni *NodeInfo) *Status {

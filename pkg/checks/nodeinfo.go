@@ -76,7 +76,7 @@ func (ni *NodeInfo) shifted(pods, delta []*corev1.Pod, sign int64) *NodeInfo {
 	for name, v := range ni.Requested {
 		out.Requested[name] = v
 	}
-	if sign > 0 {
+	if sign > 0 && !allKnown(ni.podRequests, delta) {
 		out.podRequests = make(map[*corev1.Pod]Resources, len(pods))
 		for _, p := range pods {
 			if req, ok := ni.podRequests[p]; ok {
@@ -101,6 +101,17 @@ func (ni *NodeInfo) shifted(pods, delta []*corev1.Pod, sign int64) *NodeInfo {
 		}
 	}
 	return out
+}
+
+// allKnown: every pod's requests are in known (preemption adding back a Pod it took off), so a
+// node with them added can share known.
+func allKnown(known map[*corev1.Pod]Resources, pods []*corev1.Pod) bool {
+	for _, p := range pods {
+		if _, ok := known[p]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // withoutPods is the node with pods taken off (preemption's victims). The scheduler keeps a node's

@@ -2,10 +2,12 @@ package checks
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -589,6 +591,24 @@ func (p PodTopologySpread) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster
 		cs.Write(PluginPodTopologySpread, s)
 	}
 	return nil, rej
+}
+
+// SamePreFilterInput: the state is the Pod's constraints, labels and namespace counted over the
+// nodes its required node affinity and tolerations admit.
+func (PodTopologySpread) SamePreFilterInput(a, b *corev1.Pod, change ClusterChange) bool {
+	if change != (ClusterChange{}) {
+		return false
+	}
+	var an, bn *corev1.NodeAffinity
+	if a.Spec.Affinity != nil {
+		an = a.Spec.Affinity.NodeAffinity
+	}
+	if b.Spec.Affinity != nil {
+		bn = b.Spec.Affinity.NodeAffinity
+	}
+	return a.Namespace == b.Namespace && maps.Equal(a.Labels, b.Labels) && maps.Equal(a.Spec.NodeSelector, b.Spec.NodeSelector) &&
+		equality.Semantic.DeepEqual(a.Spec.TopologySpreadConstraints, b.Spec.TopologySpreadConstraints) &&
+		equality.Semantic.DeepEqual(an, bn) && equality.Semantic.DeepEqual(a.Spec.Tolerations, b.Spec.Tolerations)
 }
 
 func (PodTopologySpread) Filter(cs *CycleState, ni *NodeInfo) *Status {

@@ -93,7 +93,7 @@ func (p *Profile) preempt(cs *CycleState, c *Cluster, verdicts []*Verdict) Preem
 			continue
 		}
 		// The scheduler ranks candidates by the victims left after the reprieve.
-		victims := p.reprieve(cs, c, ni, potential)
+		victims := p.reprieve(cs2, ni2, c, potential)
 		cands = append(cands, candidate{ni: ni, victims: victims, key: victimKey(victims)})
 	}
 	if len(cands) > 0 {
@@ -125,17 +125,22 @@ func (p *Profile) preempt(cs *CycleState, c *Cluster, verdicts []*Verdict) Preem
 }
 
 // reprieve keeps as many potential victims as possible, most important first, as
-// SelectVictimsOnNode does (PodDisruptionBudgets are not modelled).
-func (p *Profile) reprieve(cs *CycleState, c *Cluster, ni *NodeInfo, potential []*corev1.Pod) []*corev1.Pod {
+// SelectVictimsOnNode does (PodDisruptionBudgets are not modelled): from the node without any of
+// them, each is added back in turn and stays when the Pod still fits, else it is a victim. Each
+// trial derives one state from the last kept one, as the scheduler's AddPod/RemovePod do.
+// removedCS and removedNI are the state and node without any of potential.
+func (p *Profile) reprieve(removedCS *CycleState, removedNI *NodeInfo, c *Cluster, potential []*corev1.Pod) []*corev1.Pod {
 	sorted := append([]*corev1.Pod(nil), potential...)
 	sort.SliceStable(sorted, func(i, j int) bool { return priorityOf(sorted[i]) > priorityOf(sorted[j]) })
+	curCS, curNI := removedCS, removedNI
 	var victims []*corev1.Pod
-	for i, v := range sorted {
-		trial := append(append([]*corev1.Pod(nil), victims...), sorted[i+1:]...)
-		cs2, ni2 := p.withPods(cs, ni, trial, false)
+	for _, v := range sorted {
+		cs2, ni2 := p.withPods(curCS, curNI, []*corev1.Pod{v}, true)
 		if _, st := p.filterWithNominated(cs2, ni2, c, p.filterFirst); st != nil {
 			victims = append(victims, v)
+			continue
 		}
+		curCS, curNI = cs2, ni2
 	}
 	return victims
 }

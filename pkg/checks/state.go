@@ -68,6 +68,27 @@ type Cluster struct {
 	volumeAttachments    map[string][]*storagev1.VolumeAttachment
 	// dra is what DynamicResources reads; nil when the snapshot lacks the DRA kinds.
 	dra *draCluster
+	// podsByNamespace locates every bound Pod by namespace, in node then Pod order: the incoming
+	// Pod's affinity terms read only their namespaces' Pods. nil (then every Pod is read) in a
+	// derived cluster whose Pods changed.
+	podsByNamespace map[string][]podLoc
+	// derivedFrom is the cluster Derive made this one from, and change what it changed.
+	derivedFrom *Cluster
+	change      ClusterChange
+}
+
+// podLoc is a Pod bound to c.Nodes[node], at Pods[pos].
+type podLoc struct{ node, pos int32 }
+
+func (c *Cluster) indexPodsByNamespace() {
+	c.podsByNamespace = map[string][]podLoc{}
+	for i, ni := range c.Nodes {
+		for j, p := range ni.Pods {
+			if p != nil {
+				c.podsByNamespace[p.Namespace] = append(c.podsByNamespace[p.Namespace], podLoc{int32(i), int32(j)})
+			}
+		}
+	}
 }
 
 // NewCluster indexes a snapshot: nodes with the Pods bound to them, and the nominated Pods. Give
@@ -90,6 +111,7 @@ func NewCluster(s *snapshot.Snapshot) *Cluster {
 		c.Nodes = append(c.Nodes, ni)
 		c.nodeByName[n.Name] = ni
 	}
+	c.indexPodsByNamespace()
 	for _, ns := range s.Namespaces {
 		c.NamespaceLabels[ns.Name] = ns.Labels
 	}

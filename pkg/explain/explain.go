@@ -210,7 +210,7 @@ func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, p
 		pr.Fixes, metas = proposeFixMetas(keyed, pr.Spread)
 		nameHolders(pr.Fixes, metas, c)
 		if !cycle.Feasible {
-			pr.Plan = verifyFixes(profile, c, pod, pr.Fixes, metas, keyed)
+			pr.Plan = verifyFixes(profile, c, pod, cycle.State, pr.Fixes, metas, keyed)
 		} else {
 			for i := range pr.Fixes {
 				pr.Fixes[i].Sufficient = false // the Pod fits already: nothing was verified

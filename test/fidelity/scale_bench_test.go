@@ -31,6 +31,7 @@ import (
 	"k8s.io/kubernetes/pkg/scheduler/metrics"
 
 	"github.com/kubectl-placement/kubectl-placement/hack/gencluster/gen"
+	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
@@ -42,10 +43,12 @@ import (
 //	    every node until its first failing plugin, as the scheduler filters (no early stop at
 //	    enough feasible nodes: these Pods fit nowhere);
 //	(b) explain of every blocker for the same Pods (why-pending -A: every node's every blocker,
-//	    preemption's dry run, verified fixes).
+//	    preemption's dry run, verified fixes);
+//	(c) the every-blocker cycle of (b) alone: PreFilter and every plugin's Filter on every node,
+//	    never stopping at the first failure (no preemption, fixes or report).
 //
 // Both use every core (GOMAXPROCS): Pods are spread over the cores on either side. It reports
-// ms per Pod of each and the ratio b/a. Sizes from SCALE_NODES (500), SCALE_PODS (30 per node)
+// ms per Pod of each and the ratios b/a and c/a. Sizes from SCALE_NODES (500), SCALE_PODS (30 per node)
 // and SCALE_PENDING (200); every Pending Pod is distinct (its own owner).
 //
 //	cd test/fidelity && SCALE_NODES=5000 SCALE_PENDING=200 go test -run X -bench ExplainVsFramework -benchtime 1x .
@@ -78,15 +81,53 @@ func BenchmarkExplainVsFramework(b *testing.B) {
 		if len(r.Pods) != len(pending) {
 			b.Fatalf("explained %d Pods, want %d", len(r.Pods), len(pending))
 		}
+
+		runtime.GC()
+		start, startCPU = time.Now(), processCPU()
+		blockers := everyBlockerPass(s, pending)
+		cycle, cycleCPU := time.Since(start), processCPU()-startCPU
+
 		perPod := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(len(pending)) }
 		b.ReportMetric(perPod(real), "framework-ms/pod")
 		b.ReportMetric(perPod(ours), "explain-ms/pod")
+		b.ReportMetric(perPod(cycle), "blockers-ms/pod")
 		b.ReportMetric(ours.Seconds()/real.Seconds(), "explain/framework")
+		b.ReportMetric(cycle.Seconds()/real.Seconds(), "blockers/framework")
 		// CPU time is what a busy machine distorts least: other processes' load stretches wall time.
 		b.ReportMetric(oursCPU.Seconds()/realCPU.Seconds(), "explain/framework-cpu")
-		b.Logf("framework filter pass %v (%v CPU, %d node failures), explain %v (%v CPU): ratio %.1f wall, %.1f CPU",
-			real, realCPU, failures, ours, oursCPU, ours.Seconds()/real.Seconds(), oursCPU.Seconds()/realCPU.Seconds())
+		b.ReportMetric(cycleCPU.Seconds()/realCPU.Seconds(), "blockers/framework-cpu")
+		b.Logf("framework filter pass %v (%v CPU, %d node failures); every blocker %v (%v CPU, %d blockers): ratio %.2f wall, %.2f CPU; "+
+			"whole explain %v (%v CPU): ratio %.1f wall, %.1f CPU",
+			real, realCPU, failures, cycle, cycleCPU, blockers, cycle.Seconds()/real.Seconds(), cycleCPU.Seconds()/realCPU.Seconds(),
+			ours, oursCPU, ours.Seconds()/real.Seconds(), oursCPU.Seconds()/realCPU.Seconds())
 	}
+}
+
+// everyBlockerPass is explain's every-blocker cycle alone, on every core: the cluster index built
+// (as the framework's snapshot is, in its time), then each Pending Pod's PreFilter and every
+// plugin's Filter on every node, never stopping at the first failure; no preemption, fixes or
+// report. It returns how many blockers it found.
+func everyBlockerPass(s *snapshot.Snapshot, pending []*corev1.Pod) int64 {
+	s = checks.WithResolvedPriorities(s)
+	c := checks.NewCluster(s)
+	var found, next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(pending); i = int(next.Add(1) - 1) {
+				res := checks.RunCycle(checks.DefaultProfile, c, pending[i], checks.CycleOptions{SkipPostFilter: true})
+				for _, n := range res.Nodes {
+					for _, st := range n.Statuses {
+						found.Add(int64(len(st.Blockers)))
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return found.Load()
 }
 
 // processCPU is the CPU time (user and system) the process has used so far.
