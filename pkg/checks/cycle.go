@@ -24,9 +24,13 @@ type CycleOptions struct {
 	// KnownVerdict, with AllBlockersOn, may give a node (other than those) the verdict it is
 	// known to have without filtering it: a failure that cannot have changed (NodeLocal).
 	KnownVerdict func(ni *NodeInfo) *Verdict
-	// Reuse is an earlier cycle's state (CycleResult.State) of this Pod or a changed copy: over the
-	// same cluster, each PreFilterReuser whose input is unchanged keeps its state from it.
-	Reuse *CycleState
+	// Earlier is an earlier cycle of this Pod or of the Pod it was changed from (fix
+	// verification), over this cluster or the one it was derived from. Each PreFilterReuser whose
+	// input is unchanged keeps its PreFilter state from it; when Earlier saw every blocker of the
+	// same cluster, each FilterReuser whose Pod input is unchanged answers every node without
+	// nominated Pods as it did then, without filtering. The cluster must not have changed in place
+	// (Place) since.
+	Earlier *CycleResult
 }
 
 // NodeLocal reports whether a plugin's Filter reads only the incoming Pod and the node's NodeInfo
@@ -55,8 +59,10 @@ type CycleResult struct {
 	Preemption Preemption `json:"preemption"`
 	// Message is the exact line the scheduler writes ("" when the Pod fits).
 	Message string `json:"message"`
-	// State is the cycle's PreFilter state (nil after a rejection), for CycleOptions.Reuse.
+	// State is the cycle's PreFilter state (nil after a rejection), for CycleOptions.Earlier.
 	State *CycleState `json:"-"`
+	// everyBlocker: Nodes hold every failing plugin of every node (no AllBlockersOn).
+	everyBlocker bool
 }
 
 // NodeResult is one node's outcome.
@@ -88,8 +94,12 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 		res.Message = ReasonNoNodes
 		return res
 	}
-	cs, rej := p.preFilter(pod, c, opts.Reuse)
-	res.State = cs
+	var earlierState *CycleState
+	if opts.Earlier != nil {
+		earlierState = opts.Earlier.State
+	}
+	cs, rej := p.preFilter(pod, c, earlierState)
+	res.State, res.everyBlocker = cs, opts.AllBlockersOn == nil
 	if rej != nil {
 		res.PreFilter = rej
 		switch {
@@ -114,6 +124,7 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 
 	res.Nodes = make([]NodeResult, len(c.Nodes))
 	verdicts := make([]*Verdict, len(c.Nodes))
+	known := p.knownStatuses(opts.Earlier, pod, c)
 	for i, ni := range c.Nodes {
 		var statuses []Status
 		var recorded *Status
@@ -125,6 +136,10 @@ func RunCycle(p *Profile, c *Cluster, pod *corev1.Pod, opts CycleOptions) *Cycle
 			}
 		}
 		switch {
+		case known != nil && len(c.nominated[ni.Node.Name]) == 0 && (all || !cs.Excluded(ni.Node.Name)):
+			if statuses = p.filterKnown(cs, ni, opts.Earlier.Nodes[i].Statuses, known, !all); len(statuses) > 0 {
+				recorded = &statuses[0]
+			}
 		case all:
 			statuses, recorded = p.filterWithNominated(cs, ni, c, p.Filter)
 		case !cs.Excluded(ni.Node.Name):
@@ -200,9 +215,17 @@ func (p *Profile) preFilter(pod *corev1.Pod, c *Cluster, reuse *CycleState) (*Cy
 	cs := newCycleState(pod)
 	cs.cluster = c
 	for _, pl := range p.Plugins {
-		if reuse.reusable(pl, pod, c) {
+		if change, ok := reuse.reusable(pl, pod, c); ok {
 			if v, ok := reuse.data[pl.Name()]; ok {
 				cs.data[pl.Name()] = v
+				if ext, ok := pl.(PodsExtension); ok && change.PodsChanged() {
+					for _, pods := range byNode(change.Evicted) {
+						ext.RemovePods(cs, c.Node(pods[0].Spec.NodeName).Node, pods)
+					}
+					for _, pods := range byNode(change.Bound) {
+						ext.AddPods(cs, c.Node(pods[0].Spec.NodeName).Node, pods)
+					}
+				}
 			}
 			continue
 		}
@@ -233,15 +256,81 @@ func (p *Profile) preFilter(pod *corev1.Pod, c *Cluster, reuse *CycleState) (*Cy
 }
 
 // reusable: pl's PreFilter state in cs (an earlier cycle over c or the cluster c was derived
-// from) holds for pod in c as well. A plugin
+// from) holds for pod in c as well, once the change's Pods are taken off and added. A plugin
 // that restricted the nodes is run again (its node names are not kept).
-func (cs *CycleState) reusable(pl Plugin, pod *corev1.Pod, c *Cluster) bool {
+func (cs *CycleState) reusable(pl Plugin, pod *corev1.Pod, c *Cluster) (ClusterChange, bool) {
 	r, ok := pl.(PreFilterReuser)
 	if !ok || cs == nil || slices.Contains(cs.restrictedBy, pl.Name()) {
-		return false
+		return ClusterChange{}, false
 	}
 	change, ok := c.changeFrom(cs.cluster)
-	return ok && r.SamePreFilterInput(cs.Pod, pod, change)
+	if !ok || !r.SamePreFilterInput(cs.Pod, pod, change) {
+		return ClusterChange{}, false
+	}
+	if _, ext := pl.(PodsExtension); change.PodsChanged() && !ext {
+		return ClusterChange{}, false
+	}
+	return change, true
+}
+
+// byNode groups Pods by the node they are bound to, in order of first appearance.
+func byNode(pods []*corev1.Pod) [][]*corev1.Pod {
+	var out [][]*corev1.Pod
+	at := map[string]int{}
+	for _, p := range pods {
+		i, ok := at[p.Spec.NodeName]
+		if !ok {
+			i = len(out)
+			at[p.Spec.NodeName] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], p)
+	}
+	return out
+}
+
+// knownStatuses says, per plugin of the profile, whether earlier's status on a node stands for
+// pod's (FilterReuser); nil when none does or earlier cannot tell.
+func (p *Profile) knownStatuses(earlier *CycleResult, pod *corev1.Pod, c *Cluster) []bool {
+	if earlier == nil || earlier.State == nil || earlier.State.cluster != c || !earlier.everyBlocker || len(earlier.Nodes) != len(c.Nodes) {
+		return nil
+	}
+	known, any := make([]bool, len(p.Plugins)), false
+	for k, pl := range p.Plugins {
+		if r, ok := pl.(FilterReuser); ok && r.SamePodInput(earlier.State.Pod, pod) {
+			known[k], any = true, true
+		}
+	}
+	if !any {
+		return nil
+	}
+	return known
+}
+
+// filterKnown is Filter (or, with first, filterFirst) taking each known plugin's status from
+// earlier, the node's statuses in an earlier cycle that saw every blocker.
+func (p *Profile) filterKnown(cs *CycleState, ni *NodeInfo, earlier []Status, known []bool, first bool) []Status {
+	var out []Status
+	for k, pl := range p.Plugins {
+		var st *Status
+		if known[k] {
+			for j := range earlier {
+				if earlier[j].Plugin == pl.Name() {
+					st = &earlier[j]
+					break
+				}
+			}
+		} else {
+			st = pl.Filter(cs, ni)
+		}
+		if st != nil {
+			out = append(out, *st)
+			if first {
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Filter runs every plugin's Filter on one node and never stops at the first failure. It returns

@@ -10,11 +10,15 @@ import (
 // ClusterChange is what a derived cluster changed in the cluster it was derived from, as far as
 // PreFilter states read it (PreFilterReuser).
 type ClusterChange struct {
-	Pods       bool // Pods evicted or bound
-	NodesAdded bool
-	Labels     bool // some node's labels
-	Taints     bool // some node's taints
+	// Evicted Pods were taken off their nodes, then Bound ones added to theirs.
+	Evicted, Bound []*corev1.Pod
+	NodesAdded     bool
+	Labels         bool // some node's labels
+	Taints         bool // some node's taints
 }
+
+// PodsChanged: Pods were evicted or bound.
+func (ch ClusterChange) PodsChanged() bool { return len(ch.Evicted) > 0 || len(ch.Bound) > 0 }
 
 // changeFrom is what c changed in base; false when c is neither base nor derived from it.
 func (c *Cluster) changeFrom(base *Cluster) (ClusterChange, bool) {
@@ -45,8 +49,8 @@ type ClusterEdit struct {
 func (c *Cluster) Derive(e ClusterEdit) *Cluster {
 	out := *c
 	out.derivedFrom = c
-	out.change = ClusterChange{Pods: len(e.Evict) > 0 || len(e.Bind) > 0, NodesAdded: len(e.Add) > 0}
-	if out.change.Pods {
+	out.change = ClusterChange{Evicted: e.Evict, Bound: e.Bind, NodesAdded: len(e.Add) > 0}
+	if out.change.PodsChanged() {
 		out.podsByNamespace = nil // positions moved; added nodes come last, without Pods
 	}
 	out.Nodes = make([]*NodeInfo, 0, len(c.Nodes)+len(e.Add))

@@ -27,9 +27,18 @@ type Plugin interface {
 // the cluster that SamePreFilterInput compares: a cycle of a changed copy of the Pod or cluster
 // (fix verification) takes that state from the first cycle instead of computing it again.
 type PreFilterReuser interface {
-	// SamePreFilterInput: the state for Pod a reads nothing that differs for Pod b, in a
-	// cluster changed by change.
+	// SamePreFilterInput: the state for Pod a is the state for Pod b in the cluster changed by
+	// change, once the plugin's PodsExtension hooks (if any) have taken off change's evicted
+	// Pods and added its bound ones, as the scheduler's preemption does.
 	SamePreFilterInput(a, b *corev1.Pod, change ClusterChange) bool
+}
+
+// FilterReuser is a plugin whose PreFilter and Filter read of the Pod only what SamePodInput
+// compares (and otherwise the cluster, their state and the node): over the same cluster, a
+// changed copy of the Pod gets, on each node without nominated Pods, the status the Pod got
+// there, so fix verification takes it from the first cycle instead of filtering again.
+type FilterReuser interface {
+	SamePodInput(a, b *corev1.Pod) bool
 }
 
 type PodsExtension interface {

@@ -582,9 +582,10 @@ func (pl InterPodAffinity) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster
 }
 
 // SamePreFilterInput: the state is the Pod's namespace, labels and Pod (anti-)affinity terms
-// counted over the bound Pods by their nodes' labels (added nodes have no Pods).
+// counted over the bound Pods by their nodes' labels (added nodes have no Pods; AddPods and
+// RemovePods count changed Pods).
 func (InterPodAffinity) SamePreFilterInput(a, b *corev1.Pod, change ClusterChange) bool {
-	if change.Pods || change.Labels {
+	if change.Labels {
 		return false
 	}
 	var aa, ba corev1.Affinity
@@ -596,6 +597,11 @@ func (InterPodAffinity) SamePreFilterInput(a, b *corev1.Pod, change ClusterChang
 	}
 	return a.Namespace == b.Namespace && maps.Equal(a.Labels, b.Labels) &&
 		equality.Semantic.DeepEqual(aa.PodAffinity, ba.PodAffinity) && equality.Semantic.DeepEqual(aa.PodAntiAffinity, ba.PodAntiAffinity)
+}
+
+// SamePodInput: what its PreFilter reads; Filter reads the state and the node.
+func (pl InterPodAffinity) SamePodInput(a, b *corev1.Pod) bool {
+	return pl.SamePreFilterInput(a, b, ClusterChange{})
 }
 
 func (InterPodAffinity) Filter(cs *CycleState, ni *NodeInfo) *Status {

@@ -1,9 +1,11 @@
 package checks
 
 import (
+	"maps"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -208,6 +210,19 @@ func (NodeAffinity) PreFilter(cs *CycleState, pod *corev1.Pod, _ *Cluster) (sets
 	}
 	cs.Write(PluginNodeAffinity, nodeaffinity.GetRequiredNodeAffinity(pod))
 	return names, nil
+}
+
+// SamePodInput: the Pod's nodeSelector and node affinity.
+func (NodeAffinity) SamePodInput(a, b *corev1.Pod) bool {
+	return maps.Equal(a.Spec.NodeSelector, b.Spec.NodeSelector) && equality.Semantic.DeepEqual(nodeAffinityOf(a), nodeAffinityOf(b))
+}
+
+// nodeAffinityOf is the Pod's node affinity, nil when it has none.
+func nodeAffinityOf(p *corev1.Pod) *corev1.NodeAffinity {
+	if p.Spec.Affinity == nil {
+		return nil
+	}
+	return p.Spec.Affinity.NodeAffinity
 }
 
 func (NodeAffinity) Filter(cs *CycleState, ni *NodeInfo) *Status {

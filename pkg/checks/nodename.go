@@ -28,4 +28,7 @@ func (NodeName) PreFilter(*CycleState, *corev1.Pod, *Cluster) (sets.Set[string],
 	return nil, nil
 }
 
+// SamePodInput: the Pod's spec.nodeName.
+func (NodeName) SamePodInput(a, b *corev1.Pod) bool { return a.Spec.NodeName == b.Spec.NodeName }
+
 func (NodeName) Filter(cs *CycleState, ni *NodeInfo) *Status { return CheckNodeName(cs.Pod, ni.Node) }

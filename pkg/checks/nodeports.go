@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 )
@@ -69,6 +71,11 @@ func (NodePorts) Name() string { return PluginNodePorts }
 func (NodePorts) PreFilter(cs *CycleState, pod *corev1.Pod, _ *Cluster) (sets.Set[string], *PreFilterRejection) {
 	cs.Write(PluginNodePorts, podHostPorts(pod))
 	return nil, nil
+}
+
+// SamePodInput: the host ports the Pod wants.
+func (NodePorts) SamePodInput(a, b *corev1.Pod) bool {
+	return slices.Equal(podHostPorts(a), podHostPorts(b))
 }
 
 func (p NodePorts) Filter(cs *CycleState, ni *NodeInfo) *Status {

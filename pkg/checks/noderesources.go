@@ -129,6 +129,11 @@ func (NodeResourcesFit) PreFilter(cs *CycleState, pod *corev1.Pod, _ *Cluster) (
 	return nil, nil
 }
 
+// SamePodInput: the Pod's requests.
+func (NodeResourcesFit) SamePodInput(a, b *corev1.Pod) bool {
+	return maps.Equal(podRequest(a, false), podRequest(b, false))
+}
+
 func (f NodeResourcesFit) Filter(cs *CycleState, ni *NodeInfo) *Status {
 	if ni == nil {
 		return nil

@@ -2,6 +2,7 @@ package checks
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/sets"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
 )
@@ -33,6 +34,11 @@ func (NodeUnschedulable) Name() string { return PluginNodeUnschedulable }
 
 func (NodeUnschedulable) PreFilter(*CycleState, *corev1.Pod, *Cluster) (sets.Set[string], *PreFilterRejection) {
 	return nil, nil
+}
+
+// SamePodInput: the Pod's tolerations.
+func (NodeUnschedulable) SamePodInput(a, b *corev1.Pod) bool {
+	return equality.Semantic.DeepEqual(a.Spec.Tolerations, b.Spec.Tolerations)
 }
 
 func (NodeUnschedulable) Filter(cs *CycleState, ni *NodeInfo) *Status {

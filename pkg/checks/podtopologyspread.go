@@ -594,21 +594,20 @@ func (p PodTopologySpread) PreFilter(cs *CycleState, pod *corev1.Pod, c *Cluster
 }
 
 // SamePreFilterInput: the state is the Pod's constraints, labels and namespace counted over the
-// nodes its required node affinity and tolerations admit.
+// nodes its required node affinity and tolerations admit (AddPods and RemovePods count changed
+// Pods; a node added, relabelled or tainted may change the domains).
 func (PodTopologySpread) SamePreFilterInput(a, b *corev1.Pod, change ClusterChange) bool {
-	if change != (ClusterChange{}) {
+	if change.NodesAdded || change.Labels || change.Taints {
 		return false
-	}
-	var an, bn *corev1.NodeAffinity
-	if a.Spec.Affinity != nil {
-		an = a.Spec.Affinity.NodeAffinity
-	}
-	if b.Spec.Affinity != nil {
-		bn = b.Spec.Affinity.NodeAffinity
 	}
 	return a.Namespace == b.Namespace && maps.Equal(a.Labels, b.Labels) && maps.Equal(a.Spec.NodeSelector, b.Spec.NodeSelector) &&
 		equality.Semantic.DeepEqual(a.Spec.TopologySpreadConstraints, b.Spec.TopologySpreadConstraints) &&
-		equality.Semantic.DeepEqual(an, bn) && equality.Semantic.DeepEqual(a.Spec.Tolerations, b.Spec.Tolerations)
+		equality.Semantic.DeepEqual(nodeAffinityOf(a), nodeAffinityOf(b)) && equality.Semantic.DeepEqual(a.Spec.Tolerations, b.Spec.Tolerations)
+}
+
+// SamePodInput: what its PreFilter reads; Filter reads the state and the node.
+func (pl PodTopologySpread) SamePodInput(a, b *corev1.Pod) bool {
+	return pl.SamePreFilterInput(a, b, ClusterChange{})
 }
 
 func (PodTopologySpread) Filter(cs *CycleState, ni *NodeInfo) *Status {

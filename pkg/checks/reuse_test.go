@@ -93,6 +93,8 @@ func TestPreFilterReuse(t *testing.T) {
 	n0 := c.Node("n0").Node.DeepCopy()
 	n0.Spec.Taints = nil
 	n0.Labels["extra"] = "1"
+	relabelledCopy := c.Node("n2").Pods[1].DeepCopy()
+	relabelledCopy.Labels["app"] = "web"
 	tainted := c.Node("n1").Node.DeepCopy()
 	tainted.Spec.Taints = []corev1.Taint{{Key: "k", Effect: corev1.TaintEffectNoSchedule}}
 	tests := []struct {
@@ -107,17 +109,19 @@ func TestPreFilterReuse(t *testing.T) {
 		{"node relabelled", pod, c.Derive(ClusterEdit{Nodes: map[string]*corev1.Node{"n0": n0}}), false, false},
 		{"node tainted", pod, c.Derive(ClusterEdit{Nodes: map[string]*corev1.Node{"n1": tainted}}), true, false},
 		{"node added", pod, c.Derive(ClusterEdit{Add: []*corev1.Node{fx.Node("n9", fx.Zone("z3"))}}), true, false},
-		{"Pod evicted", pod, c.Derive(ClusterEdit{Evict: c.Node("n2").Pods[:1]}), false, false},
+		// Adjusted by RemovePods/AddPods: a new state, equal to one computed afresh.
+		{"Pod evicted", pod, c.Derive(ClusterEdit{Evict: c.Node("n2").Pods[1:2]}), false, false},
+		{"Pod replaced by a relabelled copy", pod, c.Derive(ClusterEdit{Evict: c.Node("n2").Pods[1:2], Bind: []*corev1.Pod{relabelledCopy}}), false, false},
 		{"another cluster", pod, NewCluster(indexCluster()), false, false},
 	}
 	for _, tt := range tests {
-		reused := RunCycle(DefaultProfile, tt.cluster, tt.pod, CycleOptions{Reuse: first.State, SkipPostFilter: true})
+		reused := RunCycle(DefaultProfile, tt.cluster, tt.pod, CycleOptions{Earlier: first, SkipPostFilter: true})
 		fresh := RunCycle(DefaultProfile, tt.cluster, tt.pod, CycleOptions{SkipPostFilter: true})
 		reused.State, fresh.State = nil, nil
 		if !reflect.DeepEqual(reused, fresh) {
-			t.Errorf("%s: the reused state gives another cycle", tt.name)
+			t.Errorf("%s: the reused state gives another cycle:\nreused %+v\nfresh  %+v", tt.name, reused, fresh)
 		}
-		again := RunCycle(DefaultProfile, tt.cluster, tt.pod, CycleOptions{Reuse: first.State})
+		again := RunCycle(DefaultProfile, tt.cluster, tt.pod, CycleOptions{Earlier: first})
 		for plugin, want := range map[string]bool{PluginInterPodAffinity: tt.affinity, PluginPodTopologySpread: tt.spread} {
 			kept := again.State.data[plugin] == first.State.data[plugin]
 			if kept != want {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/sets"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
 	"k8s.io/klog/v2"
@@ -150,6 +151,11 @@ func (TaintToleration) Name() string { return PluginTaintToleration }
 
 func (TaintToleration) PreFilter(*CycleState, *corev1.Pod, *Cluster) (sets.Set[string], *PreFilterRejection) {
 	return nil, nil
+}
+
+// SamePodInput: the Pod's tolerations.
+func (TaintToleration) SamePodInput(a, b *corev1.Pod) bool {
+	return equality.Semantic.DeepEqual(a.Spec.Tolerations, b.Spec.Tolerations)
 }
 
 func (t TaintToleration) Filter(cs *CycleState, ni *NodeInfo) *Status {

@@ -102,7 +102,25 @@ func (o *WhyPendingOptions) Run(ctx context.Context) error {
 		return err
 	}
 
+	color, err := render.ColorEnabled(o.Color, o.Out)
+	if err != nil {
+		return err
+	}
+	opts := render.Options{Format: o.Output, Color: color}
 	sel := explain.Selection{Namespace: namespace, AllNamespaces: o.AllNamespaces, Names: o.PodNames, Selector: o.selector, SchedulerVersion: o.SchedulerVersion}
+	if o.human() {
+		// Text and wide print each Pod's block as it is analysed and keep only what the summary
+		// reads: memory follows the Pods, not Pods times nodes.
+		if !o.Summary {
+			opts.Rendered = render.NewRendered(opts, len(snap.Nodes))
+		}
+		sel.Analysed = func(pr *explain.PodReport) {
+			if opts.Rendered != nil {
+				opts.Rendered.Add(pr)
+			}
+			pr.Compact()
+		}
+	}
 	report, err := explain.Explain(snap, sel)
 	if err != nil {
 		var notFound *explain.PodNotFoundError
@@ -122,11 +140,6 @@ func (o *WhyPendingOptions) Run(ctx context.Context) error {
 		fmt.Fprintln(o.ErrOut, o.noneFound("Pending Pods", namespace, snap))
 		return nil
 	}
-	color, err := render.ColorEnabled(o.Color, o.Out)
-	if err != nil {
-		return err
-	}
-	opts := render.Options{Format: o.Output, Color: color}
 	if o.Summary || o.human() && render.WantsSummary(report) {
 		if err := render.WhyPendingSummary(o.Out, report, opts); err != nil || o.Summary {
 			return err

@@ -23,6 +23,11 @@ type Selection struct {
 	// SchedulerVersion picks the scheduler profile to reproduce ("1.36"); "" chooses by the
 	// snapshot's server version, else its recorded messages, else the newest.
 	SchedulerVersion string
+	// Analysed, when set, is called with each analysed Pod's report (not its identical
+	// siblings') as soon as it is complete, on the goroutine that analysed it (so concurrently):
+	// a caller printing text renders the Pod there and Compacts it, instead of holding every
+	// node's blockers of every Pod until the end (thousands of nodes times many Pods).
+	Analysed func(*PodReport)
 }
 
 // PodNotFoundError is returned for a Pod named on the command line that the snapshot lacks.
@@ -81,6 +86,9 @@ func Explain(s *snapshot.Snapshot, sel Selection) (*WhyPendingReport, error) {
 		for _, other := range group[1:] {
 			pr.SamePods = append(pr.SamePods, other.Namespace+"/"+other.Name)
 			same = append(same, sharedAnalysis(c, idx, other, &pr))
+		}
+		if sel.Analysed != nil {
+			sel.Analysed(&pr)
 		}
 		analysed[i] = append([]PodReport{pr}, same...)
 	})
@@ -210,7 +218,7 @@ func analyzePod(profile *checks.Profile, c *checks.Cluster, idx *clusterIndex, p
 		pr.Fixes, metas = proposeFixMetas(keyed, pr.Spread)
 		nameHolders(pr.Fixes, metas, c)
 		if !cycle.Feasible {
-			pr.Plan = verifyFixes(profile, c, pod, cycle.State, pr.Fixes, metas, keyed)
+			pr.Plan = verifyFixes(profile, c, pod, cycle, pr.Fixes, metas, keyed)
 		} else {
 			for i := range pr.Fixes {
 				pr.Fixes[i].Sufficient = false // the Pod fits already: nothing was verified

@@ -402,3 +402,13 @@ type SpreadChange struct {
 	// RaiseTo is the smallest maxSkew that admits the Pod on one of the nodes the constraint blocks.
 	RaiseTo int32 `json:"raiseTo,omitempty"`
 }
+
+// Compact drops the per-node detail once the Pod is rendered as text (Selection.Analysed): every
+// node's report and the groups' per-node evidence. What the summary reads stays: status,
+// message, the groups with their nodes and first blockers, the fixes and the plan.
+func (pr *PodReport) Compact() {
+	pr.Nodes = nil
+	for i := range pr.Groups {
+		pr.Groups[i].Evidence = nil
+	}
+}

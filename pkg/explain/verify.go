@@ -138,13 +138,13 @@ type verifier struct {
 	// a fix that changes neither the Pod nor such a node leaves it failing, so it is not filtered
 	// again.
 	failing map[string]*checks.Verdict
-	// state is the first cycle's PreFilter state: a fix that leaves the cluster alone reuses what
-	// it did not change (checks.PreFilterReuser).
-	state *checks.CycleState
+	// first is the Pod's first cycle (every blocker on every node): a fix reuses what it did not
+	// change of its PreFilter states and node statuses (CycleOptions.Earlier).
+	first *checks.CycleResult
 }
 
-func newVerifier(profile *checks.Profile, c *checks.Cluster, pod *corev1.Pod, state *checks.CycleState, nodes []keyedNode) *verifier {
-	v := &verifier{profile: profile, cluster: c, pod: pod, state: state, failing: map[string]*checks.Verdict{}}
+func newVerifier(profile *checks.Profile, c *checks.Cluster, pod *corev1.Pod, first *checks.CycleResult, nodes []keyedNode) *verifier {
+	v := &verifier{profile: profile, cluster: c, pod: pod, first: first, failing: map[string]*checks.Verdict{}}
 	for _, n := range nodes {
 		if s := n.Scheduler; s != nil && s.Code != checks.Error && checks.NodeLocal(s.Plugin) {
 			v.failing[n.Name] = &checks.Verdict{Plugin: s.Plugin, Code: s.Code, Reasons: s.Reasons}
@@ -160,7 +160,7 @@ func (v *verifier) run(e *edit, causeKey string, causeNodes []string) FixOutcome
 		onCause[n] = true
 	}
 	// Every blocker is read on the cause nodes only; elsewhere whether the node passes.
-	opts := checks.CycleOptions{SkipPostFilter: true, Reuse: v.state,
+	opts := checks.CycleOptions{SkipPostFilter: true, Earlier: v.first,
 		AllBlockersOn: func(node string) bool { return causeKey != "" && onCause[node] }}
 	if len(e.pod) == 0 {
 		opts.KnownVerdict = func(ni *checks.NodeInfo) *checks.Verdict {
@@ -230,8 +230,8 @@ func (v *verifier) run(e *edit, causeKey string, causeNodes []string) FixOutcome
 
 // verifyFixes applies each fix to a copy of the cluster, records what it achieves and sets
 // Sufficient from that; when no single fix is enough it looks for the smallest combination.
-func verifyFixes(profile *checks.Profile, c *checks.Cluster, pod *corev1.Pod, state *checks.CycleState, fixes []Fix, metas []fixMeta, nodes []keyedNode) *Plan {
-	v := newVerifier(profile, c, pod, state, nodes)
+func verifyFixes(profile *checks.Profile, c *checks.Cluster, pod *corev1.Pod, first *checks.CycleResult, fixes []Fix, metas []fixMeta, nodes []keyedNode) *Plan {
+	v := newVerifier(profile, c, pod, first, nodes)
 	tried := 0
 	for i := range fixes {
 		f, m := &fixes[i], &metas[i]

@@ -28,6 +28,9 @@ type Options struct {
 	Format string
 	// Color enables ANSI colour (text and wide only; never json/yaml).
 	Color bool
+	// Rendered holds Pods already printed as text or wide blocks while they were analysed
+	// (explain.Selection.Analysed); their reports may be compacted.
+	Rendered *Rendered
 }
 
 // WhyPending prints a why-pending report.
@@ -35,11 +38,14 @@ func WhyPending(w io.Writer, r *explain.WhyPendingReport, o Options) error {
 	if r == nil {
 		return errors.New("render: no report to print")
 	}
+	if o.Rendered != nil && o.Rendered.err != nil {
+		return o.Rendered.err
+	}
 	switch o.Format {
 	case FormatText, "":
-		return writeHuman(w, r, paint(o.Color), false)
+		return writeHuman(w, r, paint(o.Color), false, o.Rendered)
 	case FormatWide:
-		return writeHuman(w, r, paint(o.Color), true)
+		return writeHuman(w, r, paint(o.Color), true, o.Rendered)
 	case FormatJSON, FormatYAML:
 		return encode(w, r, o.Format)
 	}

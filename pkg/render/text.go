@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -23,7 +24,7 @@ const (
 
 // writeHuman prints the text (or, with wide, the per-node table) form of a report. It builds the
 // whole output first so a failure never leaves half a report on the terminal.
-func writeHuman(w io.Writer, r *explain.WhyPendingReport, p paint, wide bool) error {
+func writeHuman(w io.Writer, r *explain.WhyPendingReport, p paint, wide bool, rendered *Rendered) error {
 	var blocks []string
 	if s := reportNotes(r, p); s != "" {
 		blocks = append(blocks, s)
@@ -33,20 +34,73 @@ func writeHuman(w io.Writer, r *explain.WhyPendingReport, p paint, wide bool) er
 		if pod.AnalysedWith != "" {
 			continue // shown as "and N identical Pods" under the analysed one
 		}
-		var b strings.Builder
-		var err error
-		if wide {
-			err = writePodWide(&b, pod, p)
-		} else {
-			err = writePodText(&b, pod, r.NodeCount, p)
+		if block, ok := rendered.block(pod); ok {
+			blocks = append(blocks, block)
+			continue
 		}
+		block, err := podBlock(pod, r.NodeCount, p, wide)
 		if err != nil {
-			return fmt.Errorf("render pod %s/%s: %w", Clean(pod.Namespace), Clean(pod.Name), err)
+			return err
 		}
-		blocks = append(blocks, b.String())
+		blocks = append(blocks, block)
 	}
 	_, err := io.WriteString(w, strings.Join(blocks, "\n"))
 	return err
+}
+
+// podBlock is one analysed Pod's text (or, with wide, its per-node table).
+func podBlock(pod *explain.PodReport, clusterNodes int, p paint, wide bool) (string, error) {
+	var b strings.Builder
+	var err error
+	if wide {
+		err = writePodWide(&b, pod, p)
+	} else {
+		err = writePodText(&b, pod, clusterNodes, p)
+	}
+	if err != nil {
+		return "", fmt.Errorf("render pod %s/%s: %w", Clean(pod.Namespace), Clean(pod.Name), err)
+	}
+	return b.String(), nil
+}
+
+// Rendered are Pods' text or wide blocks rendered while the Pods were analysed, so that their
+// reports can be compacted (explain.PodReport.Compact) before the whole report is printed.
+type Rendered struct {
+	opts   Options
+	nodes  int
+	mu     sync.Mutex
+	blocks map[string]string
+	err    error
+}
+
+// NewRendered renders blocks as o says, for a cluster of nodes nodes.
+func NewRendered(o Options, nodes int) *Rendered {
+	return &Rendered{opts: o, nodes: nodes, blocks: map[string]string{}}
+}
+
+// Add renders the Pod's block and keeps it; safe for concurrent use. The first error is kept
+// for WhyPending to return.
+func (r *Rendered) Add(pod *explain.PodReport) {
+	block, err := podBlock(pod, r.nodes, paint(r.opts.Color), r.opts.Format == FormatWide)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		if r.err == nil {
+			r.err = err
+		}
+		return
+	}
+	r.blocks[pod.Namespace+"/"+pod.Name] = block
+}
+
+func (r *Rendered) block(pod *explain.PodReport) (string, bool) {
+	if r == nil {
+		return "", false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.blocks[pod.Namespace+"/"+pod.Name]
+	return b, ok
 }
 
 // reportNotes are the report-level lines: Pods that are not Pending, and the "nothing to explain"
