@@ -3,7 +3,7 @@
 # unit and golden tests, the differential suite against the real kube-scheduler (v1.37.2 in full, older
 # minors on a share of cases), the live
 # end-to-end over a real etcd + kube-apiserver + kube-scheduler, and the release check.
-# Set SKIP_E2E=1 or SKIP_RELEASE=1 to leave out the slow live parts while iterating.
+# Set SKIP_E2E=1, SKIP_BENCH=1 or SKIP_RELEASE=1 to leave out the slow parts while iterating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,6 +64,14 @@ done
 if [ "${SKIP_E2E:-}" != 1 ]; then
   step "live end-to-end"
   bash hack/e2e.sh
+fi
+
+# The small scale benchmark (figures only, no thresholds: the machine is shared; it fails only when
+# a snapshot's verdicts differ from its source file's). hack/bench-scale.sh large is the
+# 5,000-node run, on demand.
+if [ "${SKIP_BENCH:-}" != 1 ]; then
+  step "scale benchmark: 500 nodes, 15,000 Pods"
+  bash hack/bench-scale.sh small
 fi
 
 if [ "${SKIP_RELEASE:-}" != 1 ]; then

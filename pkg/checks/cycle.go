@@ -345,8 +345,12 @@ func (p *Profile) Filter(cs *CycleState, ni *NodeInfo) []Status {
 	return out
 }
 
-// filterFirst is Filter stopping at the first failing plugin: the scheduler's own pass.
+// filterFirst is Filter stopping at the first failing plugin: the scheduler's own pass. Its
+// callers read the verdict only, so plugins may leave out evidence (CycleState.verdictOnly).
 func (p *Profile) filterFirst(cs *CycleState, ni *NodeInfo) []Status {
+	quiet := *cs
+	quiet.verdictOnly = true
+	cs = &quiet
 	for _, pl := range p.Plugins {
 		if st := pl.Filter(cs, ni); st != nil {
 			return []Status{*st}
@@ -408,21 +412,28 @@ func (p *Profile) mergeStatuses(sts, more []Status) []Status {
 // (preemption's victims): every PodsExtension's hook, and a NodeInfo rebuilt without or with them.
 // cs and ni are not modified.
 func (p *Profile) withPods(cs *CycleState, ni *NodeInfo, pods []*corev1.Pod, add bool) (*CycleState, *NodeInfo) {
+	out := p.statesWithPods(cs, ni.Node, pods, add)
+	if add {
+		return out, ni.withPods(pods)
+	}
+	return out, ni.withoutPods(pods)
+}
+
+// statesWithPods is the state with every PodsExtension's hook run for pods added to node or
+// taken off it; cs is not modified.
+func (p *Profile) statesWithPods(cs *CycleState, node *corev1.Node, pods []*corev1.Pod, add bool) *CycleState {
 	out := cs.clone()
 	for _, pl := range p.Plugins {
 		ext, ok := pl.(PodsExtension)
 		switch {
 		case !ok:
 		case add:
-			ext.AddPods(out, ni.Node, pods)
+			ext.AddPods(out, node, pods)
 		default:
-			ext.RemovePods(out, ni.Node, pods)
+			ext.RemovePods(out, node, pods)
 		}
 	}
-	if add {
-		return out, ni.withPods(pods)
-	}
-	return out, ni.withoutPods(pods)
+	return out
 }
 
 // histogram renders the scheduler's "count reason" list: every explicit verdict's reasons counted,

@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"maps"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
@@ -68,6 +70,12 @@ type CycleState struct {
 	nodeNames    sets.Set[string]
 	restrictedBy []string
 	data         map[string]any
+	// sharedData: data is shared with a clone, so the next Write copies it first.
+	sharedData bool
+	// verdictOnly: the caller reads only the failing plugin, code and reasons (filterFirst:
+	// preemption's trials, the nodes a fix is not verified on), so a plugin may leave out the
+	// blockers' evidence.
+	verdictOnly bool
 }
 
 func newCycleState(pod *corev1.Pod) *CycleState {
@@ -75,16 +83,19 @@ func newCycleState(pod *corev1.Pod) *CycleState {
 }
 
 // Write stores a plugin's state.
-func (cs *CycleState) Write(plugin string, v any) { cs.data[plugin] = v }
-
-// clone copies the state table, not the states: AddPods/RemovePods replace a plugin's state with
-// a changed copy and never modify one in place.
-func (cs *CycleState) clone() *CycleState {
-	out := *cs
-	out.data = make(map[string]any, len(cs.data))
-	for k, v := range cs.data {
-		out.data[k] = v
+func (cs *CycleState) Write(plugin string, v any) {
+	if cs.sharedData {
+		cs.data, cs.sharedData = maps.Clone(cs.data), false
 	}
+	cs.data[plugin] = v
+}
+
+// clone shares the state table until either side writes, and never copies the states:
+// AddPods/RemovePods replace a plugin's state with a changed copy and never modify one in place
+// (preemption clones once per trial, most of them changing no state).
+func (cs *CycleState) clone() *CycleState {
+	cs.sharedData = true
+	out := *cs
 	return &out
 }
 

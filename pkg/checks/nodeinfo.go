@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -103,6 +105,67 @@ func (ni *NodeInfo) shifted(pods, delta []*corev1.Pod, sign int64) *NodeInfo {
 	return out
 }
 
+// private is a copy of ni whose Pods, requests, ports and anti-affinity index push and pop change
+// in place (podRequests stays shared: it is only read).
+func (ni *NodeInfo) private() *NodeInfo {
+	out := *ni
+	out.Pods = slices.Clone(ni.Pods)
+	out.Requested = maps.Clone(ni.Requested)
+	out.UsedPorts = slices.Clone(ni.UsedPorts)
+	out.antiPods = slices.Clone(ni.antiPods)
+	return &out
+}
+
+// pushed is what push added, for pop.
+type pushed struct {
+	pod   *corev1.Pod
+	req   Resources
+	ports int
+	anti  bool
+}
+
+// push adds pod to a private node in place, as withPods would add it; its anti-affinity terms are
+// taken from known when parsed there.
+func (ni *NodeInfo) push(pod *corev1.Pod, known []podAntiTerms) pushed {
+	req, ok := ni.podRequests[pod]
+	if !ok {
+		req = podRequest(pod, true)
+	}
+	ni.Pods = append(ni.Pods, pod)
+	for name, v := range req {
+		ni.Requested[name] += v
+	}
+	ports := podHostPorts(pod)
+	ni.UsedPorts = append(ni.UsedPorts, ports...)
+	u := pushed{pod: pod, req: req, ports: len(ports)}
+	if len(requiredAntiAffinityTerms(pod.Spec.Affinity)) > 0 {
+		a := podAntiTerms{pod: pod}
+		for _, k := range known {
+			if k.pod == pod {
+				a.terms = k.terms
+				break
+			}
+		}
+		if a.terms == nil {
+			a.terms = existingAntiTerms(pod)
+		}
+		ni.antiPods, u.anti = append(ni.antiPods, a), true
+	}
+	return u
+}
+
+// pop undoes the last push.
+func (ni *NodeInfo) pop(u pushed) {
+	ni.Pods = ni.Pods[:len(ni.Pods)-1]
+	for name, v := range u.req {
+		ni.Requested[name] -= v
+	}
+	ni.UsedPorts = ni.UsedPorts[:len(ni.UsedPorts)-u.ports]
+	if u.anti {
+		ni.antiPods = ni.antiPods[:len(ni.antiPods)-1]
+	}
+}
+
 // allKnown: every pod's requests are in known (preemption adding back a Pod it took off), so a
 // node with them added can share known.
 func allKnown(known map[*corev1.Pod]Resources, pods []*corev1.Pod) bool {
@@ -130,23 +193,23 @@ func (ni *NodeInfo) withoutPods(pods []*corev1.Pod) *NodeInfo {
 		}
 	}
 	out := ni.shifted(kept, pods, -1)
-	for _, p := range kept {
-		out.UsedPorts = append(out.UsedPorts, podHostPorts(p)...)
+	if len(ni.UsedPorts) == 0 {
+		return out
 	}
+	// UsedPorts lists each Pod's ports in Pods order: the kept Pods' are the node's less the
+	// dropped Pods', by Pod.
+	droppedKeys := make(map[string]bool, len(pods))
 	gone := map[UsedPort]bool{}
 	for _, p := range pods {
+		droppedKeys[p.Namespace+"/"+p.Name] = true
 		for _, hp := range podHostPorts(p) {
 			gone[UsedPort{HostIP: hp.HostIP, Protocol: hp.Protocol, Port: hp.Port}] = true
 		}
 	}
-	if len(gone) > 0 {
-		var ports []UsedPort
-		for _, u := range out.UsedPorts {
-			if !gone[UsedPort{HostIP: u.HostIP, Protocol: u.Protocol, Port: u.Port}] {
-				ports = append(ports, u)
-			}
+	for _, u := range ni.UsedPorts {
+		if !droppedKeys[u.Pod] && !gone[UsedPort{HostIP: u.HostIP, Protocol: u.Protocol, Port: u.Port}] {
+			out.UsedPorts = append(out.UsedPorts, u)
 		}
-		out.UsedPorts = ports
 	}
 	return out
 }

@@ -20,11 +20,12 @@ func CheckNodeResourcesFit(req Resources, ni *NodeInfo) *Status {
 	if ni == nil {
 		return nil
 	}
-	return checkNodeResourcesFit(req, ni, ni.Requested)
+	return checkNodeResourcesFit(req, ni, ni.Requested, false)
 }
 
-// checkNodeResourcesFit is CheckNodeResourcesFit with the node's requested amounts given.
-func checkNodeResourcesFit(req Resources, ni *NodeInfo, requested Resources) *Status {
+// checkNodeResourcesFit is CheckNodeResourcesFit with the node's requested amounts given; with
+// verdictOnly, the status has no blockers (no evidence is built).
+func checkNodeResourcesFit(req Resources, ni *NodeInfo, requested Resources, verdictOnly bool) *Status {
 	var blockers []Blocker
 	var reasons []string
 	unresolvable := false
@@ -32,8 +33,10 @@ func checkNodeResourcesFit(req Resources, ni *NodeInfo, requested Resources) *St
 	allowed, inUse := ni.Allocatable[corev1.ResourcePods], int64(len(ni.Pods))
 	if inUse+1 > allowed {
 		reasons = append(reasons, ReasonTooManyPods)
-		blockers = append(blockers, Blocker{Plugin: PluginNodeResourcesFit, Kind: KindTooManyPods,
-			Resource: resourceEvidence(corev1.ResourcePods, 1, allowed, inUse)})
+		if !verdictOnly {
+			blockers = append(blockers, Blocker{Plugin: PluginNodeResourcesFit, Kind: KindTooManyPods,
+				Resource: resourceEvidence(corev1.ResourcePods, 1, allowed, inUse)})
+		}
 	}
 
 	var scalars []corev1.ResourceName
@@ -46,25 +49,48 @@ func checkNodeResourcesFit(req Resources, ni *NodeInfo, requested Resources) *St
 		return resourcesStatus(reasons, blockers, false)
 	}
 	sort.Slice(scalars, func(i, j int) bool { return scalars[i] < scalars[j] })
-	names := append([]corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage}, scalars...)
-	for _, name := range names {
+	check := func(name corev1.ResourceName) {
 		want := req[name]
 		if want <= 0 {
-			continue
+			return
 		}
 		alloc, used := ni.Allocatable[name], requested[name]
 		if want <= alloc-used {
-			continue
+			return
+		}
+		unresolvable = unresolvable || want > alloc
+		reasons = append(reasons, insufficientReason(name))
+		if verdictOnly {
+			return
 		}
 		ev := resourceEvidence(name, want, alloc, used)
-		if want > alloc {
-			ev.ExceedsAllocatable, unresolvable = true, true
-		}
-		reasons = append(reasons, fmt.Sprintf(ReasonInsufficientFmt, name))
+		ev.ExceedsAllocatable = want > alloc
 		blockers = append(blockers, Blocker{Plugin: PluginNodeResourcesFit, Kind: KindInsufficientResource, Resource: ev})
+	}
+	for _, name := range [...]corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage} {
+		check(name)
+	}
+	for _, name := range scalars {
+		check(name)
 	}
 	return resourcesStatus(reasons, blockers, unresolvable)
 }
+
+// insufficientReason is "Insufficient <name>", its common texts made once.
+func insufficientReason(name corev1.ResourceName) string {
+	switch name {
+	case corev1.ResourceCPU:
+		return reasonInsufficientCPU
+	case corev1.ResourceMemory:
+		return reasonInsufficientMemory
+	}
+	return fmt.Sprintf(ReasonInsufficientFmt, name)
+}
+
+var (
+	reasonInsufficientCPU    = fmt.Sprintf(ReasonInsufficientFmt, corev1.ResourceCPU)
+	reasonInsufficientMemory = fmt.Sprintf(ReasonInsufficientFmt, corev1.ResourceMemory)
+)
 
 func resourcesStatus(reasons []string, blockers []Blocker, unresolvable bool) *Status {
 	if len(reasons) == 0 {
@@ -147,7 +173,7 @@ func (f NodeResourcesFit) Filter(cs *CycleState, ni *NodeInfo) *Status {
 			return trackedRequests(legacyPodRequests(p, !f.SpecPodLevelRequests))
 		})
 	}
-	s := checkNodeResourcesFit(stateOf[Resources](cs, PluginNodeResourcesFit), ni, requested)
+	s := checkNodeResourcesFit(stateOf[Resources](cs, PluginNodeResourcesFit), ni, requested, cs.verdictOnly)
 	if s != nil && f.NeverUnresolvable {
 		s.Code = Unschedulable
 	}

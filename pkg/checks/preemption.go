@@ -93,7 +93,7 @@ func (p *Profile) preempt(cs *CycleState, c *Cluster, verdicts []*Verdict) Preem
 			continue
 		}
 		// The scheduler ranks candidates by the victims left after the reprieve.
-		victims := p.reprieve(cs2, ni2, c, potential)
+		victims := p.reprieve(cs2, ni2, c, potential, ni.antiPods)
 		cands = append(cands, candidate{ni: ni, victims: victims, key: victimKey(victims)})
 	}
 	if len(cands) > 0 {
@@ -129,18 +129,22 @@ func (p *Profile) preempt(cs *CycleState, c *Cluster, verdicts []*Verdict) Preem
 // them, each is added back in turn and stays when the Pod still fits, else it is a victim. Each
 // trial derives one state from the last kept one, as the scheduler's AddPod/RemovePod do.
 // removedCS and removedNI are the state and node without any of potential.
-func (p *Profile) reprieve(removedCS *CycleState, removedNI *NodeInfo, c *Cluster, potential []*corev1.Pod) []*corev1.Pod {
+func (p *Profile) reprieve(removedCS *CycleState, removedNI *NodeInfo, c *Cluster, potential []*corev1.Pod, anti []podAntiTerms) []*corev1.Pod {
 	sorted := append([]*corev1.Pod(nil), potential...)
 	sort.SliceStable(sorted, func(i, j int) bool { return priorityOf(sorted[i]) > priorityOf(sorted[j]) })
-	curCS, curNI := removedCS, removedNI
+	// One private node changed in place, each trial's Pod pushed and, when it does not fit,
+	// popped again: the scheduler's AddPod/RemovePod on its copy of the node.
+	curCS, node := removedCS, removedNI.private()
 	var victims []*corev1.Pod
 	for _, v := range sorted {
-		cs2, ni2 := p.withPods(curCS, curNI, []*corev1.Pod{v}, true)
-		if _, st := p.filterWithNominated(cs2, ni2, c, p.filterFirst); st != nil {
+		cs2 := p.statesWithPods(curCS, node.Node, []*corev1.Pod{v}, true)
+		undo := node.push(v, anti)
+		if _, st := p.filterWithNominated(cs2, node, c, p.filterFirst); st != nil {
 			victims = append(victims, v)
+			node.pop(undo)
 			continue
 		}
-		curCS, curNI = cs2, ni2
+		curCS = cs2
 	}
 	return victims
 }

@@ -12,12 +12,17 @@ import (
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
 )
 
-// indexCluster: Pods of three namespaces over four nodes in two zones, some with anti-affinity.
+// indexCluster: Pods of three namespaces over four nodes in two zones (one tainted), some with
+// anti-affinity.
 func indexCluster() *snapshot.Snapshot {
 	s := &snapshot.Snapshot{Namespaces: []*corev1.Namespace{fx.Namespace("a", "team", "x"), fx.Namespace("b", "team", "x"), fx.Namespace("c")}}
 	for i := 0; i < 4; i++ {
 		name := fmt.Sprintf("n%d", i)
-		s.Nodes = append(s.Nodes, fx.Node(name, fx.Zone([]string{"z1", "z2"}[i%2])))
+		opts := []fx.NodeOption{fx.Zone([]string{"z1", "z2"}[i%2])}
+		if i == 3 {
+			opts = append(opts, fx.Taint("k", "v", corev1.TaintEffectNoSchedule))
+		}
+		s.Nodes = append(s.Nodes, fx.Node(name, opts...))
 		for j, ns := range []string{"c", "a", "b", "a"} {
 			opts := []fx.PodOption{fx.On(name), fx.PodLabels("app", []string{"web", "db"}[(i+j)%2])}
 			if j == 2 {
@@ -76,8 +81,8 @@ func TestPlaceKeepsNamespaceIndex(t *testing.T) {
 }
 
 // TestPreFilterReuse: a cycle of a changed copy of the Pod, or over a derived cluster, keeps a
-// plugin's PreFilter state only when nothing it reads changed, and its result equals a cycle
-// computed afresh.
+// plugin's PreFilter state only when nothing it reads changed, takes node statuses from the
+// earlier cycle only for plugins whose Pod input is unchanged, and equals a cycle computed afresh.
 func TestPreFilterReuse(t *testing.T) {
 	c := NewCluster(indexCluster())
 	pod := fx.Pod("a", "in", fx.PodLabels("app", "web"), fx.AntiAffinity(zoneKey, map[string]string{"app": "db"}),
@@ -115,11 +120,19 @@ func TestPreFilterReuse(t *testing.T) {
 		{"another cluster", pod, NewCluster(indexCluster()), false, false},
 	}
 	for _, tt := range tests {
-		reused := RunCycle(DefaultProfile, tt.cluster, tt.pod, CycleOptions{Earlier: first, SkipPostFilter: true})
-		fresh := RunCycle(DefaultProfile, tt.cluster, tt.pod, CycleOptions{SkipPostFilter: true})
-		reused.State, fresh.State = nil, nil
-		if !reflect.DeepEqual(reused, fresh) {
-			t.Errorf("%s: the reused state gives another cycle:\nreused %+v\nfresh  %+v", tt.name, reused, fresh)
+		// Every blocker everywhere, and (as verification filters most nodes) first failures only.
+		for _, firstOnly := range []bool{false, true} {
+			opts := CycleOptions{SkipPostFilter: true}
+			if firstOnly {
+				opts.AllBlockersOn = func(string) bool { return false }
+			}
+			fresh := RunCycle(DefaultProfile, tt.cluster, tt.pod, opts)
+			opts.Earlier = first
+			reused := RunCycle(DefaultProfile, tt.cluster, tt.pod, opts)
+			reused.State, fresh.State = nil, nil
+			if !reflect.DeepEqual(reused, fresh) {
+				t.Errorf("%s (first failures only: %v): the earlier cycle gives another cycle:\nreused %+v\nfresh  %+v", tt.name, firstOnly, reused, fresh)
+			}
 		}
 		again := RunCycle(DefaultProfile, tt.cluster, tt.pod, CycleOptions{Earlier: first})
 		for plugin, want := range map[string]bool{PluginInterPodAffinity: tt.affinity, PluginPodTopologySpread: tt.spread} {

@@ -252,3 +252,50 @@ func resourceBlocker(name, requested, inUse, allocatable string) checks.Blocker 
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestRenderedWhileAnalysed: Pods rendered as they are analysed, their reports then compacted
+// (what why-pending does for text and wide), print the same bytes as the whole report, and the
+// summary reads the same from compacted reports.
+func TestRenderedWhileAnalysed(t *testing.T) {
+	whole := shopReport(t)
+	for _, format := range []string{FormatText, FormatWide} {
+		opts := Options{Format: format, Color: true}
+		var want bytes.Buffer
+		if err := WhyPending(&want, whole, opts); err != nil {
+			t.Fatal(err)
+		}
+		var wantSummary bytes.Buffer
+		if err := WhyPendingSummary(&wantSummary, whole, opts); err != nil {
+			t.Fatal(err)
+		}
+
+		opts.Rendered = NewRendered(opts, len(shopSnapshot().Nodes))
+		compacted, err := explain.Explain(shopSnapshot(), explain.Selection{Namespace: "shop",
+			Names: []string{"web-7d9f8-x2x4q", "web-7d9f8-abcde", "web-7d9f8-fghij", "web-7d9f8-klmno", "postgres-0", "cache-0", "train-x7k2p"},
+			Analysed: func(pr *explain.PodReport) {
+				opts.Rendered.Add(pr)
+				pr.Compact()
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range compacted.Pods {
+			if len(p.Nodes) > 0 {
+				t.Fatalf("%s: not compacted", p.Name)
+			}
+		}
+		var got, gotSummary bytes.Buffer
+		if err := WhyPending(&got, compacted, opts); err != nil {
+			t.Fatal(err)
+		}
+		if err := WhyPendingSummary(&gotSummary, compacted, opts); err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want.String(), got.String()); d != "" {
+			t.Errorf("%s: rendered while analysed differs (-whole +rendered):\n%s", format, d)
+		}
+		if d := cmp.Diff(wantSummary.String(), gotSummary.String()); d != "" {
+			t.Errorf("%s: summary of compacted reports differs (-whole +compacted):\n%s", format, d)
+		}
+	}
+}

@@ -413,43 +413,67 @@ func reduce[T any](obj *T) {
 	}
 }
 
-// listPaged reads a whole list pageSize items at a time, at most maxPages pages.
+// listPaged reads a whole list pageSize items at a time, at most maxPages pages. The next page is
+// asked for as soon as a page arrives, while that page is reduced: the server encodes one page
+// while the plugin reduces the last, and requests stay one at a time, in order.
 func listPaged[L interface{ GetContinue() string }, T any](
 	ctx context.Context, list func(context.Context, metav1.ListOptions) (L, error), items func(L) []T, opts metav1.ListOptions,
 ) ([]*T, error) {
+	type page struct {
+		l   L
+		err error
+	}
+	fetch := func(opts metav1.ListOptions) <-chan page {
+		ch := make(chan page, 1)
+		go func() {
+			l, err := list(ctx, opts)
+			ch <- page{l, err}
+		}()
+		return ch
+	}
 	opts.Limit = pageSize
 	var out []*T
 	restarted := false
-	for pages := 0; ; pages++ {
-		if pages == maxPages {
-			return nil, ErrTooManyPages
-		}
+	next := fetch(opts)
+	for pages := 1; ; pages++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		l, err := list(ctx, opts)
-		if err != nil {
-			if apierrors.IsResourceExpired(err) && opts.Continue != "" && !restarted {
+		var got page
+		select {
+		case got = <-next:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if got.err != nil {
+			if apierrors.IsResourceExpired(got.err) && opts.Continue != "" && !restarted {
 				// The continue token outlived etcd compaction: read everything in one request
 				// instead, once.
 				opts.Continue, opts.Limit, out, restarted = "", 0, out[:0], true
+				next = fetch(opts)
 				continue
 			}
-			return nil, err
+			return nil, got.err
 		}
-		page := items(l)
+		opts.Continue = got.l.GetContinue()
+		switch {
+		case opts.Continue == "":
+		case opts.Limit == 0:
+			return nil, errUnpagedContinue
+		case pages == maxPages:
+			return nil, ErrTooManyPages
+		default:
+			next = fetch(opts)
+		}
+		page := items(got.l)
 		for i := range page {
 			// Reduced as the page arrives: managedFields, images and the like are garbage now,
 			// not when the last page of every list is in.
 			reduce(&page[i])
 			out = append(out, &page[i])
 		}
-		opts.Continue = l.GetContinue()
-		switch {
-		case opts.Continue == "":
+		if opts.Continue == "" {
 			return out, nil
-		case opts.Limit == 0:
-			return nil, errUnpagedContinue
 		}
 	}
 }

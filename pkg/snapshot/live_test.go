@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
@@ -361,6 +364,27 @@ func TestListPaged(t *testing.T) {
 	}
 	if len(got) != 3 || got[2].Name != "n3" || len(calls) != 2 || calls[1].Continue != "p2" {
 		t.Errorf("got %d nodes in %d calls: %+v", len(got), len(calls), calls)
+	}
+
+	// The next page is asked for while one is reduced, but requests stay one at a time.
+	var inFlight, most atomic.Int32
+	slow := func(_ context.Context, o metav1.ListOptions) (*corev1.NodeList, error) {
+		if n := inFlight.Add(1); n > most.Load() {
+			most.Store(n)
+		}
+		defer inFlight.Add(-1)
+		time.Sleep(time.Millisecond)
+		if o.Continue == "" {
+			return &corev1.NodeList{ListMeta: metav1.ListMeta{Continue: "1"}}, nil
+		}
+		if n, _ := strconv.Atoi(o.Continue); n < 20 {
+			return &corev1.NodeList{ListMeta: metav1.ListMeta{Continue: strconv.Itoa(n + 1)}, Items: []corev1.Node{*fixture.Node(o.Continue)}}, nil
+		}
+		return &corev1.NodeList{}, nil
+	}
+	got, err = listPaged(context.Background(), slow, func(l *corev1.NodeList) []corev1.Node { return l.Items }, metav1.ListOptions{})
+	if err != nil || len(got) != 19 || most.Load() != 1 {
+		t.Errorf("got %d nodes (%v), at most %d requests at once", len(got), err, most.Load())
 	}
 
 	// An expired continue token restarts as one unpaged list.
