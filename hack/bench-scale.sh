@@ -13,6 +13,15 @@
 #   hack/bench-scale.sh            # small: 500 nodes, 15,000 Pods (about 2 minutes on 2 cores)
 #   hack/bench-scale.sh large      # 5,000 nodes, 150,000 Pods (a 3.7 GB file; about 15 minutes)
 #   NODES=2000 PODS=60000 PENDING=500 hack/bench-scale.sh
+#   REPLICAS=1 hack/bench-scale.sh large   # each workload's Pending Pods identical replicas
+#   LIVE=1 hack/bench-scale.sh             # also load the cluster into a real etcd and
+#                                          # kube-apiserver on loopback (built as hack/e2e.sh
+#                                          # builds them) and read it live: the plugin against a
+#                                          # kubectl-equivalent `get pods -A -o json`
+#
+# By default every Pending Pod is distinct (its own template hash and labels), so each is
+# analysed on its own: the analysis' worst case. With REPLICAS=1 a workload's Pending Pods are
+# replicas of one ReplicaSet, as a Deployment's are, and why-pending analyses each workload once.
 #
 # Figures are for comparing runs on one machine (quote ratios); they vary with the machine's load.
 set -euo pipefail
@@ -38,8 +47,10 @@ trap 'rm -rf "$work"' EXIT
 go build -o "$work/kubectl-placement" ./cmd/kubectl-placement
 go build -o "$work/gencluster" ./hack/gencluster
 
-printf 'cluster: %d nodes, %d Pods (%d Pending), 3 zones, tainted GPU/db/infra pools, cordons\n' "$nodes" "$pods" "$pending"
-"$work/gencluster" -nodes "$nodes" -pods "$pods" -pending "$pending" -o json -out "$work/cluster.json"
+replicas=() shape="each distinct"
+if [ "${REPLICAS:-}" = 1 ]; then replicas=(-replicas) shape="identical replicas per workload"; fi
+printf 'cluster: %d nodes, %d Pods (%d Pending of 20 workloads, %s), 3 zones, tainted GPU/db/infra pools, cordons\n' "$nodes" "$pods" "$pending" "$shape"
+"$work/gencluster" -nodes "$nodes" -pods "$pods" -pending "$pending" "${replicas[@]}" -o json -out "$work/cluster.json"
 
 # measure LABEL CMD...: runs CMD, prints its wall time and peak RSS; sets wall and rss_mb.
 measure() {
@@ -103,4 +114,17 @@ if [ "${RATIO:-1}" = 1 ]; then
         if ($(i+1) == "explain/framework") r = $i; if ($(i+1) == "explain/framework-cpu") c = $i }
       printf "explain of every blocker vs the real v1.37 filter pass (%d distinct Pending Pods, both cores each):\n", n
       printf "  framework %.2f ms/Pod, explain %.2f ms/Pod: ratio %.1f (of CPU time: %.1f)\n", f, e, r, c }' "$work/ratio"
+fi
+
+# Live: the same cluster in a real etcd + kube-apiserver (no scheduler), read through the API as
+# an on-call engineer would (test/fidelity/cmd/controlplane scale). Loading 150,000 Pods takes
+# about 10 minutes on 2 cores.
+if [ "${LIVE:-}" = 1 ]; then
+  echo
+  bin="$PWD/.e2e/bin"
+  mkdir -p "$bin"
+  (cd test/fidelity && go build -o "$bin/" ./cmd/etcd ./cmd/kube-apiserver ./cmd/controlplane)
+  mkdir -p "$work/live"
+  "$bin/controlplane" scale --bin-dir "$bin" --work-dir "$work/live" --plugin "$work/kubectl-placement" \
+    --nodes "$nodes" --pods "$pods" --pending "$pending" --replicas="${REPLICAS:-0}" --timeout 90m
 fi

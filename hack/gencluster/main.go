@@ -31,6 +31,7 @@ func main() {
 	flag.IntVar(&cfg.Pending, "pending", 1000, "number of Pending Pods")
 	flag.IntVar(&cfg.Workloads, "workloads", 20, "number of workloads the Pending Pods belong to")
 	flag.IntVar(&cfg.Namespaces, "namespaces", 50, "number of Namespaces")
+	flag.BoolVar(&cfg.Replicas, "replicas", false, "make each workload's Pending Pods identical replicas of one ReplicaSet (analysed once per workload); by default every Pending Pod is distinct")
 	format := flag.String("o", "yaml", "output format: yaml or json")
 	out := flag.String("out", "-", "output file (- for stdout)")
 	decode := flag.String("decode", "", "instead of writing a cluster, read this file as kubectl get -f does (every object kept, unstructured) and print how many objects it held: the kubectl-equivalent read of hack/bench-scale.sh")

@@ -422,6 +422,9 @@ func (p *Profile) withPods(cs *CycleState, ni *NodeInfo, pods []*corev1.Pod, add
 // statesWithPods is the state with every PodsExtension's hook run for pods added to node or
 // taken off it; cs is not modified.
 func (p *Profile) statesWithPods(cs *CycleState, node *corev1.Node, pods []*corev1.Pod, add bool) *CycleState {
+	if !p.hasPodsStates(cs) {
+		return cs // no hook would change anything (the usual Pod: no affinity, spread or RWOP claim)
+	}
 	out := cs.clone()
 	for _, pl := range p.Plugins {
 		ext, ok := pl.(PodsExtension)
@@ -434,6 +437,16 @@ func (p *Profile) statesWithPods(cs *CycleState, node *corev1.Node, pods []*core
 		}
 	}
 	return out
+}
+
+// hasPodsStates: some PodsExtension plugin keeps a state in cs.
+func (p *Profile) hasPodsStates(cs *CycleState) bool {
+	for _, pl := range p.Plugins {
+		if _, ok := pl.(PodsExtension); ok && cs.data[pl.Name()] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // histogram renders the scheduler's "count reason" list: every explicit verdict's reasons counted,

@@ -261,23 +261,22 @@ func podHostPorts(pod *corev1.Pod) []UsedPort {
 	if pod == nil {
 		return nil
 	}
-	key := pod.Namespace + "/" + pod.Name
 	var out []UsedPort
-	add := func(c corev1.Container, sidecar bool) {
+	add := func(c *corev1.Container, sidecar bool) {
 		for _, p := range c.Ports {
 			if p.HostPort <= 0 {
 				continue
 			}
-			out = append(out, normalisePort(UsedPort{HostIP: p.HostIP, Protocol: p.Protocol, Port: p.HostPort, Pod: key, Sidecar: sidecar}))
+			out = append(out, normalisePort(UsedPort{HostIP: p.HostIP, Protocol: p.Protocol, Port: p.HostPort, Pod: pod.Namespace + "/" + pod.Name, Sidecar: sidecar}))
 		}
 	}
-	for _, c := range pod.Spec.InitContainers {
-		if isSidecar(c) {
-			add(c, true)
+	for i := range pod.Spec.InitContainers {
+		if isSidecar(pod.Spec.InitContainers[i]) {
+			add(&pod.Spec.InitContainers[i], true)
 		}
 	}
-	for _, c := range pod.Spec.Containers {
-		add(c, false)
+	for i := range pod.Spec.Containers {
+		add(&pod.Spec.Containers[i], false)
 	}
 	return out
 }

@@ -49,29 +49,34 @@ func checkNodeResourcesFit(req Resources, ni *NodeInfo, requested Resources, ver
 		return resourcesStatus(reasons, blockers, false)
 	}
 	sort.Slice(scalars, func(i, j int) bool { return scalars[i] < scalars[j] })
-	check := func(name corev1.ResourceName) {
+	for i := -3; i < len(scalars); i++ {
+		var name corev1.ResourceName
+		switch i {
+		case -3:
+			name = corev1.ResourceCPU
+		case -2:
+			name = corev1.ResourceMemory
+		case -1:
+			name = corev1.ResourceEphemeralStorage
+		default:
+			name = scalars[i]
+		}
 		want := req[name]
 		if want <= 0 {
-			return
+			continue
 		}
 		alloc, used := ni.Allocatable[name], requested[name]
 		if want <= alloc-used {
-			return
+			continue
 		}
 		unresolvable = unresolvable || want > alloc
 		reasons = append(reasons, insufficientReason(name))
 		if verdictOnly {
-			return
+			continue
 		}
 		ev := resourceEvidence(name, want, alloc, used)
 		ev.ExceedsAllocatable = want > alloc
 		blockers = append(blockers, Blocker{Plugin: PluginNodeResourcesFit, Kind: KindInsufficientResource, Resource: ev})
-	}
-	for _, name := range [...]corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage} {
-		check(name)
-	}
-	for _, name := range scalars {
-		check(name)
 	}
 	return resourcesStatus(reasons, blockers, unresolvable)
 }

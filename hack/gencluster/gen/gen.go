@@ -21,6 +21,10 @@ import (
 // Config sizes a cluster.
 type Config struct {
 	Nodes, Pods, Pending, Workloads, Namespaces int
+	// Replicas makes the Pending Pods of a workload replicas of one ReplicaSet (one template
+	// hash and labels), as a Deployment's are, so why-pending analyses each workload once. By
+	// default each Pending Pod is distinct (its own hash and labels): the analysis' worst case.
+	Replicas bool
 }
 
 // emitter is the callback Generate hands each object to.
@@ -112,7 +116,11 @@ func Generate(cfg Config, emit func(obj any)) {
 	}
 	for i := 0; i < cfg.Pending; i++ {
 		wl := i % cfg.Workloads
-		l.item(pod(pendingSpec(namespaces[wl%len(namespaces)], wl, i), rng))
+		spec := pendingSpec(namespaces[wl%len(namespaces)], wl, i)
+		if cfg.Replicas {
+			spec.template = 7 * (wl + 1) // one hash per workload, tier by workload
+		}
+		l.item(pod(spec, rng))
 	}
 }
 
@@ -245,8 +253,10 @@ func node(n *nodeShape, rng *rand.Rand) *corev1.Node {
 type podSpec struct {
 	namespace, app, node, pool string
 	index                      int
-	cpuMilli, memMi            int64
-	phase                      corev1.PodPhase
+	// template, when positive, stands for index in the template hash and labels: replicas.
+	template        int
+	cpuMilli, memMi int64
+	phase           corev1.PodPhase
 	// Pending Pods' scheduling terms.
 	nodeSelector map[string]string
 	tolerations  []corev1.Toleration
@@ -303,9 +313,13 @@ func pendingSpec(ns string, wl, i int) podSpec {
 }
 
 func pod(s podSpec, rng *rand.Rand) *corev1.Pod {
-	hash := fmt.Sprintf("%x", 0x5d6f7c8b9+s.index/7)[:9]
+	key := s.index
+	if s.template > 0 {
+		key = s.template
+	}
+	hash := fmt.Sprintf("%x", 0x5d6f7c8b9+key/7)[:9]
 	name := fmt.Sprintf("%s-%s-%05x", s.app, hash, s.index)
-	tier := []string{"frontend", "backend", "worker"}[s.index%3]
+	tier := []string{"frontend", "backend", "worker"}[key%3]
 	m := meta(name, s.namespace, map[string]string{"app": s.app, "pod-template-hash": hash, "tier": tier}, rng)
 	m.GenerateName = fmt.Sprintf("%s-%s-", s.app, hash)
 	m.Annotations = map[string]string{

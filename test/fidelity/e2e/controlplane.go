@@ -68,6 +68,9 @@ type ControlPlane struct {
 	Dir string
 	// Log receives progress lines.
 	Log io.Writer
+	// NoScheduler starts etcd and the API server only (the scale benchmark reads a cluster that
+	// nothing changes).
+	NoScheduler bool
 
 	EtcdPort, EtcdPeerPort, APIPort, SchedulerPort int
 	tokens                                         map[string]string
@@ -180,6 +183,9 @@ func (cp *ControlPlane) Start(ctx context.Context) (err error) {
 	}
 	cp.logf("kube-apiserver ready on %s after %s", cp.Server(), time.Since(start).Round(100*time.Millisecond))
 
+	if cp.NoScheduler {
+		return nil
+	}
 	start = time.Now()
 	kc := cp.KubeconfigPath(UserScheduler)
 	if err := cp.spawn("kube-scheduler",

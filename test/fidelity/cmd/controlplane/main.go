@@ -7,6 +7,9 @@
 //	controlplane example load the example scenario alone and write examples/cluster.yaml,
 //	                     examples/scheduler-messages.txt
 //	controlplane up      load scenarios and wait for ^C, printing the kubeconfigs (for developers)
+//	controlplane scale   load a synthetic cluster (--nodes, --pods, --pending, --replicas) with no
+//	                     scheduler and measure the plugin against a kubectl-equivalent read
+//	                     (hack/bench-scale.sh live)
 //
 // Whatever happens, the processes are stopped before it returns.
 package main
@@ -29,6 +32,7 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubectl-placement/kubectl-placement/hack/gencluster/gen"
 	"github.com/kubectl-placement/kubectl-placement/test/fidelity/e2e"
 )
 
@@ -52,12 +56,26 @@ func main() {
 	fs.StringVar(&o.scenarios, "scenarios", "", "comma-separated scenario directories for up mode (default: all)")
 	fs.DurationVar(&o.timeout, "timeout", 20*time.Minute, "bound on the whole run")
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: controlplane e2e|example|up [flags]")
+		fmt.Fprintln(os.Stderr, "usage: controlplane e2e|example|up|scale|getpods [flags]")
 		os.Exit(2)
 	}
+	var scale gen.Config
+	fs.IntVar(&scale.Nodes, "nodes", 500, "scale: number of Nodes")
+	fs.IntVar(&scale.Pods, "pods", 15000, "scale: number of Pods, Pending ones included")
+	fs.IntVar(&scale.Pending, "pending", 1000, "scale: number of Pending Pods")
+	fs.BoolVar(&scale.Replicas, "replicas", false, "scale: each workload's Pending Pods identical replicas")
+	kubeconfig := fs.String("kubeconfig", "", "getpods: the kubeconfig to read with")
 	o.mode = os.Args[1]
 	if err := fs.Parse(os.Args[2:]); err != nil {
 		os.Exit(2)
+	}
+	scale.Workloads, scale.Namespaces = 20, 50
+	if o.mode == "getpods" {
+		if err := getPods(*kubeconfig, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "getpods: %v\n", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if o.workDir == "" {
 		fmt.Fprintln(os.Stderr, "controlplane: --work-dir is required")
@@ -67,7 +85,13 @@ func main() {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	if err := run(ctx, o); err != nil {
+	var err error
+	if o.mode == "scale" {
+		err = runScale(ctx, o, scale)
+	} else {
+		err = run(ctx, o)
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: FAIL: %v\n", o.mode, err)
 		os.Exit(1)
 	}
