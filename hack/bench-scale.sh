@@ -17,7 +17,11 @@
 #   LIVE=1 hack/bench-scale.sh             # also load the cluster into a real etcd and
 #                                          # kube-apiserver on loopback (built as hack/e2e.sh
 #                                          # builds them) and read it live: the plugin against a
-#                                          # kubectl-equivalent `get pods -A -o json`
+#                                          # kubectl-equivalent `get pods -A -o json`;
+#                                          # BASELINE=path/to/an/older/kubectl-placement adds
+#                                          # its why-pending -A for a ratio in the same run;
+#                                          # SKIP_KUBECTL=1 leaves out the kubectl-equivalent
+#                                          # reads (about 20 GB at 150,000 Pods)
 #
 # By default every Pending Pod is distinct (its own template hash and labels), so each is
 # analysed on its own: the analysis' worst case. With REPLICAS=1 a workload's Pending Pods are
@@ -126,5 +130,6 @@ if [ "${LIVE:-}" = 1 ]; then
   (cd test/fidelity && go build -o "$bin/" ./cmd/etcd ./cmd/kube-apiserver ./cmd/controlplane)
   mkdir -p "$work/live"
   "$bin/controlplane" scale --bin-dir "$bin" --work-dir "$work/live" --plugin "$work/kubectl-placement" \
-    --nodes "$nodes" --pods "$pods" --pending "$pending" --replicas="${REPLICAS:-0}" --timeout 90m
+    --baseline-plugin "${BASELINE:-}" --skip-kubectl="${SKIP_KUBECTL:-0}" --nodes "$nodes" --pods "$pods" --pending "$pending" \
+    --replicas="${REPLICAS:-0}" --timeout 90m
 fi

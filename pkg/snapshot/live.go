@@ -400,14 +400,17 @@ var ErrTooManyPages = fmt.Errorf("the API server kept sending continue tokens (m
 // errUnpagedContinue is a continue token on a list asked for in one piece: following it could loop.
 var errUnpagedContinue = errors.New("the API server sent a continue token for a list asked for in one piece")
 
-// reduce drops what no check reads of an object just listed; the collector's add trims the
-// rest (it is idempotent).
-func reduce[T any](obj *T) {
+// reduce drops what no check reads of an object just listed and shares its repeated values
+// within the list (sh), so a list of 150,000 Pods never holds them all unshared; the collector's
+// add trims and shares again across lists (both are idempotent).
+func reduce[T any](obj *T, sh *sharer) {
 	switch o := any(obj).(type) {
 	case *corev1.Pod:
 		trimPod(o)
+		sh.pod(o)
 	case *corev1.Node:
 		trimNode(o)
+		sh.node(o)
 	case metav1.Object:
 		o.SetManagedFields(nil)
 	}
@@ -434,6 +437,7 @@ func listPaged[L interface{ GetContinue() string }, T any](
 	opts.Limit = pageSize
 	var out []*T
 	restarted := false
+	sh := newSharer()
 	next := fetch(opts)
 	for pages := 1; ; pages++ {
 		if err := ctx.Err(); err != nil {
@@ -469,7 +473,7 @@ func listPaged[L interface{ GetContinue() string }, T any](
 		for i := range page {
 			// Reduced as the page arrives: managedFields, images and the like are garbage now,
 			// not when the last page of every list is in.
-			reduce(&page[i])
+			reduce(&page[i], sh)
 			out = append(out, &page[i])
 		}
 		if opts.Continue == "" {

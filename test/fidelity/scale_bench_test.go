@@ -110,24 +110,33 @@ func BenchmarkExplainVsFramework(b *testing.B) {
 func everyBlockerPass(s *snapshot.Snapshot, pending []*corev1.Pod) int64 {
 	s = checks.WithResolvedPriorities(s)
 	c := checks.NewCluster(s)
-	var found, next atomic.Int64
+	var found atomic.Int64
+	onEveryCore(len(pending), func(i int) {
+		res := checks.RunCycle(checks.DefaultProfile, c, pending[i], checks.CycleOptions{SkipPostFilter: true})
+		for _, n := range res.Nodes {
+			for _, st := range n.Statuses {
+				found.Add(int64(len(st.Blockers)))
+			}
+		}
+	})
+	return found.Load()
+}
+
+// onEveryCore calls f(0..n-1) on GOMAXPROCS goroutines, as both sides of the benchmark spread
+// their Pods.
+func onEveryCore(n int, f func(i int)) {
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(pending); i = int(next.Add(1) - 1) {
-				res := checks.RunCycle(checks.DefaultProfile, c, pending[i], checks.CycleOptions{SkipPostFilter: true})
-				for _, n := range res.Nodes {
-					for _, st := range n.Statuses {
-						found.Add(int64(len(st.Blockers)))
-					}
-				}
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
 			}
 		}()
 	}
 	wg.Wait()
-	return found.Load()
 }
 
 // processCPU is the CPU time (user and system) the process has used so far.
@@ -233,18 +242,7 @@ func frameworkFilterPass(b *testing.B, s *snapshot.Snapshot, pending []*corev1.P
 	}
 
 	var failures atomic.Int64
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(pending); i = int(next.Add(1) - 1) {
-				failures.Add(filterOne(ctx, f, pending[i], nodeInfos))
-			}
-		}()
-	}
-	wg.Wait()
+	onEveryCore(len(pending), func(i int) { failures.Add(filterOne(ctx, f, pending[i], nodeInfos)) })
 	return failures.Load()
 }
 

@@ -37,13 +37,16 @@ import (
 )
 
 type options struct {
-	mode      string
-	binDir    string
-	workDir   string
-	repo      string
-	plugin    string
-	scenarios string
-	timeout   time.Duration
+	mode     string
+	binDir   string
+	workDir  string
+	repo     string
+	plugin   string
+	baseline string
+	// skipKubectl leaves out the kubectl-equivalent reads (at 150,000 Pods they need some 20 GB).
+	skipKubectl bool
+	scenarios   string
+	timeout     time.Duration
 }
 
 func main() {
@@ -64,14 +67,17 @@ func main() {
 	fs.IntVar(&scale.Pods, "pods", 15000, "scale: number of Pods, Pending ones included")
 	fs.IntVar(&scale.Pending, "pending", 1000, "scale: number of Pending Pods")
 	fs.BoolVar(&scale.Replicas, "replicas", false, "scale: each workload's Pending Pods identical replicas")
+	fs.StringVar(&o.baseline, "baseline-plugin", "", "scale: an older kubectl-placement build to compare with")
+	fs.BoolVar(&o.skipKubectl, "skip-kubectl", false, "scale: leave out the kubectl-equivalent reads")
 	kubeconfig := fs.String("kubeconfig", "", "getpods: the kubeconfig to read with")
+	asYAML := fs.Bool("yaml", false, "getpods: print YAML, as -o yaml")
 	o.mode = os.Args[1]
 	if err := fs.Parse(os.Args[2:]); err != nil {
 		os.Exit(2)
 	}
 	scale.Workloads, scale.Namespaces = 20, 50
 	if o.mode == "getpods" {
-		if err := getPods(*kubeconfig, os.Stdout); err != nil {
+		if err := getPods(*kubeconfig, *asYAML, os.Stdout); err != nil {
 			fmt.Fprintf(os.Stderr, "getpods: %v\n", err)
 			os.Exit(1)
 		}
