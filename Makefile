@@ -1,6 +1,6 @@
 # Targets used by README, CI and release. Each runs a script or plain go commands, so that
 # `bash .ci/run` and a developer get the same thing.
-.PHONY: build test fidelity fidelity-all fuzz e2e release-check docs
+.PHONY: build test fidelity fidelity-all fuzz e2e bench-scale bench-scale-large bench-scale-live release-check docs
 
 build:
 	go build -o bin/kubectl-placement ./cmd/kubectl-placement
@@ -30,6 +30,18 @@ fuzz:
 
 e2e:
 	bash hack/e2e.sh
+
+# Scale benchmarks (docs/scale.md): the small one CI runs; 5,000 nodes and 150,000 Pods from a
+# file; and live, loaded into a real API server (REPLICAS=1, BASELINE=old-binary, SKIP_KUBECTL=1
+# pass through).
+bench-scale:
+	bash hack/bench-scale.sh small
+
+bench-scale-large:
+	bash hack/bench-scale.sh large
+
+bench-scale-live:
+	LIVE=1 bash hack/bench-scale.sh $(SIZE)
 
 release-check:
 	bash hack/release-check.sh

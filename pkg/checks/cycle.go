@@ -24,8 +24,8 @@ type CycleOptions struct {
 	// KnownVerdict, with AllBlockersOn, may give a node (other than those) the verdict it is
 	// known to have without filtering it: a failure that cannot have changed (NodeLocal).
 	KnownVerdict func(ni *NodeInfo) *Verdict
-	// Earlier is an earlier cycle of this Pod or of the Pod it was changed from (fix
-	// verification), over this cluster or the one it was derived from. Each PreFilterReuser whose
+	// Earlier is an earlier cycle, with the same profile, of this Pod or of the Pod it was changed
+	// from (fix verification), over this cluster or the one it was derived from. Each PreFilterReuser whose
 	// input is unchanged keeps its PreFilter state from it; when Earlier saw every blocker of the
 	// same cluster, each FilterReuser whose Pod input is unchanged answers every node without
 	// nominated Pods as it did then, without filtering. The cluster must not have changed in place
@@ -213,7 +213,10 @@ func (p *Profile) PreFilter(pod *corev1.Pod, c *Cluster) (*CycleState, *PreFilte
 
 func (p *Profile) preFilter(pod *corev1.Pod, c *Cluster, reuse *CycleState) (*CycleState, *PreFilterRejection) {
 	cs := newCycleState(pod)
-	cs.cluster = c
+	cs.profile, cs.cluster = p, c
+	if reuse != nil && reuse.profile != p {
+		reuse = nil
+	}
 	for _, pl := range p.Plugins {
 		if change, ok := reuse.reusable(pl, pod, c); ok {
 			if v, ok := reuse.data[pl.Name()]; ok {
@@ -292,7 +295,7 @@ func byNode(pods []*corev1.Pod) [][]*corev1.Pod {
 // knownStatuses says, per plugin of the profile, whether earlier's status on a node stands for
 // pod's (FilterReuser); nil when none does or earlier cannot tell.
 func (p *Profile) knownStatuses(earlier *CycleResult, pod *corev1.Pod, c *Cluster) []bool {
-	if earlier == nil || earlier.State == nil || earlier.State.cluster != c || !earlier.everyBlocker || len(earlier.Nodes) != len(c.Nodes) {
+	if earlier == nil || earlier.State == nil || earlier.State.profile != p || earlier.State.cluster != c || !earlier.everyBlocker || len(earlier.Nodes) != len(c.Nodes) {
 		return nil
 	}
 	known, any := make([]bool, len(p.Plugins)), false

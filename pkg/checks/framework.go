@@ -63,7 +63,8 @@ type PreFilterRejection struct {
 type CycleState struct {
 	Pod      *corev1.Pod
 	Priority int32
-	// cluster is the cluster PreFilter ran over.
+	// profile and cluster are what PreFilter ran with.
+	profile *Profile
 	cluster *Cluster
 	// nodeNames is the merged PreFilterResult (nil: all nodes) and restrictedBy the plugins that
 	// returned one, sorted.
