@@ -67,16 +67,17 @@ func streamDocuments(c *collector, r io.Reader) (int, map[string]int, error) {
 		case '{':
 			s.startDecoders()
 			err = s.json(&jsonScanner{r: br})
-			if derr := s.stopDecoders(); err == nil {
-				err = derr
-			}
-			for _, h := range s.headers {
-				if err == nil {
-					err = s.c.readHeader(h)
-				}
-			}
 		default:
+			s.startDecoders()
 			err = s.yaml(br)
+		}
+		if derr := s.stopDecoders(); err == nil {
+			err = derr
+		}
+		for _, h := range s.headers {
+			if err == nil {
+				err = s.c.readHeader(h)
+			}
 		}
 		return s.objects, s.ignored, err
 	}
@@ -169,14 +170,7 @@ func (s *streamState) item(raw []byte, fallback schema.GroupVersionKind) (bool, 
 		return true, decodeObject(s.c, raw, gvk, s.ignored) // counts it, or names the wrong version
 	}
 	if s.queue != nil {
-		next := make(chan decoded, 1)
-		s.workers <- struct{}{}
-		s.queue <- next          // waits while the adding goroutine is behind: a bounded number in flight
-		data := bytes.Clone(raw) // raw is the scanner's buffer
-		go func() {
-			defer func() { <-s.workers }()
-			next <- decodeItem(data, gvk)
-		}()
+		s.decodeOnWorker(bytes.Clone(raw), gvk, false) // raw is the scanner's buffer
 		return true, nil
 	}
 	d := decodeItem(raw, gvk)
@@ -184,6 +178,61 @@ func (s *streamState) item(raw []byte, fallback schema.GroupVersionKind) (bool, 
 		return false, errNotStreamable
 	}
 	return true, nil
+}
+
+// decodeOnWorker decodes data (JSON, or YAML to convert first) on a worker; the adding goroutine
+// takes the results in order.
+func (s *streamState) decodeOnWorker(data []byte, gvk schema.GroupVersionKind, isYAML bool) {
+	next := make(chan decoded, 1)
+	s.workers <- struct{}{}
+	s.queue <- next // waits while the adding goroutine is behind: a bounded number in flight
+	go func() {
+		defer func() { <-s.workers }()
+		if isYAML {
+			j, err := yaml.YAMLToJSON(data)
+			if err != nil {
+				next <- decoded{err: errNotStreamable}
+				return
+			}
+			data = j
+		}
+		next <- decodeItem(data, gvk)
+	}()
+}
+
+// yamlTypeMeta reads an item's top-level `apiVersion:` and `kind:` lines when both are plain
+// (or simply quoted) scalars; false for anything else, which then goes the whole way through
+// the YAML-to-JSON conversion first.
+func yamlTypeMeta(item []byte) (apiVersion, kind string, ok bool) {
+	for len(item) > 0 {
+		line := item
+		if i := bytes.IndexByte(item, '\n'); i >= 0 {
+			line, item = item[:i], item[i+1:]
+		} else {
+			item = nil
+		}
+		var dst *string
+		switch {
+		case bytes.HasPrefix(line, []byte("apiVersion:")):
+			dst, line = &apiVersion, line[len("apiVersion:"):]
+		case bytes.HasPrefix(line, []byte("kind:")):
+			dst, line = &kind, line[len("kind:"):]
+		default:
+			continue
+		}
+		v := bytes.TrimSpace(line)
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		}
+		if len(v) == 0 || *dst != "" || bytes.ContainsAny(v, " #:!&*'\"\\{}[],|>%@`") {
+			return "", "", false
+		}
+		*dst = string(v)
+	}
+	if apiVersion == "" || kind == "" {
+		return "", "", false
+	}
+	return apiVersion, kind, true
 }
 
 // jsonScanner reads JSON values from a stream without decoding them: it tracks only strings and
@@ -563,6 +612,15 @@ func (s *streamState) yaml(br *bufio.Reader) error {
 			head.Reset()
 			return nil
 		}
+		// A snapshot kind's item is converted and decoded on a worker, on every core.
+		if av, k, ok := yamlTypeMeta(head.Bytes()); ok && s.queue != nil {
+			if gvk := schema.FromAPIVersionAndKind(av, k); snapshotKinds[gvk] {
+				s.objects++
+				s.decodeOnWorker(bytes.Clone(head.Bytes()), gvk, true)
+				head.Reset()
+				return nil
+			}
+		}
 		j, err := yaml.YAMLToJSON(head.Bytes())
 		head.Reset()
 		if err != nil {
@@ -594,9 +652,7 @@ func (s *streamState) yaml(br *bufio.Reader) error {
 			return errNotStreamable
 		}
 		if isSnapshotFile(h.APIVersion, h.Kind) {
-			if err := s.c.readHeader(j); err != nil {
-				return err
-			}
+			s.headers = append(s.headers, j) // read once the decoders are done with the collector
 			h.Kind = "List"
 		}
 		if !strings.HasSuffix(h.Kind, "List") {

@@ -112,3 +112,29 @@ func TestLoadGzip(t *testing.T) {
 		}
 	}
 }
+
+// TestYAMLTypeMeta: only plain top-level apiVersion and kind lines send a YAML item to a worker
+// unconverted; anything unusual takes the conversion first.
+func TestYAMLTypeMeta(t *testing.T) {
+	tests := []struct {
+		item          string
+		apiVersion, k string
+		ok            bool
+	}{
+		{"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n", "v1", "Pod", true},
+		{"kind: \"Node\"\napiVersion: 'v1'\n", "v1", "Node", true},
+		{"apiVersion: apps/v1\nkind: Deployment\n", "apps/v1", "Deployment", true},
+		{"apiVersion: v1\nmetadata:\n  kind: Pod\n", "", "", false}, // nested: not the item's
+		{"apiVersion: v1\nkind: Pod # a comment\n", "", "", false},  // left to the converter
+		{"apiVersion: v1\nkind: !!str Pod\n", "", "", false},        // a tag
+		{"apiVersion: v1\nkind: Pod\nkind: Node\n", "", "", false},  // twice
+		{"apiVersion: v1\nkind: &k Pod\n", "", "", false},           // an anchor
+		{"apiVersion: v1\n", "", "", false},                         // no kind
+	}
+	for _, tt := range tests {
+		av, k, ok := yamlTypeMeta([]byte(tt.item))
+		if av != tt.apiVersion || k != tt.k || ok != tt.ok {
+			t.Errorf("%q: got %q %q %v, want %q %q %v", tt.item, av, k, ok, tt.apiVersion, tt.k, tt.ok)
+		}
+	}
+}
