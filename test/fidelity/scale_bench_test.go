@@ -8,7 +8,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -31,6 +30,7 @@ import (
 	"k8s.io/kubernetes/pkg/scheduler/metrics"
 
 	"github.com/kubectl-placement/kubectl-placement/hack/gencluster/gen"
+	"github.com/kubectl-placement/kubectl-placement/internal/parallel"
 	"github.com/kubectl-placement/kubectl-placement/pkg/checks"
 	"github.com/kubectl-placement/kubectl-placement/pkg/explain"
 	"github.com/kubectl-placement/kubectl-placement/pkg/snapshot"
@@ -124,20 +124,7 @@ func everyBlockerPass(s *snapshot.Snapshot, pending []*corev1.Pod) int64 {
 
 // onEveryCore calls f(0..n-1) on GOMAXPROCS goroutines, as both sides of the benchmark spread
 // their Pods.
-func onEveryCore(n int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
-}
+func onEveryCore(n int, f func(i int)) { parallel.Each(n, runtime.GOMAXPROCS(0), f) }
 
 // processCPU is the CPU time (user and system) the process has used so far.
 func processCPU() time.Duration {

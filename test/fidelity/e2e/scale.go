@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-placement/kubectl-placement/hack/gencluster/gen"
+	"github.com/kubectl-placement/kubectl-placement/internal/parallel"
 )
 
 // LoadGenerated creates the synthetic cluster cfg describes (hack/gencluster's generator) in the
@@ -62,7 +63,7 @@ func (l *Loader) LoadGenerated(ctx context.Context, cfg gen.Config, workers int)
 	if first != nil {
 		return first
 	}
-	err = parallel(ctx, len(nodes), workers, func(i int) error {
+	err = parallelErr(ctx, len(nodes), workers, func(i int) error {
 		n := nodes[i].DeepCopy()
 		n.ResourceVersion, n.UID = "", ""
 		created, err := cs.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{})
@@ -92,7 +93,7 @@ func (l *Loader) LoadGenerated(ctx context.Context, cfg gen.Config, workers int)
 	l.logf("%d nodes in %s", len(nodes), time.Since(start).Round(100*time.Millisecond))
 	start = time.Now()
 	var done atomic.Int64
-	err = parallel(ctx, len(pods), workers, func(i int) error {
+	err = parallelErr(ctx, len(pods), workers, func(i int) error {
 		p := pods[i].DeepCopy()
 		p.ResourceVersion, p.UID, p.ManagedFields = "", "", nil
 		p.Status = corev1.PodStatus{}
@@ -111,32 +112,25 @@ func (l *Loader) LoadGenerated(ctx context.Context, cfg gen.Config, workers int)
 	return nil
 }
 
-// parallel calls f(0..n-1) on workers goroutines and returns the first error.
-func parallel(ctx context.Context, n, workers int, f func(i int) error) error {
-	var next atomic.Int64
+// parallelErr calls f(0..n-1) on workers goroutines and returns the first error; after one, the
+// calls not yet started are skipped.
+func parallelErr(ctx context.Context, n, workers int, f func(i int) error) error {
 	var mu sync.Mutex
 	var first error
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				if ctx.Err() != nil {
-					return
-				}
-				if err := f(i); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-					return
-				}
+	var failed atomic.Bool
+	parallel.Each(n, workers, func(i int) {
+		if failed.Load() || ctx.Err() != nil {
+			return
+		}
+		if err := f(i); err != nil {
+			mu.Lock()
+			if first == nil {
+				first = err
 			}
-		}()
-	}
-	wg.Wait()
+			mu.Unlock()
+			failed.Store(true)
+		}
+	})
 	if first == nil {
 		first = ctx.Err()
 	}
