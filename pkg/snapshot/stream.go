@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	resourcev1 "k8s.io/api/resource/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -166,6 +167,13 @@ func (s *streamState) item(raw []byte, fallback schema.GroupVersionKind) (bool, 
 		gvk = fallback
 	}
 	s.objects++
+	if v1 := resourcev1.SchemeGroupVersion.WithKind(gvk.Kind); s.queue != nil && gvk.Group == v1.Group && gvk.Version == "v1beta2" && snapshotKinds[v1] {
+		// v1beta2 has v1's schema (decodeObject): converted here, it is decoded and added as v1
+		// is, by the decoders, not on this goroutine while they add.
+		if data, err := withAPIVersion(raw, v1.GroupVersion().String()); err == nil {
+			raw, gvk = data, v1
+		}
+	}
 	if !snapshotKinds[gvk] {
 		return true, decodeObject(s.c, raw, gvk, s.ignored) // counts it, or names the wrong version
 	}
