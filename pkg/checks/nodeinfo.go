@@ -68,8 +68,8 @@ func (ni *NodeInfo) withPods(pods []*corev1.Pod) *NodeInfo {
 }
 
 // shifted is the node holding pods, its requests those of ni with delta's added (sign +1) or
-// taken off (-1): requests add up, so only the changed Pods are computed again (preemption's
-// reprieve rebuilds a node once per victim and candidate).
+// taken off (-1): requests add up, so only the changed Pods are computed again (nominated Pods,
+// preemption's candidates without their victims, Derive; the reprieve uses push and pop).
 func (ni *NodeInfo) shifted(pods, delta []*corev1.Pod, sign int64) *NodeInfo {
 	// podRequests is read by Pod, never changed once built: a node with Pods taken off shares
 	// ni's (its extra entries are never asked for, or hold the same requests).
@@ -78,7 +78,7 @@ func (ni *NodeInfo) shifted(pods, delta []*corev1.Pod, sign int64) *NodeInfo {
 	for name, v := range ni.Requested {
 		out.Requested[name] = v
 	}
-	if sign > 0 && !allKnown(ni.podRequests, delta) {
+	if sign > 0 {
 		out.podRequests = make(map[*corev1.Pod]Resources, len(pods))
 		for _, p := range pods {
 			if req, ok := ni.podRequests[p]; ok {
@@ -164,17 +164,6 @@ func (ni *NodeInfo) pop(u pushed) {
 	if u.anti {
 		ni.antiPods = ni.antiPods[:len(ni.antiPods)-1]
 	}
-}
-
-// allKnown: every pod's requests are in known (preemption adding back a Pod it took off), so a
-// node with them added can share known.
-func allKnown(known map[*corev1.Pod]Resources, pods []*corev1.Pod) bool {
-	for _, p := range pods {
-		if _, ok := known[p]; !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // withoutPods is the node with pods taken off (preemption's victims). The scheduler keeps a node's
