@@ -164,7 +164,9 @@ func trimPod(p *corev1.Pod) {
 	p.Spec.SecurityContext, p.Spec.DNSConfig, p.Spec.ImagePullSecrets, p.Spec.HostAliases, p.Spec.ReadinessGates = nil, nil, nil, nil, nil
 	// No filter reads a placed Pod's configuration and scratch volumes (a new replica spread
 	// makes of it gets its own).
-	vols := p.Spec.Volumes[:0]
+	// The kept entries are copied out: what is dropped (a service account token's projection in
+	// every Pod) would otherwise stay reachable through the old array for as long as the Pod.
+	var vols []corev1.Volume
 	for _, v := range p.Spec.Volumes {
 		if vs := v.VolumeSource; vs.Projected == nil && vs.ConfigMap == nil && vs.Secret == nil && vs.DownwardAPI == nil && vs.EmptyDir == nil {
 			vols = append(vols, v)
@@ -182,9 +184,7 @@ func trimPod(p *corev1.Pod) {
 	for i := range st.Conditions {
 		st.Conditions[i].Message = ""
 	}
-	if len(st.Conditions) == 0 {
-		st.Conditions = nil
-	}
+	st.Conditions = compacted(st.Conditions)
 	if !resizing {
 		st.InitContainerStatuses = dropSpecStatuses(p.Spec.InitContainers, st.InitContainerStatuses)
 		st.ContainerStatuses = dropSpecStatuses(p.Spec.Containers, st.ContainerStatuses)
@@ -203,10 +203,19 @@ func dropSpecStatuses(cs []corev1.Container, statuses []corev1.ContainerStatus) 
 		}
 		out = append(out, s)
 	}
-	if len(out) == 0 {
+	return compacted(out)
+}
+
+// compacted is s in an array of its own length, nil when empty: a slice filtered in place keeps
+// its whole original array, and a reduced object is kept for the whole run.
+func compacted[T any](s []T) []T {
+	if len(s) == 0 {
 		return nil
 	}
-	return out
+	if len(s) == cap(s) {
+		return s
+	}
+	return slices.Clone(s)
 }
 
 func trimContainerStatuses(cs []corev1.ContainerStatus) {
@@ -519,13 +528,25 @@ func sortedValues[T any](m map[string]*T) []*T {
 
 func trimMeta(m *metav1.ObjectMeta) {
 	m.ManagedFields = nil
+	kept := 0
 	for k := range m.Annotations {
-		if !keptAnnotations[k] {
-			delete(m.Annotations, k)
+		if keptAnnotations[k] {
+			kept++
 		}
 	}
-	if len(m.Annotations) == 0 {
+	switch {
+	case kept == len(m.Annotations):
+	case kept == 0:
 		m.Annotations = nil
+	default:
+		// A new map: deleting from the old one would keep its whole table.
+		out := make(map[string]string, kept)
+		for k, v := range m.Annotations {
+			if keptAnnotations[k] {
+				out[k] = v
+			}
+		}
+		m.Annotations = out
 	}
 }
 
