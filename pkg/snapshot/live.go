@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-placement/kubectl-placement/internal/parallel"
 )
 
 // pageSize bounds each LIST response, so a large cluster is read in pieces the API server can serve
@@ -59,11 +61,19 @@ type listSpec struct {
 	required bool
 	// fieldSelector leaves on the server what the analysis never reads.
 	fieldSelector string
+	// splitByNamespace reads an all-namespaces list as one list per namespace, a few at once
+	// (readSplit): the API server then encodes, and the plugin decodes, on several cores.
+	splitByNamespace bool
 	// without says what the report cannot show when the list is missing (": ..." or "").
 	without string
-	// read lists one namespace (metav1.NamespaceAll for all, or a cluster-scoped kind) and returns
-	// what adds the objects to a collector.
-	read func(ctx context.Context, c kubernetes.Interface, namespace string, opts metav1.ListOptions) (func(*collector), error)
+	// read lists one namespace (metav1.NamespaceAll for all, or a cluster-scoped kind).
+	read func(ctx context.Context, c kubernetes.Interface, namespace string, opts metav1.ListOptions) (listed, error)
+}
+
+// listed is what one list read: what adds its objects to a collector, and their names.
+type listed struct {
+	add   func(*collector)
+	names []string
 }
 
 // permission is what RBAC must grant for the spec in namespace.
@@ -80,7 +90,7 @@ var clusterLists = []*listSpec{
 			func(l *corev1.NodeList) []corev1.Node { return l.Items }, (*collector).addNode),
 	},
 	{
-		resource: "pods", namespaced: true, required: true,
+		resource: "pods", namespaced: true, required: true, splitByNamespace: true,
 		// Terminal Pods never hold resources or count for spread and affinity; leave them on the server.
 		fieldSelector: fields.AndSelectors(
 			fields.OneTermNotEqualSelector("status.phase", string(corev1.PodSucceeded)),
@@ -213,17 +223,23 @@ type lister[L any] func(context.Context, metav1.ListOptions) (L, error)
 // what adds every item.
 func reader[L interface{ GetContinue() string }, T any](
 	list func(c kubernetes.Interface, namespace string) lister[L], items func(L) []T, add func(*collector, *T),
-) func(context.Context, kubernetes.Interface, string, metav1.ListOptions) (func(*collector), error) {
-	return func(ctx context.Context, c kubernetes.Interface, namespace string, opts metav1.ListOptions) (func(*collector), error) {
+) func(context.Context, kubernetes.Interface, string, metav1.ListOptions) (listed, error) {
+	return func(ctx context.Context, c kubernetes.Interface, namespace string, opts metav1.ListOptions) (listed, error) {
 		objs, err := listPaged(ctx, list(c, namespace), items, opts)
 		if err != nil {
-			return nil, err
+			return listed{}, err
 		}
-		return func(col *collector) {
+		names := make([]string, 0, len(objs))
+		for _, o := range objs {
+			if m, ok := any(o).(metav1.Object); ok {
+				names = append(names, m.GetName())
+			}
+		}
+		return listed{add: func(col *collector) {
 			for _, o := range objs {
 				add(col, o)
 			}
-		}, nil
+		}, names: names}, nil
 	}
 }
 
@@ -232,6 +248,8 @@ type listOutcome struct {
 	spec *listSpec
 	// add adds what was read; nil when nothing was.
 	add func(*collector)
+	// names are the names of the objects read.
+	names []string
 	// namespace is where the list was last tried (metav1.NamespaceAll for all, or cluster scope).
 	namespace string
 	err       error
@@ -260,11 +278,23 @@ func FromCluster(ctx context.Context, client kubernetes.Interface, opts ClusterO
 			serverVersion = v.GitVersion
 		}
 	}()
+	// A list split by namespace waits for the Namespace list (one small request) to name them.
+	var namespaces *listOutcome
+	namespacesRead := make(chan struct{})
 	for i, spec := range clusterLists {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if spec.splitByNamespace {
+				<-namespacesRead
+				outcomes[i] = readSplit(ctx, client, spec, opts, namespaces)
+				return
+			}
 			outcomes[i] = readList(ctx, client, spec, opts)
+			if spec.resource == "namespaces" {
+				namespaces = outcomes[i]
+				close(namespacesRead)
+			}
 		}()
 	}
 	done := make(chan struct{})
@@ -313,10 +343,70 @@ func readList(ctx context.Context, client kubernetes.Interface, spec *listSpec, 
 		o.namespace = opts.EventNamespace
 	}
 	list := metav1.ListOptions{FieldSelector: spec.fieldSelector}
-	o.add, o.err = spec.read(ctx, client, o.namespace, list)
+	o.set(spec.read(ctx, client, o.namespace, list))
 	if spec.namespaced && o.namespace == "" && apierrors.IsForbidden(o.err) && opts.FallbackNamespace != "" {
 		o.refusedAll, o.namespace = o.err, opts.FallbackNamespace
-		o.add, o.err = spec.read(ctx, client, o.namespace, list)
+		o.set(spec.read(ctx, client, o.namespace, list))
+	}
+	return o
+}
+
+func (o *listOutcome) set(l listed, err error) {
+	o.add, o.names, o.err = l.add, l.names, err
+}
+
+// Splitting a list by namespace: at most maxSplitNamespaces lists (beyond that the round trips of
+// many small lists outweigh the parallel work), splitWorkers at a time. On 2 cores with the API
+// server on the same machine, 3 at once read 150,000 Pods in 50 namespaces in 0.66 x the time of
+// the one list (docs/scale.md).
+const (
+	maxSplitNamespaces = 256
+	splitWorkers       = 3
+)
+
+// readSplit runs a namespaced spec in all namespaces as one list per namespace the Namespace list
+// named, splitWorkers at a time, and adds their objects in namespace order (the order of the one
+// list). Each list is consistent in itself; together they are as consistent as Pods read a few
+// seconds apart. Without the names (refused, failed, too many), or when any namespace's list is
+// refused, it is the one all-namespaces list of readList, with its fallback.
+func readSplit(ctx context.Context, client kubernetes.Interface, spec *listSpec, opts ClusterOptions, namespaces *listOutcome) *listOutcome {
+	if namespaces == nil || namespaces.err != nil || len(namespaces.names) < 2 || len(namespaces.names) > maxSplitNamespaces ||
+		spec.scoped && opts.EventNamespace != "" {
+		return readList(ctx, client, spec, opts)
+	}
+	names := namespaces.names
+	splitCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	parts := make([]listed, len(names))
+	errs := make([]error, len(names))
+	list := metav1.ListOptions{FieldSelector: spec.fieldSelector}
+	parallel.Each(len(names), splitWorkers, func(i int) {
+		if errs[i] = splitCtx.Err(); errs[i] != nil {
+			return
+		}
+		if parts[i], errs[i] = spec.read(splitCtx, client, names[i], list); errs[i] != nil {
+			cancel() // the first failure ends the others
+		}
+	})
+	for _, err := range errs {
+		if apierrors.IsForbidden(err) {
+			return readList(ctx, client, spec, opts)
+		}
+	}
+	o := &listOutcome{spec: spec}
+	// The first failure in namespace order, not a cancellation it caused.
+	for _, err := range errs {
+		if err != nil && (o.err == nil || errors.Is(o.err, context.Canceled)) {
+			o.err = err
+		}
+	}
+	if o.err != nil {
+		return o
+	}
+	o.add = func(c *collector) {
+		for _, p := range parts {
+			p.add(c)
+		}
 	}
 	return o
 }

@@ -486,3 +486,91 @@ func TestFromClusterWithoutDRAAPI(t *testing.T) {
 		t.Errorf("warnings %q, claims %v, slices %v", s.Warnings, s.ResourceClaims, s.ResourceSlices)
 	}
 }
+
+// withNamespaces is clusterObjects with Namespace objects for every namespace its Pods use, and
+// one without Pods, so the Pod list is split by namespace.
+func withNamespaces() []runtime.Object {
+	return append(clusterObjects(),
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system"}},
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "empty"}})
+}
+
+// podListNamespaces are the namespaces of the Pod lists a client was asked for ("" for all).
+func podListNamespaces(client *fake.Clientset) []string {
+	var out []string
+	for _, a := range client.Actions() {
+		if a.GetVerb() == "list" && a.GetResource().Resource == "pods" {
+			out = append(out, a.GetNamespace())
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestFromClusterSplitsPodsByNamespace(t *testing.T) {
+	client := fake.NewClientset(withNamespaces()...)
+	s, err := FromCluster(context.Background(), client, ClusterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Added in namespace order: the order of the one all-namespaces list.
+	if diff := cmp.Diff([]string{"kube-system/dns-0", "shop/db-0", "shop/web-0"}, podNames(s)); diff != "" {
+		t.Errorf("pods (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"empty", "kube-system", "shop"}, podListNamespaces(client)); diff != "" {
+		t.Errorf("Pod lists by namespace (-want +got):\n%s", diff)
+	}
+	if len(s.Warnings) != 0 || len(s.Missing) != 0 {
+		t.Errorf("warnings %q, missing %v", s.Warnings, s.Missing)
+	}
+}
+
+func TestFromClusterSplitFallsBackToOneList(t *testing.T) {
+	tests := []struct {
+		name  string
+		react func(*fake.Clientset)
+	}{
+		{"namespaces forbidden", func(c *fake.Clientset) { c.PrependReactor("list", "namespaces", forbid("namespaces", false)) }},
+		{"one namespace's Pods forbidden", func(c *fake.Clientset) {
+			c.PrependReactor("list", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+				if a.GetNamespace() == "kube-system" {
+					return forbid("pods", false)(a)
+				}
+				return false, nil, nil
+			})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client := fake.NewClientset(withNamespaces()...)
+			tt.react(client)
+			s, err := FromCluster(context.Background(), client, ClusterOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{"kube-system/dns-0", "shop/db-0", "shop/web-0"}, podNames(s)); diff != "" {
+				t.Errorf("pods (-want +got):\n%s", diff)
+			}
+			if got := podListNamespaces(client); !slices.Contains(got, "") {
+				t.Errorf("Pod lists in %q: want the all-namespaces list after the refusal", got)
+			}
+		})
+	}
+}
+
+func TestFromClusterSplitFailure(t *testing.T) {
+	client := fake.NewClientset(withNamespaces()...)
+	client.PrependReactor("list", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetNamespace() == "shop" {
+			return true, nil, apierrors.NewInternalError(errors.New("etcd is sad"))
+		}
+		return false, nil, nil
+	})
+	_, err := FromCluster(context.Background(), client, ClusterOptions{})
+	if err == nil || !strings.Contains(err.Error(), "etcd is sad") || !apierrors.IsInternalError(err) {
+		t.Fatalf("error = %v, want the shop list's internal error", err)
+	}
+	if got := podListNamespaces(client); slices.Contains(got, "") {
+		t.Errorf("Pod lists in %q: a failure other than a refusal is not retried as one list", got)
+	}
+}
