@@ -45,6 +45,8 @@ type options struct {
 	baseline string
 	// skipKubectl leaves out the kubectl-equivalent reads (at 150,000 Pods they need some 20 GB).
 	skipKubectl bool
+	// hold keeps the loaded scale cluster up, measuring nothing, until ^C (for profiling by hand).
+	hold bool
 	scenarios   string
 	timeout     time.Duration
 }
@@ -69,6 +71,7 @@ func main() {
 	fs.BoolVar(&scale.Replicas, "replicas", false, "scale: each workload's Pending Pods identical replicas")
 	fs.StringVar(&o.baseline, "baseline-plugin", "", "scale: an older kubectl-placement build to compare with")
 	fs.BoolVar(&o.skipKubectl, "skip-kubectl", false, "scale: leave out the kubectl-equivalent reads")
+	fs.BoolVar(&o.hold, "hold", false, "scale: print the kubeconfig and wait for ^C instead of measuring")
 	kubeconfig := fs.String("kubeconfig", "", "getpods: the kubeconfig to read with")
 	asYAML := fs.Bool("yaml", false, "getpods: print YAML, as -o yaml")
 	o.mode = os.Args[1]

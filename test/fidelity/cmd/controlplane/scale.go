@@ -47,6 +47,11 @@ func runScale(ctx context.Context, o options, cfg gen.Config) error {
 	}
 	fmt.Printf("loaded %d nodes, %d Pods (%d Pending) in %s\n", cfg.Nodes, cfg.Pods, cfg.Pending, time.Since(start).Round(time.Second))
 	kc := cp.KubeconfigPath(e2e.UserPluginAdmin)
+	if o.hold {
+		fmt.Printf("kubeconfig %s\ncontrol plane up; ^C stops it\n", kc)
+		<-ctx.Done()
+		return nil
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
