@@ -46,9 +46,9 @@ type options struct {
 	// skipKubectl leaves out the kubectl-equivalent reads (at 150,000 Pods they need some 20 GB).
 	skipKubectl bool
 	// hold keeps the loaded scale cluster up, measuring nothing, until ^C (for profiling by hand).
-	hold bool
-	scenarios   string
-	timeout     time.Duration
+	hold      bool
+	scenarios string
+	timeout   time.Duration
 }
 
 func main() {
