@@ -17,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
 	sigsjson "sigs.k8s.io/json"
-	"sigs.k8s.io/yaml"
 )
 
 // The streaming reader decodes a file item by item, so neither the file nor its whole objects
@@ -197,7 +196,7 @@ func (s *streamState) decodeOnWorker(data []byte, gvk schema.GroupVersionKind, i
 	go func() {
 		defer func() { <-s.workers }()
 		if isYAML {
-			j, err := yaml.YAMLToJSON(data)
+			j, err := convertYAML(data)
 			if err != nil {
 				next <- decoded{err: errNotStreamable}
 				return
@@ -629,7 +628,7 @@ func (s *streamState) yaml(br *bufio.Reader) error {
 				return nil
 			}
 		}
-		j, err := yaml.YAMLToJSON(head.Bytes())
+		j, err := convertYAML(head.Bytes())
 		head.Reset()
 		if err != nil {
 			return errNotStreamable
@@ -650,7 +649,7 @@ func (s *streamState) yaml(br *bufio.Reader) error {
 			kindless = nil
 			return nil
 		}
-		j, err := yaml.YAMLToJSON(doc.Bytes())
+		j, err := convertYAML(doc.Bytes())
 		doc.Reset()
 		if err != nil {
 			return errNotStreamable
