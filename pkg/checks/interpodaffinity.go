@@ -164,6 +164,39 @@ type pairEntry struct {
 	// preemption's dry run takes a victim off a domain of thousands of Pods without a copy.
 	refs    []podTermRef
 	removed map[refKey]int // per Pod and term, how many of its first occurrences in refs are off
+	// occurrences counts refs[:indexed] per Pod and term (built once after PreFilter for long
+	// refs, shared like them): a removal then reads a victim's count instead of scanning every
+	// ref of a domain, once per victim and candidate node.
+	occurrences map[refKey]int
+	indexed     int
+}
+
+// minIndexedRefs is the length from which an entry's refs get an occurrence index.
+const minIndexedRefs = 32
+
+// index builds the occurrence index of every entry with long refs (PreFilter's, before sharing).
+func (t *pairTable[K]) index() {
+	for _, e := range t.base {
+		if len(e.refs) < minIndexedRefs {
+			continue
+		}
+		e.occurrences = make(map[refKey]int, len(e.refs))
+		for _, r := range e.refs {
+			e.occurrences[refKey{r.pod, r.term}]++
+		}
+		e.indexed = len(e.refs)
+	}
+}
+
+// occurrencesOf counts k's refs: the index, then the refs appended since.
+func (e *pairEntry) occurrencesOf(k refKey) int {
+	n := e.occurrences[k]
+	for _, r := range e.refs[e.indexed:] {
+		if r.term == k.term && r.pod == k.pod {
+			n++
+		}
+	}
+	return n
 }
 
 type refKey struct {
@@ -241,7 +274,7 @@ func (t *pairTable[K]) addBase(k K, ref podTermRef, keepRef bool) {
 func (t *pairTable[K]) update(k K, delta int64, ref podTermRef, keepRef bool) {
 	ne := &pairEntry{}
 	if e := t.get(k); e != nil {
-		ne.count, ne.refs, ne.removed = e.count, e.refs, e.removed
+		ne.count, ne.refs, ne.removed, ne.occurrences, ne.indexed = e.count, e.refs, e.removed, e.occurrences, e.indexed
 	}
 	ne.count += delta
 	if keepRef {
@@ -249,13 +282,8 @@ func (t *pairTable[K]) update(k K, delta int64, ref podTermRef, keepRef bool) {
 			ne.refs = append(slices.Clip(ne.refs), ref) // a copy: refs are shared
 		} else {
 			// Take off the first occurrence still counted, if any.
-			rk, n := refKey{ref.pod, ref.term}, 0
-			for _, r := range ne.refs {
-				if r.term == ref.term && r.pod == ref.pod {
-					n++
-				}
-			}
-			if n > ne.removed[rk] {
+			rk := refKey{ref.pod, ref.term}
+			if ne.occurrencesOf(rk) > ne.removed[rk] {
 				removed := make(map[refKey]int, len(ne.removed)+1)
 				for k, v := range ne.removed {
 					removed[k] = v
@@ -346,6 +374,8 @@ func newAffinityState(pod *corev1.Pod, c *Cluster, selectorResetLost bool) (*Aff
 	if s.existingAnti.size() == 0 && len(s.affinityTerms) == 0 && len(s.antiTerms) == 0 {
 		return nil, nil
 	}
+	s.anti.index()
+	s.existingAnti.index()
 	return s, nil
 }
 
