@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -164,34 +165,49 @@ type pairEntry struct {
 	// preemption's dry run takes a victim off a domain of thousands of Pods without a copy.
 	refs    []podTermRef
 	removed map[refKey]int // per Pod and term, how many of its first occurrences in refs are off
-	// occurrences counts refs[:indexed] per Pod and term (built once after PreFilter for long
-	// refs, shared like them): a removal then reads a victim's count instead of scanning every
-	// ref of a domain, once per victim and candidate node.
-	occurrences map[refKey]int
-	indexed     int
+	// occurrences counts PreFilter's refs per Pod and term for a long list, shared like them:
+	// a removal then reads a victim's count instead of scanning every ref of a domain, once per
+	// victim and candidate node. Built on the first removal: most cycles remove nothing.
+	occurrences *refIndex
+}
+
+// refIndex counts refs[:len] per Pod and term, built once by whichever removal comes first.
+type refIndex struct {
+	once   sync.Once
+	refs   []podTermRef
+	counts map[refKey]int
+}
+
+func (x *refIndex) count(k refKey) int {
+	x.once.Do(func() {
+		x.counts = make(map[refKey]int, len(x.refs))
+		for _, r := range x.refs {
+			x.counts[refKey{r.pod, r.term}]++
+		}
+	})
+	return x.counts[k]
 }
 
 // minIndexedRefs is the length from which an entry's refs get an occurrence index.
 const minIndexedRefs = 32
 
-// index builds the occurrence index of every entry with long refs (PreFilter's, before sharing).
+// index gives every entry with long refs its (not yet built) occurrence index, at the end of
+// PreFilter, before the entries are shared.
 func (t *pairTable[K]) index() {
 	for _, e := range t.base {
-		if len(e.refs) < minIndexedRefs {
-			continue
+		if len(e.refs) >= minIndexedRefs {
+			e.occurrences = &refIndex{refs: e.refs}
 		}
-		e.occurrences = make(map[refKey]int, len(e.refs))
-		for _, r := range e.refs {
-			e.occurrences[refKey{r.pod, r.term}]++
-		}
-		e.indexed = len(e.refs)
 	}
 }
 
 // occurrencesOf counts k's refs: the index, then the refs appended since.
 func (e *pairEntry) occurrencesOf(k refKey) int {
-	n := e.occurrences[k]
-	for _, r := range e.refs[e.indexed:] {
+	n, tail := 0, e.refs
+	if e.occurrences != nil {
+		n, tail = e.occurrences.count(k), e.refs[len(e.occurrences.refs):]
+	}
+	for _, r := range tail {
 		if r.term == k.term && r.pod == k.pod {
 			n++
 		}
@@ -274,7 +290,7 @@ func (t *pairTable[K]) addBase(k K, ref podTermRef, keepRef bool) {
 func (t *pairTable[K]) update(k K, delta int64, ref podTermRef, keepRef bool) {
 	ne := &pairEntry{}
 	if e := t.get(k); e != nil {
-		ne.count, ne.refs, ne.removed, ne.occurrences, ne.indexed = e.count, e.refs, e.removed, e.occurrences, e.indexed
+		ne.count, ne.refs, ne.removed, ne.occurrences = e.count, e.refs, e.removed, e.occurrences
 	}
 	ne.count += delta
 	if keepRef {
