@@ -61,8 +61,9 @@ type listSpec struct {
 	required bool
 	// fieldSelector leaves on the server what the analysis never reads.
 	fieldSelector string
-	// splitByNamespace reads an all-namespaces list as one list per namespace, a few at once
-	// (readSplit): the API server then encodes, and the plugin decodes, on several cores.
+	// splitByNamespace reads an all-namespaces list of a large cluster as one list per namespace,
+	// a few at once (readSplit): the API server then encodes, and the plugin decodes, on several
+	// cores.
 	splitByNamespace bool
 	// without says what the report cannot show when the list is missing (": ..." or "").
 	without string
@@ -278,22 +279,39 @@ func FromCluster(ctx context.Context, client kubernetes.Interface, opts ClusterO
 			serverVersion = v.GitVersion
 		}
 	}()
-	// A list split by namespace waits for the Namespace list (one small request) to name them.
+	// A list split by namespace waits for the Namespace list (one small request) to name them,
+	// and for the Node list's first page to say whether the cluster is large.
 	var namespaces *listOutcome
-	namespacesRead := make(chan struct{})
+	namespacesRead, nodesPaged := make(chan struct{}), make(chan bool, 1)
 	for i, spec := range clusterLists {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if spec.splitByNamespace {
+			switch {
+			case spec.splitByNamespace:
 				<-namespacesRead
-				outcomes[i] = readSplit(ctx, client, spec, opts, namespaces)
-				return
-			}
-			outcomes[i] = readList(ctx, client, spec, opts)
-			if spec.resource == "namespaces" {
-				namespaces = outcomes[i]
-				close(namespacesRead)
+				if <-nodesPaged {
+					outcomes[i] = readSplit(ctx, client, spec, opts, namespaces)
+				} else {
+					outcomes[i] = readList(ctx, client, spec, opts)
+				}
+			case spec.resource == "nodes":
+				// The first value sent is the one read: more than a page of Nodes, or false
+				// for a list that failed before its first page.
+				send := func(more bool) {
+					select {
+					case nodesPaged <- more:
+					default:
+					}
+				}
+				outcomes[i] = readList(withFirstPage(ctx, send), client, spec, opts)
+				send(false)
+			default:
+				outcomes[i] = readList(ctx, client, spec, opts)
+				if spec.resource == "namespaces" {
+					namespaces = outcomes[i]
+					close(namespacesRead)
+				}
 			}
 		}()
 	}
@@ -355,14 +373,23 @@ func (o *listOutcome) set(l listed, err error) {
 	o.add, o.names, o.err = l.add, l.names, err
 }
 
-// Splitting a list by namespace: at most maxSplitNamespaces lists (beyond that the round trips of
-// many small lists outweigh the parallel work), splitWorkers at a time. On 2 cores with the API
-// server on the same machine, 3 at once read 150,000 Pods in 50 namespaces in 0.66 x the time of
-// the one list (docs/scale.md).
+// Splitting a list by namespace, only in a cluster of more than one page of Nodes (a small
+// cluster's Pods are a few pages: one list costs fewer round trips than one per namespace): at
+// most maxSplitNamespaces lists (beyond that the round trips of many small lists outweigh the
+// parallel work), splitWorkers at a time. On 2 cores with the API server on the same machine, 3
+// at once read 150,000 Pods in 50 namespaces in 0.66 x the time of the one list (docs/scale.md).
 const (
 	maxSplitNamespaces = 256
 	splitWorkers       = 3
 )
+
+type firstPageKey struct{}
+
+// withFirstPage has listPaged call f once, with whether more pages follow, when the first page of
+// a list arrives.
+func withFirstPage(ctx context.Context, f func(more bool)) context.Context {
+	return context.WithValue(ctx, firstPageKey{}, f)
+}
 
 // readSplit runs a namespaced spec in all namespaces as one list per namespace the Namespace list
 // named, splitWorkers at a time, and adds their objects in namespace order (the order of the one
@@ -550,6 +577,9 @@ func listPaged[L interface{ GetContinue() string }, T any](
 			return nil, got.err
 		}
 		opts.Continue = got.l.GetContinue()
+		if f, ok := ctx.Value(firstPageKey{}).(func(bool)); ok && pages == 1 {
+			f(opts.Continue != "")
+		}
 		switch {
 		case opts.Continue == "":
 		case opts.Limit == 0:

@@ -495,6 +495,18 @@ func withNamespaces() []runtime.Object {
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "empty"}})
 }
 
+// largeCluster makes the client's Node list come in two pages, as a cluster of more than 500
+// Nodes does (the Pod list is split by namespace only then).
+func largeCluster(client *fake.Clientset) {
+	client.PrependReactor("list", "nodes", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		l := a.(k8stesting.ListActionImpl)
+		if l.ListOptions.Continue == "" {
+			return true, &corev1.NodeList{ListMeta: metav1.ListMeta{Continue: "page-2"}, Items: []corev1.Node{*fixture.Node("node-a")}}, nil
+		}
+		return true, &corev1.NodeList{Items: []corev1.Node{*fixture.Node("node-b")}}, nil
+	})
+}
+
 // podListNamespaces are the namespaces of the Pod lists a client was asked for ("" for all).
 func podListNamespaces(client *fake.Clientset) []string {
 	var out []string
@@ -509,6 +521,7 @@ func podListNamespaces(client *fake.Clientset) []string {
 
 func TestFromClusterSplitsPodsByNamespace(t *testing.T) {
 	client := fake.NewClientset(withNamespaces()...)
+	largeCluster(client)
 	s, err := FromCluster(context.Background(), client, ClusterOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -523,6 +536,18 @@ func TestFromClusterSplitsPodsByNamespace(t *testing.T) {
 	if len(s.Warnings) != 0 || len(s.Missing) != 0 {
 		t.Errorf("warnings %q, missing %v", s.Warnings, s.Missing)
 	}
+	if diff := cmp.Diff([]string{"node-a", "node-b"}, nodeNames(s)); diff != "" {
+		t.Errorf("nodes (-want +got):\n%s", diff)
+	}
+
+	// One page of Nodes: a small cluster's Pods are read in one list.
+	small := fake.NewClientset(withNamespaces()...)
+	if _, err := FromCluster(context.Background(), small, ClusterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{""}, podListNamespaces(small)); diff != "" {
+		t.Errorf("Pod lists of a small cluster (-want +got):\n%s", diff)
+	}
 }
 
 func TestFromClusterSplitFallsBackToOneList(t *testing.T) {
@@ -531,6 +556,7 @@ func TestFromClusterSplitFallsBackToOneList(t *testing.T) {
 		react func(*fake.Clientset)
 	}{
 		{"namespaces forbidden", func(c *fake.Clientset) { c.PrependReactor("list", "namespaces", forbid("namespaces", false)) }},
+		{"nodes forbidden", func(c *fake.Clientset) { c.PrependReactor("list", "nodes", forbid("nodes", false)) }},
 		{"one namespace's Pods forbidden", func(c *fake.Clientset) {
 			c.PrependReactor("list", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
 				if a.GetNamespace() == "kube-system" {
@@ -543,6 +569,7 @@ func TestFromClusterSplitFallsBackToOneList(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			client := fake.NewClientset(withNamespaces()...)
+			largeCluster(client)
 			tt.react(client)
 			s, err := FromCluster(context.Background(), client, ClusterOptions{})
 			if err != nil {
@@ -560,6 +587,7 @@ func TestFromClusterSplitFallsBackToOneList(t *testing.T) {
 
 func TestFromClusterSplitFailure(t *testing.T) {
 	client := fake.NewClientset(withNamespaces()...)
+	largeCluster(client)
 	client.PrependReactor("list", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		if a.GetNamespace() == "shop" {
 			return true, nil, apierrors.NewInternalError(errors.New("etcd is sad"))
