@@ -172,7 +172,7 @@ func trimPod(p *corev1.Pod) {
 			vols = append(vols, v)
 		}
 	}
-	p.Spec.Volumes = slices.Clip(vols)
+	p.Spec.Volumes = compacted(vols)
 	// Of a placed Pod's conditions a pending resize changes its requests (resource.PodRequests)
 	// and spread counts the Ready ones; the recorded scheduling message is read for Pending Pods.
 	resizing := false

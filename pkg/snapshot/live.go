@@ -71,10 +71,11 @@ type listSpec struct {
 	read func(ctx context.Context, c kubernetes.Interface, namespace string, opts metav1.ListOptions) (listed, error)
 }
 
-// listed is what one list read: what adds its objects to a collector, and their names.
+// listed is what one list read: what adds its objects to a collector, and their names (asked
+// for of the Namespace list only: not built for 150,000 Pods).
 type listed struct {
 	add   func(*collector)
-	names []string
+	names func() []string
 }
 
 // permission is what RBAC must grant for the spec in namespace.
@@ -230,11 +231,14 @@ func reader[L interface{ GetContinue() string }, T any](
 		if err != nil {
 			return listed{}, err
 		}
-		names := make([]string, 0, len(objs))
-		for _, o := range objs {
-			if m, ok := any(o).(metav1.Object); ok {
-				names = append(names, m.GetName())
+		names := func() []string {
+			out := make([]string, 0, len(objs))
+			for _, o := range objs {
+				if m, ok := any(o).(metav1.Object); ok {
+					out = append(out, m.GetName())
+				}
 			}
+			return out
 		}
 		return listed{add: func(col *collector) {
 			for _, o := range objs {
@@ -249,8 +253,8 @@ type listOutcome struct {
 	spec *listSpec
 	// add adds what was read; nil when nothing was.
 	add func(*collector)
-	// names are the names of the objects read.
-	names []string
+	// names lists the names of the objects read; nil when nothing was.
+	names func() []string
 	// namespace is where the list was last tried (metav1.NamespaceAll for all, or cluster scope).
 	namespace string
 	err       error
@@ -397,11 +401,13 @@ func withFirstPage(ctx context.Context, f func(more bool)) context.Context {
 // seconds apart. Without the names (refused, failed, too many), or when any namespace's list is
 // refused, it is the one all-namespaces list of readList, with its fallback.
 func readSplit(ctx context.Context, client kubernetes.Interface, spec *listSpec, opts ClusterOptions, namespaces *listOutcome) *listOutcome {
-	if namespaces == nil || namespaces.err != nil || len(namespaces.names) < 2 || len(namespaces.names) > maxSplitNamespaces ||
-		spec.scoped && opts.EventNamespace != "" {
+	if namespaces == nil || namespaces.err != nil || namespaces.names == nil || spec.scoped && opts.EventNamespace != "" {
 		return readList(ctx, client, spec, opts)
 	}
-	names := namespaces.names
+	names := namespaces.names()
+	if len(names) < 2 || len(names) > maxSplitNamespaces {
+		return readList(ctx, client, spec, opts)
+	}
 	splitCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	parts := make([]listed, len(names))
